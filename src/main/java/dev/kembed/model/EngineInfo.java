@@ -1,0 +1,27 @@
+package dev.kembed.model;
+
+import java.util.List;
+
+/**
+ * What callers need to know to batch for an engine.
+ *
+ * @param backend         e.g. "onnxruntime-cpu"
+ * @param fingerprint     hash of config + weights (see {@link Checkpoint#fingerprint})
+ * @param dimension       width of every output vector
+ * @param maxTokens       the longest window, special tokens included
+ * @param padMultiple     the engine pads every sequence to a multiple of this
+ * @param lengthBuckets   padded lengths a batch is cut to (ascending); empty = any multiple of padMultiple
+ * @param maxBatch        most windows per call, 0 = unbounded
+ * @param globalAttention whether the graph honours {@link EngineWindow#globalMask()}
+ */
+public record EngineInfo(
+        String backend,
+        String modelName,
+        String fingerprint,
+        int dimension,
+        int maxTokens,
+        int padMultiple,
+        List<Integer> lengthBuckets,
+        int maxBatch,
+        boolean globalAttention,
+        int padTokenId) {}

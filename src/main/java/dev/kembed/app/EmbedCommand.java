@@ -1,0 +1,98 @@
+package dev.kembed.app;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.model.EngineException;
+import dev.kembed.stream.DirectEmbedder;
+import dev.kembed.stream.DocumentEmbedding;
+import dev.kembed.stream.EmbeddingSettings;
+import dev.kembed.text.BadInputException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code kembed embed}: JSON Lines of documents in, JSON Lines of vectors out. */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = {"Embed JSON Lines documents ({\"id\": ..., \"text\": ...}) into JSON Lines vectors.",
+                "A bad line becomes an error record with its line number; the run goes on. Exit code 3 if any line failed."})
+final class EmbedCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--input", defaultValue = "-", description = "Input file, or - for stdin. Default: ${DEFAULT-VALUE}")
+    String input;
+
+    @Option(names = "--output", defaultValue = "-", description = "Output file, or - for stdout. Default: ${DEFAULT-VALUE}")
+    String output;
+
+    @Override
+    public Integer call() throws Exception {
+        EmbeddingSettings settings = options.settings();
+        long ok = 0;
+        long failed = 0;
+        long tokens = 0;
+        long start = System.nanoTime();
+        Progress progress = new Progress();
+        try (KembedModel model = KembedModel.open(options.model, options.threads, 1, settings.globalCls());
+                JsonLinesIo io = new JsonLinesIo(input, output)) {
+            DirectEmbedder embedder = new DirectEmbedder(model.tokenizer(), model.engine(), settings,
+                    model.config().bosTokenId(), model.config().eosTokenId());
+            JsonLinesIo.Line line;
+            while ((line = io.next()) != null) {
+                if (line.error() != null) {
+                    io.write(io.error(line, "bad-record", line.error()));
+                    failed++;
+                    continue;
+                }
+                try {
+                    DocumentEmbedding e = embedder.embed(line.text());
+                    ObjectNode o = JsonLinesIo.JSON.createObjectNode();
+                    o.put("id", line.id()).put("dim", e.dimension()).put("windows", e.windows().size()).put("tokens", e.tokens());
+                    var arr = o.putArray("embedding");
+                    for (float v : e.vector()) {
+                        arr.add(v);
+                    }
+                    io.write(o);
+                    ok++;
+                    tokens += e.tokens();
+                } catch (BadInputException ex) {
+                    io.write(io.error(line, ex.reason(), ex.getMessage()));
+                    failed++;
+                } catch (EngineException ex) {
+                    io.write(io.error(line, "engine-error", ex.getMessage()));
+                    failed++;
+                }
+                progress.update(ok + failed, tokens, start);
+            }
+        }
+        progress.finish();
+        double secs = (System.nanoTime() - start) / 1e9;
+        System.err.printf("kembed embed: %d documents embedded, %d failed, %d tokens in %.1f s (%.0f tokens/s)%n",
+                ok, failed, tokens, secs, tokens / Math.max(secs, 1e-9));
+        return failed > 0 ? 3 : 0;
+    }
+
+    /** A one-line progress display, only when stderr is a terminal. */
+    static final class Progress {
+        private final boolean tty = System.console() != null;
+        private long lastDraw;
+
+        void update(long docs, long tokens, long start) {
+            long now = System.nanoTime();
+            if (!tty || now - lastDraw < 200_000_000L) {
+                return;
+            }
+            lastDraw = now;
+            double secs = (now - start) / 1e9;
+            int bar = (int) (docs % 20);
+            System.err.printf("\r[%s%s] %d docs  %d tokens  %.0f tokens/s ", "=".repeat(bar), " ".repeat(20 - bar), docs, tokens,
+                    tokens / Math.max(secs, 1e-9));
+        }
+
+        void finish() {
+            if (tty) {
+                System.err.print("\r" + " ".repeat(70) + "\r");
+            }
+        }
+    }
+}

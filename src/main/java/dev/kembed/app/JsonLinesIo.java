@@ -1,0 +1,94 @@
+package dev.kembed.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * JSON Lines in and out for the CLI: each input line {@code {"id": ..., "text": ...}}. A line that
+ * cannot be used becomes an error record naming its line number, never a silent skip.
+ */
+final class JsonLinesIo implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One input line: the parsed document, or why it could not be parsed. */
+    record Line(long number, String id, String text, String error) {}
+
+    private final BufferedReader in;
+    private final Writer out;
+    private long lineNumber;
+
+    JsonLinesIo(String input, String output) throws IOException {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        this.in = new BufferedReader(new InputStreamReader(
+                input.equals("-") ? System.in : Files.newInputStream(Path.of(input)), decoder));
+        this.out = new BufferedWriter(new OutputStreamWriter(
+                output.equals("-") ? System.out : Files.newOutputStream(Path.of(output)), StandardCharsets.UTF_8));
+    }
+
+    /** The next non-blank line, or null at the end. */
+    Line next() throws IOException {
+        String raw;
+        try {
+            do {
+                raw = in.readLine();
+                lineNumber++;
+            } while (raw != null && raw.isBlank());
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException("input line " + lineNumber + " is not valid UTF-8; fix the input file", e);
+        }
+        if (raw == null) {
+            return null;
+        }
+        String fallbackId = "line-" + lineNumber;
+        JsonNode node;
+        try {
+            node = JSON.readTree(raw);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return new Line(lineNumber, fallbackId, null, "invalid JSON: " + e.getOriginalMessage());
+        }
+        if (!node.isObject()) {
+            return new Line(lineNumber, fallbackId, null, "expected a JSON object with \"text\"");
+        }
+        JsonNode idNode = node.get("id");
+        String id = idNode == null || idNode.isNull() ? fallbackId : idNode.asText();
+        JsonNode text = node.get("text");
+        if (text == null || !text.isTextual()) {
+            return new Line(lineNumber, id, null, "missing or non-string \"text\" field");
+        }
+        return new Line(lineNumber, id, text.asText(), null);
+    }
+
+    void write(ObjectNode record) {
+        try {
+            out.write(JSON.writeValueAsString(record));
+            out.write('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    ObjectNode error(Line line, String reason, String message) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", line.id()).put("line", line.number()).put("error", reason).put("message", message);
+        return o;
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.flush();
+        in.close();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.kembed.app;
+
+import dev.kembed.model.Checkpoint;
+import dev.kembed.model.CheckpointWriter;
+import dev.kembed.model.FloatTensor;
+import dev.kembed.model.GraphOptions;
+import dev.kembed.model.LongformerGraphBuilder;
+import dev.kembed.model.MiniLmConverter;
+import dev.kembed.model.ModelConfig;
+import dev.kembed.model.ModelFamily;
+import dev.kembed.model.RandomCheckpoint;
+import dev.kembed.text.ByteLevelBpe;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kembed model ...}: create, convert and compile checkpoints. */
+@Command(name = "model", mixinStandardHelpOptions = true, description = "Create, convert and compile models.",
+        subcommands = {ModelCommand.Random.class, ModelCommand.Long.class, ModelCommand.Compile.class})
+final class ModelCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.err);
+    }
+
+    @Command(name = "random", mixinStandardHelpOptions = true,
+            description = "Write a random-weight Longformer checkpoint (config.json, model.safetensors, tokenizer.json).")
+    static final class Random implements Callable<Integer> {
+        @Option(names = "--preset", defaultValue = "tiny", description = "tiny or base (base = longformer-base-4096's shapes). Default: ${DEFAULT-VALUE}")
+        String preset;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Random seed. Default: ${DEFAULT-VALUE}")
+        long seed;
+
+        @Option(names = "--out", required = true, description = "Output directory.")
+        Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            writeRandom(out, preset, seed);
+            System.err.println("wrote " + preset + " checkpoint to " + out);
+            return 0;
+        }
+    }
+
+    /** The random model's tokenizer is a byte-level BPE trained on a bundled paragraph set. */
+    static ModelConfig writeRandom(Path out, String preset, long seed) throws IOException {
+        ByteLevelBpe.Trained bpe = ByteLevelBpe.train(corpus(), 400);
+        ModelConfig cfg = switch (preset) {
+            case "tiny" -> RandomCheckpoint.tinyConfig(bpe.vocab().size());
+            case "base" -> RandomCheckpoint.baseConfig();
+            default -> throw new IllegalArgumentException("--preset: '" + preset + "' is not a preset; allowed: tiny, base");
+        };
+        Map<String, FloatTensor> weights = RandomCheckpoint.weights(cfg, seed, preset.equals("tiny") ? 0.2 : 0.02);
+        CheckpointWriter.write(out, cfg, weights);
+        Files.writeString(out.resolve("tokenizer.json"), bpe.tokenizerJson(), StandardCharsets.UTF_8);
+        return cfg;
+    }
+
+    static String corpus() {
+        try (InputStream in = ModelCommand.class.getResourceAsStream("/kembed/bpe-corpus.txt")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("bundled corpus missing", e);
+        }
+    }
+
+    @Command(name = "long", mixinStandardHelpOptions = true,
+            description = "Write a long sliding-window encoder from real pretrained weights (Longformer-paper recipe).")
+    static final class Long implements Callable<Integer> {
+        @Option(names = "--from", defaultValue = "minilm", description = "Source model; allowed: minilm (all-MiniLM-L6-v2 from Maven Central).")
+        String from;
+
+        @Option(names = "--window", defaultValue = "128", description = "Attention window (two-sided, even). Default: ${DEFAULT-VALUE}")
+        int window;
+
+        @Option(names = "--max-tokens", defaultValue = "4096", description = "Longest window in tokens. Default: ${DEFAULT-VALUE}")
+        int maxTokens;
+
+        @Option(names = "--out", required = true, description = "Output directory.")
+        Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!from.equals("minilm")) {
+                throw new IllegalArgumentException("--from: '" + from + "' is not a known source; allowed: minilm");
+            }
+            MiniLmConverter.writeLong(out, window, maxTokens);
+            System.err.println("wrote long all-MiniLM-L6-v2 (window " + window + ", " + maxTokens + " tokens) to " + out);
+            return 0;
+        }
+    }
+
+    @Command(name = "compile", mixinStandardHelpOptions = true,
+            description = "Write the model's ONNX graph(s): one dynamic graph, or one static graph per (batch, length) bucket for TensorRT.")
+    static final class Compile implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Checkpoint directory.")
+        Path model;
+
+        @Option(names = "--out", required = true, description = "Output directory.")
+        Path out;
+
+        @Option(names = "--buckets", split = ",", description = "Static sequence lengths, e.g. 512,1024,2048,4096.")
+        List<Integer> buckets;
+
+        @Option(names = "--static-batch", defaultValue = "0", description = "Static batch size (needs --buckets).")
+        int staticBatch;
+
+        @Option(names = "--global-attention", defaultValue = "cls", description = "none or cls: include the global-attention path. Default: ${DEFAULT-VALUE}")
+        String global;
+
+        @Option(names = "--global-slots", defaultValue = "1", description = "Global tokens per sequence in static graphs. Default: ${DEFAULT-VALUE}")
+        int globalSlots;
+
+        @Override
+        public Integer call() throws IOException {
+            boolean withGlobal = switch (global) {
+                case "none" -> false;
+                case "cls" -> true;
+                default -> throw new IllegalArgumentException("--global-attention: '" + global + "' is not allowed; allowed: none, cls");
+            };
+            Checkpoint ckpt = Checkpoint.load(model);
+            Files.createDirectories(out);
+            if ((buckets == null || buckets.isEmpty()) != (staticBatch == 0)) {
+                throw new IllegalArgumentException("--buckets and --static-batch go together (static graphs) or not at all (one dynamic graph)");
+            }
+            if (buckets == null || buckets.isEmpty()) {
+                write(ckpt, GraphOptions.dynamic(withGlobal), out.resolve("model.onnx"));
+            } else {
+                int multiple = ckpt.config().padMultiple();
+                for (int len : buckets) {
+                    if (len % multiple != 0) {
+                        throw new IllegalArgumentException("--buckets: " + len + " is not a multiple of the attention window " + multiple);
+                    }
+                    GraphOptions o = new GraphOptions(withGlobal, staticBatch, len, withGlobal ? globalSlots : 0);
+                    write(ckpt, o, out.resolve("model-b" + staticBatch + "-l" + len + ".onnx"));
+                }
+            }
+            return 0;
+        }
+
+        private static void write(Checkpoint ckpt, GraphOptions o, Path file) throws IOException {
+            new LongformerGraphBuilder(ckpt, o).build().writeTo(file);
+            System.err.printf("wrote %s (%d MB)%s%n", file, Files.size(file) >> 20,
+                    ckpt.config().family() == ModelFamily.BERT && o.globalAttention() ? " (bert family: no global attention)" : "");
+        }
+    }
+}

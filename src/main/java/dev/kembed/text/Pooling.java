@@ -1,0 +1,23 @@
+package dev.kembed.text;
+
+import java.util.Locale;
+
+/** How token states become one vector. */
+public enum Pooling {
+    /** Mean over the document's content tokens, each counted once. */
+    MEAN,
+    /** Token-weighted mean of each window's {@code <s>} state. */
+    CLS;
+
+    public static Pooling parse(String key, String value) {
+        try {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": '" + value + "' is not a pooling; allowed: mean, cls");
+        }
+    }
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

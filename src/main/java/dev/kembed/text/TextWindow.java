@@ -1,0 +1,37 @@
+package dev.kembed.text;
+
+/**
+ * One window of a document, ready for the engine.
+ *
+ * @param index       0-based position in the document
+ * @param tokenStart  first content token (index into the document's tokens), inclusive
+ * @param tokenEnd    last content token, exclusive
+ * @param charStart   Java-char offset in the text where the window's first token starts
+ * @param charEnd     Java-char offset where its last token ends
+ * @param ids         {@code <s>} + content ids + {@code </s>}
+ * @param poolMask    1 on the content tokens this window owns: overlapping tokens are split at the
+ *                    middle of the overlap, so each document token counts exactly once
+ */
+public record TextWindow(int index, int tokenStart, int tokenEnd, int charStart, int charEnd, int[] ids, int[] poolMask) {
+    public int length() {
+        return ids.length;
+    }
+
+    public int ownedTokens() {
+        int n = 0;
+        for (int p : poolMask) {
+            n += p;
+        }
+        return n;
+    }
+
+    /** Global attention on {@code <s>} only, or none. */
+    public int[] globalMask(boolean globalCls) {
+        if (!globalCls) {
+            return null;
+        }
+        int[] g = new int[ids.length];
+        g[0] = 1;
+        return g;
+    }
+}

@@ -156,6 +156,15 @@ public final class DocumentTokenizer implements AutoCloseable {
         return map;
     }
 
+    /** Text of the given ids, special tokens dropped (what a window "says"). */
+    public String decode(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            l[i] = ids[i];
+        }
+        return tokenizer.decode(l, true);
+    }
+
     @Override
     public void close() {
         tokenizer.close();

@@ -1,0 +1,153 @@
+package dev.kembed.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kembed.model.Checkpoint;
+import dev.kembed.model.EngineWindow;
+import dev.kembed.model.OnnxModelRunner;
+import dev.kembed.model.OnnxRuntimeEngine;
+import dev.kembed.model.WindowBatch;
+import dev.kembed.model.WindowResult;
+import dev.kembed.testing.TestModels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    static Path tmp;
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static List<JsonNode> readJsonLines(Path file) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+
+    @Test
+    void embedWritesOneRecordPerLineAndErrorsNameTheLine() throws Exception {
+        Path model = TestModels.tiny(tmp.resolve("tiny"));
+        Path in = tmp.resolve("in.jsonl");
+        Files.writeString(in, String.join("\n",
+                "{\"id\": \"a\", \"text\": \"The river rose slowly through the night.\"}",
+                "{\"id\": \"b\", \"text\": \"\"}",
+                "this is not json",
+                "{\"id\": 7, \"text\": \"" + TestModels.longText(6000).replace("\n", "\\n") + "\"}",
+                "{\"id\": \"c\"}",
+                "",
+                "{\"text\": \"no id here\"}") + "\n", StandardCharsets.UTF_8);
+        Path out = tmp.resolve("out.jsonl");
+        int rc = KembedCli.execute("embed", "--model", model.toString(), "--input", in.toString(), "--output", out.toString(),
+                "--overlap", "64", "--normalize", "--threads", "1");
+        assertThat(rc).as("exit code 3 = some lines failed").isEqualTo(3);
+        List<JsonNode> rows = readJsonLines(out);
+        assertThat(rows).hasSize(6);
+        assertThat(rows.get(0).get("id").asText()).isEqualTo("a");
+        assertThat(rows.get(0).get("dim").asInt()).isEqualTo(32);
+        assertThat(rows.get(0).get("windows").asInt()).isEqualTo(1);
+        double norm = 0;
+        for (JsonNode v : rows.get(0).get("embedding")) {
+            norm += v.asDouble() * v.asDouble();
+        }
+        assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(rows.get(1).get("error").asText()).isEqualTo("empty-text");
+        assertThat(rows.get(1).get("line").asInt()).isEqualTo(2);
+        assertThat(rows.get(2).get("error").asText()).isEqualTo("bad-record");
+        assertThat(rows.get(2).get("line").asInt()).isEqualTo(3);
+        assertThat(rows.get(3).get("id").asText()).isEqualTo("7");
+        assertThat(rows.get(3).get("windows").asInt()).isGreaterThan(1);
+        assertThat(rows.get(4).get("message").asText()).contains("\"text\"");
+        assertThat(rows.get(5).get("id").asText()).isEqualTo("line-7");
+    }
+
+    @Test
+    void tokenizeShowsWindowsAndSpans() throws Exception {
+        Path model = TestModels.tiny(tmp.resolve("tiny"));
+        Path in = tmp.resolve("tok.jsonl");
+        String text = "Zürich 😀 and São Paulo are cities with cafés.";
+        Files.writeString(in, JSON.writeValueAsString(Map.of("id", "x", "text", text)) + "\n");
+        Path out = tmp.resolve("tok-out.jsonl");
+        assertThat(KembedCli.execute("tokenize", "--model", model.toString(), "--input", in.toString(), "--output", out.toString(),
+                "--max-tokens", "12", "--overlap", "3")).isZero();
+        JsonNode row = readJsonLines(out).get(0);
+        int tokens = row.get("tokens").asInt();
+        assertThat(row.get("ids")).hasSize(tokens);
+        JsonNode windows = row.get("windows");
+        assertThat(windows.size()).isEqualTo(1 + (tokens - 10 + 6) / 7);
+        JsonNode last = windows.get(windows.size() - 1);
+        assertThat(last.get("char_end").asInt()).isEqualTo(text.length());
+        int owned = 0;
+        for (JsonNode w : windows) {
+            owned += w.get("owned_tokens").asInt();
+            assertThat(w.get("length").asInt()).isLessThanOrEqualTo(12);
+        }
+        assertThat(owned).isEqualTo(tokens);
+    }
+
+    @Test
+    void staticCompiledGraphAgreesWithTheDynamicEngine() throws Exception {
+        Path model = TestModels.tiny(tmp.resolve("tiny"));
+        Path out = tmp.resolve("compiled");
+        assertThat(KembedCli.execute("model", "compile", "--model", model.toString(), "--out", out.toString(),
+                "--buckets", "64,128", "--static-batch", "2")).isZero();
+        assertThat(out.resolve("model-b2-l64.onnx")).exists();
+        assertThat(out.resolve("model-b2-l128.onnx")).exists();
+        int len = 64;
+        int[] ids = new int[2 * len];
+        int[] am = new int[2 * len];
+        int[] gm = new int[2 * len];
+        int[] pm = new int[2 * len];
+        List<EngineWindow> ws = new ArrayList<>();
+        for (int b = 0; b < 2; b++) {
+            int real = b == 0 ? 64 : 40;
+            int[] wi = new int[real];
+            int[] wg = new int[real];
+            int[] wp = new int[real];
+            for (int t = 0; t < len; t++) {
+                ids[b * len + t] = t < real ? 5 + (t * 7 + b) % 200 : 1;
+                am[b * len + t] = t < real ? 1 : 0;
+                pm[b * len + t] = t > 0 && t < real - 1 ? 1 : 0;
+                if (t < real) {
+                    wi[t] = ids[b * len + t];
+                    wp[t] = pm[b * len + t];
+                }
+            }
+            gm[b * len] = 1;
+            wg[0] = 1;
+            ws.add(new EngineWindow(wi, wg, wp));
+        }
+        Map<String, OnnxModelRunner.Output> got;
+        try (OnnxModelRunner r = OnnxModelRunner.load(out.resolve("model-b2-l64.onnx"), 1, 1)) {
+            got = r.run(List.of(new OnnxModelRunner.Input("input_ids", ids, 2, len), new OnnxModelRunner.Input("attention_mask", am, 2, len),
+                    new OnnxModelRunner.Input("global_attention_mask", gm, 2, len), new OnnxModelRunner.Input("pool_mask", pm, 2, len)));
+        }
+        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true)) {
+            List<WindowResult> want = engine.embed(WindowBatch.of(ws)).windows();
+            for (int b = 0; b < 2; b++) {
+                for (int c = 0; c < 32; c++) {
+                    assertThat(got.get("cls").data()[b * 32 + c]).isCloseTo(want.get(b).cls()[c], org.assertj.core.data.Offset.offset(1e-5f));
+                    assertThat(got.get("sum").data()[b * 32 + c]).isCloseTo(want.get(b).sum()[c], org.assertj.core.data.Offset.offset(1e-4f));
+                }
+                assertThat(got.get("count").data()[b]).isEqualTo(want.get(b).count());
+            }
+        }
+    }
+
+    @Test
+    void userErrorsGiveMessagesNotStackTraces() {
+        assertThat(KembedCli.execute("model", "random", "--preset", "huge", "--out", tmp.resolve("x").toString())).isEqualTo(2);
+        assertThat(KembedCli.execute("embed", "--model", tmp.resolve("nope").toString(), "--input", "-")).isEqualTo(2);
+        Path model = TestModels.tiny(tmp.resolve("tiny"));
+        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--pooling", "max")).isEqualTo(2);
+    }
+}

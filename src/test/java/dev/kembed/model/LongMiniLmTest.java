@@ -1,0 +1,80 @@
+package dev.kembed.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kembed.app.KembedModel;
+import dev.kembed.stream.DirectEmbedder;
+import dev.kembed.stream.DocumentEmbedding;
+import dev.kembed.stream.EmbeddingSettings;
+import dev.kembed.testing.Sentences;
+import dev.kembed.testing.TestModels;
+import dev.kembed.text.GlobalAttention;
+import dev.kembed.text.Pooling;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The long, sliding-window MiniLM (the demo's default model): its vectors mean something. */
+class LongMiniLmTest {
+    @TempDir
+    static Path tmp;
+
+    static KembedModel model;
+    static DirectEmbedder embedder;
+
+    @BeforeAll
+    static void open() {
+        model = KembedModel.open(TestModels.longMiniLm(tmp.resolve("long")), 2, 1, false);
+        embedder = new DirectEmbedder(model.tokenizer(), model.engine(),
+                new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, true, 0, 0, 16384), 101, 102);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    @Test
+    void paraphrasesAreCloserThanUnrelatedSentences() {
+        assertThat(model.config().maxTokens()).isEqualTo(4096);
+        for (String[] triple : Sentences.PARAPHRASES) {
+            float[] anchor = embedder.embed(triple[0]).vector();
+            double para = cosine(anchor, embedder.embed(triple[1]).vector());
+            double unrelated = cosine(anchor, embedder.embed(triple[2]).vector());
+            System.out.printf("cos(paraphrase)=%.3f cos(unrelated)=%.3f  %s%n", para, unrelated, triple[0]);
+            assertThat(para).as(triple[0]).isGreaterThan(unrelated + 0.1);
+        }
+    }
+
+    @Test
+    void longDocumentIsWindowedAndStillMatchesItsTopic() {
+        StringBuilder kafka = new StringBuilder();
+        StringBuilder baking = new StringBuilder();
+        for (int i = 0; i < 400; i++) {
+            kafka.append("Kafka brokers replicate partitions; consumers in a group commit offsets after processing records. ");
+            baking.append("Knead the dough, let the bread rise, and bake the loaf until the crust is golden. ");
+        }
+        DocumentEmbedding longKafka = embedder.embed(kafka.toString());
+        assertThat(longKafka.windows()).hasSizeGreaterThan(1);
+        float[] query = embedder.embed("How do Kafka consumer groups track their position?").vector();
+        double toKafka = cosine(query, longKafka.vector());
+        double toBaking = cosine(query, embedder.embed(baking.toString()).vector());
+        System.out.printf("long docs: %d tokens, %d windows; cos(query, kafka)=%.3f cos(query, baking)=%.3f%n",
+                longKafka.tokens(), longKafka.windows().size(), toKafka, toBaking);
+        assertThat(toKafka).isGreaterThan(toBaking + 0.1);
+    }
+}

@@ -3,7 +3,7 @@ package dev.kembed.app;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kembed.model.EngineException;
 import dev.kembed.stream.DirectEmbedder;
-import dev.kembed.stream.DocumentEmbedding;
+import dev.kembed.stream.DocumentVector;
 import dev.kembed.stream.EmbeddingSettings;
 import dev.kembed.text.BadInputException;
 import java.util.concurrent.Callable;
@@ -45,7 +45,7 @@ final class EmbedCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    DocumentEmbedding e = embedder.embed(line.text());
+                    DocumentVector e = embedder.embed(line.text());
                     ObjectNode o = JsonLinesIo.JSON.createObjectNode();
                     o.put("id", line.id()).put("dim", e.dimension()).put("windows", e.windows().size()).put("tokens", e.tokens());
                     var arr = o.putArray("embedding");

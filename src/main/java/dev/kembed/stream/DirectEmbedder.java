@@ -42,7 +42,7 @@ public final class DirectEmbedder {
         return windower;
     }
 
-    public DocumentEmbedding embed(String text) {
+    public DocumentVector embed(String text) {
         TokenizedText doc = tokenizer.tokenize(text);
         List<TextWindow> windows = windower.cut(doc);
         DocumentPooler pooler = new DocumentPooler(settings.pooling(), engine.info().dimension());
@@ -65,6 +65,6 @@ public final class DirectEmbedder {
             }
             from = to;
         }
-        return new DocumentEmbedding(pooler.result(settings.normalize()), doc.size(), windows);
+        return new DocumentVector(pooler.result(settings.normalize()), doc.size(), windows);
     }
 }

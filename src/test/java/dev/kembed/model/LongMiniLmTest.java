@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
 import dev.kembed.stream.DirectEmbedder;
-import dev.kembed.stream.DocumentEmbedding;
+import dev.kembed.stream.DocumentVector;
 import dev.kembed.stream.EmbeddingSettings;
 import dev.kembed.testing.Sentences;
 import dev.kembed.testing.TestModels;
@@ -68,7 +68,7 @@ class LongMiniLmTest {
             kafka.append("Kafka brokers replicate partitions; consumers in a group commit offsets after processing records. ");
             baking.append("Knead the dough, let the bread rise, and bake the loaf until the crust is golden. ");
         }
-        DocumentEmbedding longKafka = embedder.embed(kafka.toString());
+        DocumentVector longKafka = embedder.embed(kafka.toString());
         assertThat(longKafka.windows()).hasSizeGreaterThan(1);
         float[] query = embedder.embed("How do Kafka consumer groups track their position?").vector();
         double toKafka = cosine(query, longKafka.vector());

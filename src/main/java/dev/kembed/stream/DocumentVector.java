@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param tokens content tokens of the document (special tokens excluded)
  */
-public record DocumentEmbedding(float[] vector, int tokens, List<TextWindow> windows) {
+public record DocumentVector(float[] vector, int tokens, List<TextWindow> windows) {
     public int dimension() {
         return vector.length;
     }

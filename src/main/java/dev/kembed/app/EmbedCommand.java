@@ -35,8 +35,7 @@ final class EmbedCommand implements Callable<Integer> {
         Progress progress = new Progress();
         try (KembedModel model = KembedModel.open(options.model, options.threads, 1, settings.globalCls());
                 JsonLinesIo io = new JsonLinesIo(input, output)) {
-            DirectEmbedder embedder = new DirectEmbedder(model.tokenizer(), model.engine(), settings,
-                    model.config().bosTokenId(), model.config().eosTokenId());
+            DirectEmbedder embedder = new DirectEmbedder(model.tokenizer(), model.engine(), settings);
             JsonLinesIo.Line line;
             while ((line = io.next()) != null) {
                 if (line.error() != null) {

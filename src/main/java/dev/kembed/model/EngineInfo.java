@@ -13,6 +13,7 @@ import java.util.List;
  * @param lengthBuckets   padded lengths a batch is cut to (ascending); empty = any multiple of padMultiple
  * @param maxBatch        most windows per call, 0 = unbounded
  * @param globalAttention whether the graph honours {@link EngineWindow#globalMask()}
+ * @param bosTokenId      the id that opens every window ({@code <s>} / {@code [CLS]})
  */
 public record EngineInfo(
         String backend,
@@ -24,4 +25,6 @@ public record EngineInfo(
         List<Integer> lengthBuckets,
         int maxBatch,
         boolean globalAttention,
-        int padTokenId) {}
+        int padTokenId,
+        int bosTokenId,
+        int eosTokenId) {}

@@ -9,6 +9,9 @@ import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
@@ -31,7 +34,11 @@ public final class AvroWireFormat {
         out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
         BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
         try {
-            new GenericDatumWriter<GenericRecord>(record.getSchema(), GenericData.get()).write(record, enc);
+            // generated classes carry logical-type conversions (timestamp-millis as Instant) in their own model
+            DatumWriter<GenericRecord> writer = record instanceof SpecificRecordBase specific
+                    ? new SpecificDatumWriter<>(specific.getSchema(), specific.getSpecificData())
+                    : new GenericDatumWriter<>(record.getSchema(), GenericData.get());
+            writer.write(record, enc);
             enc.flush();
         } catch (IOException e) {
             throw new SerdeException("avro-write", "cannot encode " + record.getSchema().getFullName() + ": " + e.getMessage());

@@ -23,7 +23,7 @@ public final class DirectEmbedder {
     private final EmbeddingSettings settings;
     private final Windower windower;
 
-    public DirectEmbedder(DocumentTokenizer tokenizer, EmbeddingEngine engine, EmbeddingSettings settings, int bosId, int eosId) {
+    public DirectEmbedder(DocumentTokenizer tokenizer, EmbeddingEngine engine, EmbeddingSettings settings) {
         this.tokenizer = tokenizer;
         this.engine = engine;
         this.settings = settings;
@@ -31,7 +31,7 @@ public final class DirectEmbedder {
         if (max > engine.info().maxTokens()) {
             throw new IllegalArgumentException("max tokens " + max + " exceeds the model's " + engine.info().maxTokens());
         }
-        this.windower = new Windower(max, settings.overlap(), bosId, eosId);
+        this.windower = new Windower(max, settings.overlap(), engine.info().bosTokenId(), engine.info().eosTokenId());
         if (settings.globalCls() && !engine.info().globalAttention()) {
             throw new IllegalArgumentException("global attention on <s> was asked for but this engine has no global-attention path"
                     + " (a bert-family model has none; use --global-attention none)");

@@ -40,11 +40,20 @@ public final class DocumentDecoder {
         if (key == null) {
             throw new BadInputException("null-key", "the record has no key; kembed needs the document id as key");
         }
+        if (key.isEmpty() || key.indexOf('\u0000') >= 0) {
+            throw new BadInputException("invalid-key", "the document id (record key) is empty or holds a NUL character");
+        }
         DocumentEvent e = switch (format) {
             case TEXT -> new DocumentEvent(key, utf8(value), null, Map.of(), null, null);
             case JSON -> json(key, value);
             case AVRO -> avro(key, value);
         };
+        if (e.text() != null && e.text().isEmpty()) {
+            throw new BadInputException("empty-text", "the document text is empty");
+        }
+        if (e.text() != null && e.text().isBlank()) {
+            throw new BadInputException("blank-text", "the document text is only whitespace");
+        }
         if (e.text() != null && e.text().length() > maxChars) {
             throw new BadInputException("text-too-long", "text has " + e.text().length() + " chars; kembed.input.max.chars is " + maxChars);
         }

@@ -28,7 +28,7 @@ class LongMiniLmTest {
     static void open() {
         model = KembedModel.open(TestModels.longMiniLm(tmp.resolve("long")), 2, 1, false);
         embedder = new DirectEmbedder(model.tokenizer(), model.engine(),
-                new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, true, 0, 0, 16384), 101, 102);
+                new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, true, 0, 0, 16384));
     }
 
     @AfterAll

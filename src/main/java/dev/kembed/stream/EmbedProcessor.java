@@ -1,0 +1,227 @@
+package dev.kembed.stream;
+
+import dev.kembed.text.BadInputException;
+import dev.kembed.text.DocumentPooler;
+import dev.kembed.text.DocumentTokenizer;
+import dev.kembed.text.TextWindow;
+import dev.kembed.text.TokenizedText;
+import dev.kembed.text.Windower;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Windows each document into the pending-window store and the shared engine queue; applies the
+ * task's completed windows (in {@code process()} and in a wall-clock punctuator, so output flows
+ * with idle input) to the document's running sum; emits one record when its last window is done.
+ * A newer event for the same id supersedes the older version; a tombstone deletes and forwards.
+ * At {@code init} every pending window in the store is resubmitted, so a restarted or migrated
+ * task loses nothing; results already applied are gone from the store, so nothing is doubled.
+ */
+final class EmbedProcessor implements Processor<String, Object, Object, Object> {
+    private static final char SEP = '\u0000';
+
+    private final PipelineSettings settings;
+    private final DocumentTokenizer tokenizer;
+    private final Windower windower;
+    private final BatchingQueue queue;
+    private final OutputRecords records;
+    private final PipelineMetrics metrics;
+    private final int dimension;
+
+    private ProcessorContext<Object, Object> ctx;
+    private KeyValueStore<String, DocState> docs;
+    private KeyValueStore<String, PendingWindow> pending;
+    private BatchingQueue.TaskHandle handle;
+
+    EmbedProcessor(PipelineSettings settings, DocumentTokenizer tokenizer, Windower windower, BatchingQueue queue,
+            OutputRecords records, PipelineMetrics metrics, int dimension) {
+        this.settings = settings;
+        this.tokenizer = tokenizer;
+        this.windower = windower;
+        this.queue = queue;
+        this.records = records;
+        this.metrics = metrics;
+        this.dimension = dimension;
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.ctx = context;
+        this.docs = context.getStateStore(Names.DOCUMENT_STORE);
+        this.pending = context.getStateStore(Names.PENDING_STORE);
+        this.handle = queue.register(context.taskId().toString());
+        resubmitPending();
+        context.schedule(Duration.ofMillis(settings.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, ts -> applyCompletions());
+    }
+
+    @Override
+    public void process(Record<String, Object> record) {
+        long t0 = System.nanoTime();
+        applyCompletions();
+        if (record.value() == null) {
+            tombstone(record);
+        } else {
+            admit(record, (DocumentEvent) record.value());
+        }
+        metrics.processNanos(System.nanoTime() - t0);
+    }
+
+    private void tombstone(Record<String, Object> record) {
+        DocState old = docs.get(record.key());
+        if (old != null) {
+            dropPending(record.key());
+            docs.delete(record.key());
+        }
+        metrics.tombstone();
+        ctx.forward(record.withValue(null), Names.OUTPUT_SINK);
+    }
+
+    private void admit(Record<String, Object> record, DocumentEvent event) {
+        String id = record.key();
+        RecordMetadata meta = ctx.recordMetadata().orElseThrow();
+        List<TextWindow> windows;
+        int tokens;
+        try {
+            long t0 = System.nanoTime();
+            if (event.text() != null) {
+                TokenizedText doc = tokenizer.tokenize(event.text());
+                windows = windower.cut(doc);
+                tokens = doc.size();
+            } else {
+                windows = windower.cut(event.inputIds(), null, null);
+                tokens = event.inputIds().length;
+            }
+            metrics.tokenizeNanos(System.nanoTime() - t0);
+        } catch (BadInputException e) {
+            metrics.deadLetter(e.reason());
+            byte[] value = event.text() == null ? null : event.text().getBytes(StandardCharsets.UTF_8);
+            DeadLetters.send(ctx, record, DeadLetters.bytes(id), value, e.reason(), e.getMessage());
+            return;
+        }
+        if (docs.get(id) != null) {
+            // a newer version: the older one's windows and partial sums go, and it is never emitted
+            dropPending(id);
+            metrics.superseded();
+        }
+        long generation = meta.offset();
+        boolean globalCls = settings.embedding().globalCls();
+        DocState state = new DocState(generation, event.version(), event.timestamp(), event.metadata(), meta.topic(),
+                meta.partition(), windows.size(), 0, tokens, new double[dimension], 0);
+        docs.put(id, state);
+        for (TextWindow w : windows) {
+            PendingWindow pw = new PendingWindow(w.index(), w.ids(), w.poolMask(), globalCls, w.charStart(), w.charEnd(), w.ownedTokens());
+            pending.put(pendingKey(id, generation, w.index()), pw);
+            queue.submit(handle, new WindowJob(id, generation, w.index(), pw.toEngineWindow(), meta.partition()));
+        }
+    }
+
+    private void applyCompletions() {
+        for (Completion c : queue.drain(handle)) {
+            apply(c);
+        }
+    }
+
+    private void apply(Completion c) {
+        WindowJob job = c.job();
+        DocState state = docs.get(job.docId());
+        if (state == null || state.generation() != job.generation()) {
+            return; // superseded or deleted meanwhile
+        }
+        String key = pendingKey(job.docId(), job.generation(), job.windowIndex());
+        PendingWindow w = pending.get(key);
+        if (w == null) {
+            return; // already applied (a resubmitted duplicate)
+        }
+        if (c.failed()) {
+            failDocument(job.docId(), state, c.error());
+            return;
+        }
+        DocumentPooler pooler = new DocumentPooler(settings.embedding().pooling(), state.acc(), state.weight());
+        pooler.add(c.result().cls(), c.result().sum(), c.result().count(), w.ownedTokens());
+        DocState next = state.withResult(pooler.accumulated(), pooler.weight());
+        pending.delete(key);
+        if (settings.windowsTopic() != null) {
+            ctx.forward(new Record<Object, Object>(job.docId(), records.window(job.docId(), state, w, windowVector(c, w)),
+                    ctx.currentSystemTimeMs()), Names.WINDOWS_SINK);
+        }
+        if (next.complete()) {
+            docs.delete(job.docId());
+            float[] vector = pooler.result(settings.embedding().normalize());
+            ctx.forward(new Record<Object, Object>(job.docId(), records.document(job.docId(), next, vector), ctx.currentSystemTimeMs()),
+                    Names.OUTPUT_SINK);
+            metrics.documentOut();
+        } else {
+            docs.put(job.docId(), next);
+        }
+    }
+
+    private float[] windowVector(Completion c, PendingWindow w) {
+        DocumentPooler p = new DocumentPooler(settings.embedding().pooling(), dimension);
+        p.add(c.result().cls(), c.result().sum(), c.result().count(), Math.max(1, w.ownedTokens()));
+        return p.weight() > 0 ? p.result(settings.embedding().normalize()) : c.result().cls();
+    }
+
+    private void failDocument(String id, DocState state, String error) {
+        dropPending(id);
+        docs.delete(id);
+        metrics.deadLetter("engine-failure");
+        String body = "{\"id\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(id) + ",\"source_topic\":"
+                + com.fasterxml.jackson.databind.node.TextNode.valueOf(state.sourceTopic()) + ",\"source_partition\":"
+                + state.sourcePartition() + ",\"source_offset\":" + state.sourceOffset() + "}";
+        DeadLetters.send(ctx, new Record<>(id, null, ctx.currentSystemTimeMs()), DeadLetters.bytes(id),
+                body.getBytes(StandardCharsets.UTF_8), "engine-failure", error);
+    }
+
+    /** Deletes every pending window of a document, whatever its generation. */
+    private void dropPending(String id) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, PendingWindow> it = pending.prefixScan(id + SEP, new StringSerializer())) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        keys.forEach(pending::delete);
+    }
+
+    private void resubmitPending() {
+        List<String> stale = new ArrayList<>();
+        try (KeyValueIterator<String, PendingWindow> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, PendingWindow> kv = it.next();
+                String[] parts = kv.key.split(String.valueOf(SEP));
+                String id = parts[0];
+                long generation = Long.parseLong(parts[1]);
+                DocState s = docs.get(id);
+                if (s == null || s.generation() != generation) {
+                    stale.add(kv.key);
+                    continue;
+                }
+                queue.submit(handle, new WindowJob(id, generation, kv.value.index(), kv.value.toEngineWindow(), s.sourcePartition()));
+            }
+        }
+        stale.forEach(pending::delete);
+    }
+
+    static String pendingKey(String id, long generation, int index) {
+        return id + SEP + String.format("%019d", generation) + SEP + String.format("%09d", index);
+    }
+
+    @Override
+    public void close() {
+        if (handle != null) {
+            queue.abandon(handle);
+        }
+    }
+
+}

@@ -1,0 +1,22 @@
+package dev.kembed.stream;
+
+/** Node, store and header names of the topology, used everywhere by constant. */
+public final class Names {
+    private Names() {}
+
+    public static final String SOURCE = "kembed-source";
+    public static final String DECODE = "kembed-decode";
+    public static final String EMBED = "kembed-embed";
+    public static final String OUTPUT_SINK = "kembed-output-sink";
+    public static final String WINDOWS_SINK = "kembed-windows-sink";
+    public static final String DLQ_SINK = "kembed-dlq-sink";
+
+    public static final String DOCUMENT_STORE = "kembed-documents";
+    public static final String PENDING_STORE = "kembed-pending-windows";
+
+    public static final String HEADER_REASON = "kembed.error.reason";
+    public static final String HEADER_MESSAGE = "kembed.error.message";
+    public static final String HEADER_TOPIC = "kembed.source.topic";
+    public static final String HEADER_PARTITION = "kembed.source.partition";
+    public static final String HEADER_OFFSET = "kembed.source.offset";
+}

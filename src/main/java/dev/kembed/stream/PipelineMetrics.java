@@ -1,0 +1,122 @@
+package dev.kembed.stream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Per-stage metrics: documents in/out, dead letters by reason, supersedes, and per batch: windows,
+ * padded and real tokens (padding efficiency), partitions and tasks mixed, queue wait, inference.
+ */
+public final class PipelineMetrics implements BatchingQueue.Listener {
+    private final MeterRegistry registry;
+    private final Counter in;
+    private final Counter out;
+    private final Counter superseded;
+    private final Counter tombstones;
+    private final Counter overflow;
+    private final Counter engineFailures;
+    private final DistributionSummary windows;
+    private final DistributionSummary paddedTokens;
+    private final DistributionSummary padding;
+    private final DistributionSummary partitions;
+    private final DistributionSummary tasks;
+    private final Timer queueWait;
+    private final Timer inference;
+    private final Timer process;
+    private final Timer tokenize;
+
+    public PipelineMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        in = registry.counter("kembed.documents.in");
+        out = registry.counter("kembed.documents.out");
+        superseded = registry.counter("kembed.documents.superseded");
+        tombstones = registry.counter("kembed.documents.tombstones");
+        overflow = registry.counter("kembed.queue.overflow");
+        engineFailures = registry.counter("kembed.engine.failures");
+        windows = DistributionSummary.builder("kembed.batch.windows").register(registry);
+        paddedTokens = DistributionSummary.builder("kembed.batch.padded.tokens").register(registry);
+        padding = DistributionSummary.builder("kembed.batch.padding.efficiency").description("real / padded tokens").register(registry);
+        partitions = DistributionSummary.builder("kembed.batch.partitions").description("distinct source partitions per batch").register(registry);
+        tasks = DistributionSummary.builder("kembed.batch.tasks").register(registry);
+        queueWait = Timer.builder("kembed.batch.queue.wait").register(registry);
+        inference = Timer.builder("kembed.batch.inference").register(registry);
+        process = Timer.builder("kembed.process.time").description("time a stream thread spends in one process() call").register(registry);
+        tokenize = Timer.builder("kembed.tokenize.time").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    void documentIn() {
+        in.increment();
+    }
+
+    void documentOut() {
+        out.increment();
+    }
+
+    void superseded() {
+        superseded.increment();
+    }
+
+    void tombstone() {
+        tombstones.increment();
+    }
+
+    void deadLetter(String reason) {
+        registry.counter("kembed.documents.dead.letter", "reason", reason).increment();
+    }
+
+    void processNanos(long nanos) {
+        process.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void tokenizeNanos(long nanos) {
+        tokenize.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void batch(int windowCount, int paddedLength, int realTokens, int partitionCount, int taskCount, long queueWaitNanos, long inferenceNanos) {
+        windows.record(windowCount);
+        paddedTokens.record((double) paddedLength * windowCount);
+        padding.record(realTokens / Math.max(1.0, (double) paddedLength * windowCount));
+        partitions.record(partitionCount);
+        tasks.record(taskCount);
+        queueWait.record(queueWaitNanos, TimeUnit.NANOSECONDS);
+        inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void overflow() {
+        overflow.increment();
+    }
+
+    @Override
+    public void failure(String message) {
+        engineFailures.increment();
+    }
+
+    public double documentsOut() {
+        return out.count();
+    }
+
+    public double maxPartitionsPerBatch() {
+        return partitions.max();
+    }
+
+    public long batches() {
+        return windows.count();
+    }
+
+    public double maxProcessMillis() {
+        return process.max(TimeUnit.MILLISECONDS);
+    }
+
+    public double maxInferenceMillis() {
+        return inference.max(TimeUnit.MILLISECONDS);
+    }
+}

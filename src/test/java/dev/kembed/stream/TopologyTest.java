@@ -1,0 +1,234 @@
+package dev.kembed.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kembed.app.KembedModel;
+import dev.kembed.avro.DocumentEmbedding;
+import dev.kembed.serde.AvroWireFormat;
+import dev.kembed.serde.MockSchemaRegistry;
+import dev.kembed.testing.TestModels;
+import dev.kembed.text.GlobalAttention;
+import dev.kembed.text.Pooling;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The topology with the real ONNX Runtime engine on a tiny random checkpoint. */
+class TopologyTest {
+    @TempDir
+    static Path tmp;
+
+    static KembedModel model;
+    static int scopeCounter;
+
+    TopologyTestDriver driver;
+    EmbeddingPipeline pipeline;
+    TestInputTopic<byte[], byte[]> input;
+    TestOutputTopic<String, byte[]> output;
+    TestOutputTopic<byte[], byte[]> dlq;
+    AvroWireFormat wire;
+    EmbeddingSettings embedding;
+
+    @BeforeAll
+    static void openModel() {
+        model = KembedModel.open(TestModels.tiny(tmp.resolve("tiny")), 1, 1, false);
+    }
+
+    @AfterAll
+    static void closeModel() {
+        model.close();
+    }
+
+    @AfterEach
+    void closeDriver() {
+        if (driver != null) {
+            driver.close();
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+    }
+
+    void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap) {
+        String registry = "mock://topology-test-" + (scopeCounter++);
+        embedding = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap, 16384);
+        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000, registry,
+                embedding, new BatchPolicy(batchTokens, 64, maxWaitMs, model.config().padMultiple()), 10_000, 1_000, 1, 1, 10, 20);
+        pipeline = new EmbeddingPipeline(s, model.tokenizer(), model.engine(), model.config().vocabSize(), new SimpleMeterRegistry());
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "kembed-topology-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state-" + scopeCounter).toString());
+        driver = new TopologyTestDriver(pipeline.topology(), p);
+        input = driver.createInputTopic("docs", new ByteArraySerializer(), new ByteArraySerializer());
+        output = driver.createOutputTopic("embeddings", new StringDeserializer(), new ByteArrayDeserializer());
+        dlq = driver.createOutputTopic("docs-dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        wire = new AvroWireFormat(MockSchemaRegistry.scope(registry.substring("mock://".length())));
+    }
+
+    void send(String key, String json) {
+        input.pipeInput(key == null ? null : key.getBytes(StandardCharsets.UTF_8), json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String doc(String text) {
+        return "{\"text\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(text) + "}";
+    }
+
+    /** Advances wall-clock time (firing the drain punctuator) until {@code n} records are out. */
+    List<TestRecord<String, byte[]>> awaitOutput(int n) throws InterruptedException {
+        List<TestRecord<String, byte[]>> got = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (got.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            driver.advanceWallClockTime(Duration.ofMillis(20));
+            got.addAll(output.readRecordsToList());
+        }
+        return got;
+    }
+
+    DocumentEmbedding decode(byte[] value) {
+        GenericRecord r = wire.read(value, DocumentEmbedding.getClassSchema());
+        List<Float> emb = new ArrayList<>();
+        for (Object o : (List<?>) r.get("embedding")) {
+            emb.add(((Number) o).floatValue());
+        }
+        return DocumentEmbedding.newBuilder().setId(r.get("id").toString()).setVersion((Long) r.get("version"))
+                .setModel(r.get("model").toString()).setModelFingerprint(r.get("model_fingerprint").toString())
+                .setPooling(r.get("pooling").toString()).setNormalized((Boolean) r.get("normalized"))
+                .setDimension((Integer) r.get("dimension")).setTokenCount((Integer) r.get("token_count"))
+                .setWindowCount((Integer) r.get("window_count")).setEmbedding(emb)
+                .setMetadata(r.get("metadata") == null ? null : toStrings(r.get("metadata")))
+                .setSourceTopic(r.get("source_topic").toString()).setSourcePartition((Integer) r.get("source_partition"))
+                .setSourceOffset((Long) r.get("source_offset")).build();
+    }
+
+    static java.util.Map<String, String> toStrings(Object m) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        ((java.util.Map<?, ?>) m).forEach((k, v) -> out.put(k.toString(), v.toString()));
+        return out;
+    }
+
+    @Test
+    void flushesAfterMaxWaitWithIdleInputAndMatchesKembedEmbed() throws Exception {
+        start(100_000, 200, 0, 0);
+        String text = "Kafka keeps messages in partitions, ordered logs that consumers read at their own pace.";
+        send("doc-1", "{\"text\": \"" + text + "\", \"metadata\": {\"lang\": \"en\"}, \"version\": 7}");
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        assertThat(out).hasSize(1);
+        DocumentEmbedding e = decode(out.get(0).value());
+        assertThat(out.get(0).key()).isEqualTo("doc-1");
+        assertThat(e.getVersion()).isEqualTo(7L);
+        assertThat(e.getMetadata()).containsEntry("lang", "en");
+        assertThat(e.getSourceTopic()).isEqualTo("docs");
+        assertThat(e.getSourceOffset()).isZero();
+        assertThat(e.getDimension()).isEqualTo(32);
+        float[] direct = new DirectEmbedder(model.tokenizer(), model.engine(), embedding).embed(text).vector();
+        for (int i = 0; i < direct.length; i++) {
+            assertThat(e.getEmbedding().get(i)).isCloseTo(direct[i], org.assertj.core.data.Offset.offset(1e-5f));
+        }
+        assertThat(driver.<String, DocState>getKeyValueStore(Names.DOCUMENT_STORE).get("doc-1")).as("state deleted after emit").isNull();
+    }
+
+    @Test
+    void newerVersionSupersedesTheOlderOne() throws Exception {
+        start(100_000, 500, 0, 0);
+        send("d", "{\"text\": \"the first version of the document\", \"version\": 1}");
+        send("d", "{\"text\": \"the second, longer version of the same document id\", \"version\": 2}");
+        assertThat(driver.<String, PendingWindow>getKeyValueStore(Names.PENDING_STORE).approximateNumEntries()).isEqualTo(1);
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        Thread.sleep(300);
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+        out.addAll(output.readRecordsToList());
+        assertThat(out).hasSize(1);
+        assertThat(decode(out.get(0).value()).getVersion()).isEqualTo(2L);
+        assertThat(decode(out.get(0).value()).getSourceOffset()).isEqualTo(1L);
+    }
+
+    @Test
+    void tombstoneDropsPendingStateAndForwardsATombstone() throws Exception {
+        start(100_000, 500, 0, 0);
+        send("gone", doc("a document that is deleted before it is embedded"));
+        send("gone", null);
+        List<TestRecord<String, byte[]>> out = output.readRecordsToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).key()).isEqualTo("gone");
+        assertThat(out.get(0).value()).isNull();
+        assertThat(driver.<String, DocState>getKeyValueStore(Names.DOCUMENT_STORE).get("gone")).isNull();
+        Thread.sleep(700);
+        assertThat(awaitOutput(1)).as("nothing emitted for the deleted document").isEmpty();
+    }
+
+    @Test
+    void documentLargerThanOneBatch() throws Exception {
+        start(64, 50, 32, 4); // 32-token windows, budget of two windows per batch
+        String text = TestModels.longText(300);
+        send("big", doc(text));
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        assertThat(out).hasSize(1);
+        DocumentEmbedding e = decode(out.get(0).value());
+        assertThat(e.getWindowCount()).isGreaterThan(10);
+        assertThat(pipeline.metrics().batches()).isGreaterThanOrEqualTo(e.getWindowCount() / 2);
+        float[] direct = new DirectEmbedder(model.tokenizer(), model.engine(), embedding).embed(text).vector();
+        for (int i = 0; i < direct.length; i++) {
+            assertThat(e.getEmbedding().get(i)).isCloseTo(direct[i], org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
+    void manySmallDocumentsShareOneBatch() throws Exception {
+        start(100_000, 400, 0, 0);
+        for (int i = 0; i < 20; i++) {
+            send("small-" + i, doc("short document number " + i));
+        }
+        List<TestRecord<String, byte[]>> out = awaitOutput(20);
+        assertThat(out).hasSize(20);
+        assertThat(out.stream().map(TestRecord::key).distinct()).hasSize(20);
+        assertThat(pipeline.metrics().registry().get("kembed.batch.windows").summary().max()).isGreaterThanOrEqualTo(20);
+    }
+
+    @Test
+    void badInputGoesToTheDeadLetterTopicAndTheStreamGoesOn() throws Exception {
+        start(100_000, 50, 0, 0);
+        send(null, doc("no key"));
+        send("k1", "{not json");
+        send("k2", "{\"title\": \"no text\"}");
+        send("k3", doc("   "));
+        send("k4", "{\"input_ids\": [5, 99999]}");
+        send("ok", doc("a good document after the bad ones"));
+        input.pipeInput("k5".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, (byte) 0x28});
+        var dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(6);
+        List<String> reasons = dead.stream().map(r -> new String(r.headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8)).toList();
+        assertThat(reasons).containsExactly("null-key", "invalid-json", "missing-text", "blank-text", "invalid-token-id", "invalid-utf8");
+        assertThat(new String(dead.get(1).headers().lastHeader(Names.HEADER_OFFSET).value(), StandardCharsets.UTF_8)).isEqualTo("1");
+        assertThat(dead.get(1).value()).isEqualTo("{not json".getBytes(StandardCharsets.UTF_8));
+        assertThat(awaitOutput(1)).extracting(TestRecord::key).containsExactly("ok");
+    }
+
+    @Test
+    void preTokenizedInputIsEmbedded() throws Exception {
+        start(100_000, 50, 0, 0);
+        send("ids", "{\"input_ids\": [50, 60, 70, 80]}");
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        assertThat(out).hasSize(1);
+        assertThat(decode(out.get(0).value()).getTokenCount()).isEqualTo(4);
+    }
+}

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code kembed} command line: model tools, embedding, tokenizing and benchmarks. */
 @Command(name = "kembed", mixinStandardHelpOptions = true, version = "kembed 0.1.0",
         description = "Kafka Streams processor that turns document events into Longformer embeddings.",
-        subcommands = {ModelCommand.class, EmbedCommand.class, TokenizeCommand.class, BenchCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, ModelCommand.class, EmbedCommand.class, TokenizeCommand.class, BenchCommand.class})
 public final class KembedCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -24,6 +24,7 @@ public final class KembedCli implements Runnable {
     public static int execute(String... args) {
         configureDjl();
         CommandLine cli = new CommandLine(new KembedCli());
+        cli.getSubcommands().get("run").getCommandSpec().usageMessage().footer("%nSettings (--config file, or environment):%n" + KembedConfig.help().replace("%", "%%"));
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("kembed: " + ex.getMessage());
             if (Boolean.getBoolean("kembed.debug")) {

@@ -1,0 +1,36 @@
+package dev.kembed.app;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kembed run}: the streaming job, until stopped (SIGTERM / Ctrl-C close it cleanly). */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the streaming embedding job.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "Properties file: kembed.* keys plus Kafka Streams/client properties.")
+    Path config;
+
+    @Option(names = "--data-dir", defaultValue = "kembed-data", description = "State stores and embedded broker data. Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+        KembedConfig cfg = KembedConfig.load(config, System.getenv());
+        KembedApp app = KembedApp.start(cfg, dataDir);
+        CountDownLatch stopped = new CountDownLatch(1);
+        app.streams().setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            stopped.countDown();
+        }, "kembed-shutdown"));
+        stopped.await();
+        return app.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
+    }
+}

@@ -68,11 +68,15 @@ class TopologyTest {
     }
 
     void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap) {
+        start(batchTokens, maxWaitMs, maxTokens, overlap, model.engine());
+    }
+
+    void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.model.EmbeddingEngine engine) {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap, 16384);
         PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000, registry,
                 embedding, new BatchPolicy(batchTokens, 64, maxWaitMs, model.config().padMultiple()), 10_000, 1_000, 1, 1, 10, 20);
-        pipeline = new EmbeddingPipeline(s, model.tokenizer(), model.engine(), model.config().vocabSize(), new SimpleMeterRegistry());
+        pipeline = new EmbeddingPipeline(s, model.tokenizer(), engine, model.config().vocabSize(), new SimpleMeterRegistry());
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "kembed-topology-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
@@ -230,5 +234,47 @@ class TopologyTest {
         List<TestRecord<String, byte[]>> out = awaitOutput(1);
         assertThat(out).hasSize(1);
         assertThat(decode(out.get(0).value()).getTokenCount()).isEqualTo(4);
+    }
+
+    @Test
+    void streamThreadKeepsConsumingWhileTheEngineWorks() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        dev.kembed.model.EmbeddingEngine slow = new dev.kembed.model.EmbeddingEngine() {
+            @Override
+            public dev.kembed.model.EngineInfo info() {
+                return model.engine().info();
+            }
+
+            @Override
+            public dev.kembed.model.BatchResult embed(dev.kembed.model.WindowBatch batch) {
+                running.incrementAndGet();
+                try {
+                    Thread.sleep(400);
+                    return model.engine().embed(batch);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    running.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void close() {}
+        };
+        start(64, 0, 0, 0, slow); // every window is its own batch, each taking 400 ms
+        send("first", doc("the first document keeps the engine busy"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (running.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(running.get()).as("engine busy").isEqualTo(1);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            send("next-" + i, doc("document " + i + " arrives while the engine is busy"));
+        }
+        long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+        assertThat(running.get()).as("still inside the first batch").isEqualTo(1);
+        assertThat(ms).as("10 documents consumed, tokenized and stored while one batch runs").isLessThan(300);
+        assertThat(awaitOutput(11)).hasSize(11);
     }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -31,9 +32,11 @@ public final class KembedApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final MetricsServer metricsServer;
     private final String bootstrap;
+    private final CountDownLatch stopped;
 
     private KembedApp(EmbeddedKafkaBroker broker, KembedModel model, EmbeddingPipeline pipeline, KafkaStreams streams,
-            MetricsServer metricsServer, String bootstrap) {
+            MetricsServer metricsServer, String bootstrap, CountDownLatch stopped) {
+        this.stopped = stopped;
         this.broker = broker;
         this.model = model;
         this.pipeline = pipeline;
@@ -68,6 +71,12 @@ public final class KembedApp implements AutoCloseable {
                     (short) cfg.integer("kembed.topics.replication"));
             Properties sp = streamsProps(kafka, dataDir);
             KafkaStreams streams = new KafkaStreams(pipeline.topology(), sp);
+            CountDownLatch stopped = new CountDownLatch(1);
+            streams.setStateListener((now, before) -> {
+                if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.PENDING_ERROR) {
+                    stopped.countDown();
+                }
+            });
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("stream thread failed; replacing it", e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -77,7 +86,7 @@ public final class KembedApp implements AutoCloseable {
             MetricsServer ms = port > 0 ? new MetricsServer(port, registry, () -> streams.state().isRunningOrRebalancing()) : null;
             LOG.info("kembed running: {} -> {} (dlq {}), model {} ({}), {} partitions", settings.inputTopic(), settings.outputTopic(),
                     settings.dlqTopic(), model.name(), model.engine().info().fingerprint(), cfg.integer("kembed.topics.partitions"));
-            return new KembedApp(broker, model, pipeline, streams, ms, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG));
+            return new KembedApp(broker, model, pipeline, streams, ms, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), stopped);
         } catch (RuntimeException e) {
             if (pipeline != null) {
                 pipeline.close();
@@ -117,6 +126,12 @@ public final class KembedApp implements AutoCloseable {
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         p.putAll(kafka);
         return p;
+    }
+
+    /** Blocks until Kafka Streams stops (closed or failed); true if it failed. */
+    public boolean awaitStopped() throws InterruptedException {
+        stopped.await();
+        return streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.PENDING_ERROR;
     }
 
     public KafkaStreams streams() {

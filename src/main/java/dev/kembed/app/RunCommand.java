@@ -2,8 +2,6 @@ package dev.kembed.app;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,17 +18,13 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KembedConfig cfg = KembedConfig.load(config, System.getenv());
         KembedApp app = KembedApp.start(cfg, dataDir);
-        CountDownLatch stopped = new CountDownLatch(1);
-        app.streams().setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                stopped.countDown();
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread hook = new Thread(app::close, "kembed-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean failed = app.awaitStopped();
+        if (failed) {
+            Runtime.getRuntime().removeShutdownHook(hook);
             app.close();
-            stopped.countDown();
-        }, "kembed-shutdown"));
-        stopped.await();
-        return app.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
+        }
+        return failed ? 1 : 0;
     }
 }

@@ -109,22 +109,34 @@ class CrashRecoveryTest {
 
     @Test
     void killedThreeTimesMidStreamEveryDocumentExactlyOnce() throws Exception {
-        String name = "crash";
-        int n = 400;
+        crashRounds("crash", 400, new int[] {60, 160, 260});
+    }
+
+    /** Soak variant: more documents, more kills (mvn verify -Pslow). */
+    @Test
+    @org.junit.jupiter.api.Tag("slow")
+    void soakKilledTenTimesEveryDocumentExactlyOnce() throws Exception {
+        int[] killAt = new int[10];
+        for (int i = 0; i < killAt.length; i++) {
+            killAt[i] = 150 + i * 150;
+        }
+        crashRounds("soak", 1800, killAt);
+    }
+
+    private void crashRounds(String name, int n, int[] killAt) throws Exception {
         kafka.createTopic(name + "-in", 4);
         kafka.send(name + "-in", documents(name + "-in", n));
         Path dir = tmp.resolve(name);
         try (OutputWatcher watcher = new OutputWatcher(name + "-out")) {
-            int[] killAt = {60, 160, 260};
             for (int round = 0; round < killAt.length; round++) {
-                ChildKembed child = ChildKembed.start(config(name, 0), dir, "crash");
+                ChildKembed child = ChildKembed.start(config(name, 0), dir, name);
                 int seen = watcher.pollUntil(killAt[round], Duration.ofMinutes(2));
                 assertThat(seen).as("progress before kill %d\n%s", round + 1, child.logTail()).isGreaterThanOrEqualTo(killAt[round]);
                 assertThat(seen).as("killed mid-stream, not after the end").isLessThan(n);
                 child.kill();
-                System.out.printf("round %d: killed with %d of %d documents out%n", round + 1, seen, n);
+                System.out.printf("%s round %d: killed with %d of %d documents out%n", name, round + 1, seen, n);
             }
-            try (ChildKembed last = ChildKembed.start(config(name, 0), dir, "crash")) {
+            try (ChildKembed last = ChildKembed.start(config(name, 0), dir, name)) {
                 int seen = watcher.pollUntil(n, Duration.ofMinutes(4));
                 assertThat(seen).as("all documents after the restarts\n%s", last.logTail()).isEqualTo(n);
                 watcher.pollUntil(n + 1, Duration.ofSeconds(3)); // late duplicates would show up here

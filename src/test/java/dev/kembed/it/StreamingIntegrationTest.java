@@ -141,4 +141,13 @@ class StreamingIntegrationTest {
             assertThat(out.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8))).allMatch(k -> k.startsWith("good-"));
         }
     }
+
+    @Test
+    void missingTopicsAreRefusedWhenCreationIsOff() {
+        Properties cfg = config("nocreate");
+        cfg.put("kembed.topics.create", "false");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> KembedApp.start(KembedConfig.from(cfg, Map.of()), tmp.resolve("nocreate")))
+                .hasMessageContaining("do not exist and kembed.topics.create=false")
+                .hasMessageContaining("nocreate-in");
+    }
 }

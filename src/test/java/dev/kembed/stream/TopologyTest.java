@@ -72,9 +72,14 @@ class TopologyTest {
     }
 
     void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.model.EmbeddingEngine engine) {
+        start(batchTokens, maxWaitMs, maxTokens, overlap, engine, InputFormat.JSON, null);
+    }
+
+    void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.model.EmbeddingEngine engine,
+            InputFormat format, String windowsTopic) {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap, 16384);
-        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000, registry,
+        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, registry,
                 embedding, new BatchPolicy(batchTokens, 64, maxWaitMs, model.config().padMultiple()), 10_000, 1_000, 1, 1, 10, 20);
         pipeline = new EmbeddingPipeline(s, model.tokenizer(), engine, model.config().vocabSize(), new SimpleMeterRegistry());
         Properties p = new Properties();
@@ -276,5 +281,88 @@ class TopologyTest {
         assertThat(running.get()).as("still inside the first batch").isEqualTo(1);
         assertThat(ms).as("10 documents consumed, tokenized and stored while one batch runs").isLessThan(300);
         assertThat(awaitOutput(11)).hasSize(11);
+    }
+
+    @Test
+    void avroInputInRegistryWireFormat() throws Exception {
+        start(100_000, 50, 0, 0, model.engine(), InputFormat.AVRO, null);
+        dev.kembed.avro.Document d = dev.kembed.avro.Document.newBuilder().setId("ignored-key-wins").setText("an Avro document")
+                .setMetadata(java.util.Map.of("source", "avro")).setVersion(3L).build();
+        input.pipeInput("avro-1".getBytes(StandardCharsets.UTF_8), wire.write("docs-value", d));
+        input.pipeInput("avro-2".getBytes(StandardCharsets.UTF_8), "{\"text\": \"json is not avro\"}".getBytes(StandardCharsets.UTF_8));
+        byte[] unknownSchema = {0, 0, 0, 0x7f, 0x7f, 2, 3};
+        input.pipeInput("avro-3".getBytes(StandardCharsets.UTF_8), unknownSchema);
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        assertThat(out).hasSize(1);
+        DocumentEmbedding e = decode(out.get(0).value());
+        assertThat(e.getId()).isEqualTo("avro-1");
+        assertThat(e.getVersion()).isEqualTo(3L);
+        assertThat(e.getMetadata()).containsEntry("source", "avro");
+        assertThat(dlq.readRecordsToList()).extracting(r -> new String(r.headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8))
+                .containsExactly("not-wire-format", "unknown-schema");
+    }
+
+    @Test
+    void plainTextInputAndThePerWindowTopic() throws Exception {
+        start(100_000, 50, 24, 4, model.engine(), InputFormat.TEXT, "windows");
+        var windows = driver.createOutputTopic("windows", new StringDeserializer(), new ByteArrayDeserializer());
+        String text = "Plain UTF-8 text, long enough to need several small windows of twenty-four tokens each, café.";
+        input.pipeInput("txt".getBytes(StandardCharsets.UTF_8), text.getBytes(StandardCharsets.UTF_8));
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        assertThat(out).hasSize(1);
+        int count = decode(out.get(0).value()).getWindowCount();
+        assertThat(count).isGreaterThan(1);
+        List<TestRecord<String, byte[]>> ws = windows.readRecordsToList();
+        assertThat(ws).hasSize(count);
+        java.util.Set<Integer> indexes = new java.util.HashSet<>();
+        for (TestRecord<String, byte[]> r : ws) {
+            GenericRecord w = wire.read(r.value(), dev.kembed.avro.WindowEmbedding.getClassSchema());
+            int start = (Integer) w.get("char_start");
+            int end = (Integer) w.get("char_end");
+            assertThat(text.substring(start, end)).isNotBlank();
+            assertThat((List<?>) w.get("embedding")).hasSize(32);
+            indexes.add((Integer) w.get("window_index"));
+        }
+        assertThat(indexes).hasSize(count);
+    }
+
+    @Test
+    void engineFailureSendsTheDocumentToTheDlqAndTheStreamGoesOn() throws Exception {
+        dev.kembed.model.EmbeddingEngine failing = new dev.kembed.model.EmbeddingEngine() {
+            @Override
+            public dev.kembed.model.EngineInfo info() {
+                return model.engine().info();
+            }
+
+            @Override
+            public dev.kembed.model.BatchResult embed(dev.kembed.model.WindowBatch batch) {
+                for (dev.kembed.model.EngineWindow w : batch.windows()) {
+                    if (w.length() > 20) {
+                        throw new dev.kembed.model.EngineException("simulated device error", true, null);
+                    }
+                }
+                return model.engine().embed(batch);
+            }
+
+            @Override
+            public void close() {}
+        };
+        start(100_000, 50, 0, 0, failing);
+        send("poison", doc(TestModels.longText(40)));
+        send("fine", doc("short"));
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        assertThat(out).extracting(TestRecord::key).containsExactly("fine");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<TestRecord<byte[], byte[]>> dead = new ArrayList<>();
+        while (dead.isEmpty() && System.nanoTime() < deadline) {
+            driver.advanceWallClockTime(Duration.ofMillis(20));
+            dead.addAll(dlq.readRecordsToList());
+            Thread.sleep(10);
+        }
+        assertThat(dead).hasSize(1);
+        assertThat(new String(dead.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("poison");
+        assertThat(new String(dead.get(0).headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8)).isEqualTo("engine-failure");
+        assertThat(new String(dead.get(0).headers().lastHeader(Names.HEADER_MESSAGE).value(), StandardCharsets.UTF_8)).contains("simulated device error");
+        assertThat(driver.<String, DocState>getKeyValueStore(Names.DOCUMENT_STORE).get("poison")).isNull();
     }
 }

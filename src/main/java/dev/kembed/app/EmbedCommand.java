@@ -9,7 +9,6 @@ import dev.kembed.text.BadInputException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code kembed embed}: JSON Lines of documents in, JSON Lines of vectors out. */
 @Command(name = "embed", mixinStandardHelpOptions = true,
@@ -19,11 +18,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
-    @Option(names = "--input", defaultValue = "-", description = "Input file, or - for stdin. Default: ${DEFAULT-VALUE}")
-    String input;
-
-    @Option(names = "--output", defaultValue = "-", description = "Output file, or - for stdout. Default: ${DEFAULT-VALUE}")
-    String output;
+    @Mixin
+    JsonLinesOptions io;
 
     @Override
     public Integer call() throws Exception {
@@ -34,12 +30,12 @@ final class EmbedCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Progress progress = new Progress();
         try (KembedModel model = KembedModel.open(options.model, options.threads, 1, settings.globalCls());
-                JsonLinesIo io = new JsonLinesIo(input, output)) {
+                JsonLinesIo lines = io.open()) {
             DirectEmbedder embedder = new DirectEmbedder(model.tokenizer(), model.engine(), settings);
             JsonLinesIo.Line line;
-            while ((line = io.next()) != null) {
+            while ((line = lines.next()) != null) {
                 if (line.error() != null) {
-                    io.write(io.error(line, "bad-record", line.error()));
+                    lines.write(lines.error(line, "bad-record", line.error()));
                     failed++;
                     continue;
                 }
@@ -51,14 +47,14 @@ final class EmbedCommand implements Callable<Integer> {
                     for (float v : e.vector()) {
                         arr.add(v);
                     }
-                    io.write(o);
+                    lines.write(o);
                     ok++;
                     tokens += e.tokens();
                 } catch (BadInputException ex) {
-                    io.write(io.error(line, ex.reason(), ex.getMessage()));
+                    lines.write(lines.error(line, ex.reason(), ex.getMessage()));
                     failed++;
                 } catch (EngineException ex) {
-                    io.write(io.error(line, "engine-error", ex.getMessage()));
+                    lines.write(lines.error(line, "engine-error", ex.getMessage()));
                     failed++;
                 }
                 progress.update(ok + failed, tokens, start);

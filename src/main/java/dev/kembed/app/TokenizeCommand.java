@@ -11,7 +11,6 @@ import dev.kembed.text.Windower;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code kembed tokenize}: what the model sees, per document: ids, tokens, windows and their spans. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
@@ -20,11 +19,8 @@ final class TokenizeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
-    @Option(names = "--input", defaultValue = "-", description = "Input file, or - for stdin. Default: ${DEFAULT-VALUE}")
-    String input;
-
-    @Option(names = "--output", defaultValue = "-", description = "Output file, or - for stdout. Default: ${DEFAULT-VALUE}")
-    String output;
+    @Mixin
+    JsonLinesOptions io;
 
     @Override
     public Integer call() throws Exception {
@@ -33,11 +29,11 @@ final class TokenizeCommand implements Callable<Integer> {
         Windower windower = new Windower(max, options.overlap, cfg.bosTokenId(), cfg.eosTokenId());
         int failed = 0;
         try (DocumentTokenizer tokenizer = DocumentTokenizer.open(options.model, cfg.vocabSize());
-                JsonLinesIo io = new JsonLinesIo(input, output)) {
+                JsonLinesIo lines = io.open()) {
             JsonLinesIo.Line line;
-            while ((line = io.next()) != null) {
+            while ((line = lines.next()) != null) {
                 if (line.error() != null) {
-                    io.write(io.error(line, "bad-record", line.error()));
+                    lines.write(lines.error(line, "bad-record", line.error()));
                     failed++;
                     continue;
                 }
@@ -57,9 +53,9 @@ final class TokenizeCommand implements Callable<Integer> {
                                 .put("length", w.length()).put("owned_tokens", w.ownedTokens())
                                 .put("char_start", w.charStart()).put("char_end", w.charEnd());
                     }
-                    io.write(o);
+                    lines.write(o);
                 } catch (BadInputException ex) {
-                    io.write(io.error(line, ex.reason(), ex.getMessage()));
+                    lines.write(lines.error(line, ex.reason(), ex.getMessage()));
                     failed++;
                 }
             }

@@ -67,6 +67,11 @@ public final class OnnxModelRunner implements AutoCloseable {
     }
 
     public Map<String, Output> run(List<Input> inputs) {
+        return run(inputs, null);
+    }
+
+    /** @param wanted outputs to copy back (null = all); the rest stay in native memory and are freed */
+    public Map<String, Output> run(List<Input> inputs, java.util.Set<String> wanted) {
         Predictor<NDList, NDList> p;
         try {
             p = predictors.take();
@@ -94,6 +99,9 @@ public final class OnnxModelRunner implements AutoCloseable {
             NDList out = p.predict(list);
             Map<String, Output> result = new LinkedHashMap<>();
             for (NDArray a : out) {
+                if (wanted != null && !wanted.contains(a.getName())) {
+                    continue;
+                }
                 result.put(a.getName(), new Output(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), a.getShape().getShape()));
             }
             out.close();

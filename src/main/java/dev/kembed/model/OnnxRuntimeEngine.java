@@ -13,6 +13,8 @@ import java.util.Map;
  * (dynamic batch and length), loads it, and pads each batch to its longest window.
  */
 public final class OnnxRuntimeEngine implements EmbeddingEngine {
+    private static final java.util.Set<String> POOLED_OUTPUTS = java.util.Set.of("cls", "sum", "count");
+
     private final OnnxModelRunner runner;
     private final EngineInfo info;
     private final int hidden;
@@ -85,7 +87,8 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
                 new OnnxModelRunner.Input("input_ids", ids, b, len),
                 new OnnxModelRunner.Input("attention_mask", am, b, len),
                 new OnnxModelRunner.Input("global_attention_mask", gm, b, len),
-                new OnnxModelRunner.Input("pool_mask", pm, b, len)));
+                new OnnxModelRunner.Input("pool_mask", pm, b, len)),
+                batch.tokenStates() ? null : POOLED_OUTPUTS);
         long nanos = System.nanoTime() - t0;
         float[] cls = out.get("cls").data();
         float[] sum = out.get("sum").data();

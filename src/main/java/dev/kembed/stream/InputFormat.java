@@ -1,6 +1,6 @@
 package dev.kembed.stream;
 
-import java.util.Locale;
+import dev.kembed.text.Choices;
 
 /** How input values are encoded. */
 public enum InputFormat {
@@ -9,10 +9,6 @@ public enum InputFormat {
     TEXT;
 
     public static InputFormat parse(String key, String value) {
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + ": '" + value + "' is not allowed; allowed: avro, json, text");
-        }
+        return Choices.parse(InputFormat.class, key, value);
     }
 }

@@ -1,6 +1,5 @@
 package dev.kembed.text;
 
-import java.util.Locale;
 
 /**
  * Which tokens get Longformer global attention. {@code auto}: the {@code <s>} of every window
@@ -13,11 +12,7 @@ public enum GlobalAttention {
     AUTO;
 
     public static GlobalAttention parse(String key, String value) {
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + ": '" + value + "' is not allowed; allowed: none, cls, auto");
-        }
+        return Choices.parse(GlobalAttention.class, key, value);
     }
 
     public boolean globalCls(Pooling pooling) {

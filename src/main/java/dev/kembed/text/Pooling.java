@@ -2,6 +2,7 @@ package dev.kembed.text;
 
 import java.util.Locale;
 
+
 /** How token states become one vector. */
 public enum Pooling {
     /** Mean over the document's content tokens, each counted once. */
@@ -10,11 +11,7 @@ public enum Pooling {
     CLS;
 
     public static Pooling parse(String key, String value) {
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + ": '" + value + "' is not a pooling; allowed: mean, cls");
-        }
+        return Choices.parse(Pooling.class, key, value);
     }
 
     public String label() {

@@ -58,6 +58,6 @@ record ConfigKey(String name, Type type, String defaultValue, List<String> allow
             case BOOLEAN, CHOICE -> " {" + String.join("|", allowed) + "}";
             default -> "";
         };
-        return String.format("  %-34s %s%s (default: %s)", name, doc, range, defaultValue.isEmpty() ? "none" : defaultValue);
+        return String.format("  %s = %s%s%n      %s", name, defaultValue.isEmpty() ? "(unset)" : defaultValue, range, doc);
     }
 }

@@ -24,7 +24,7 @@ public final class KembedCli implements Runnable {
     public static int execute(String... args) {
         configureDjl();
         CommandLine cli = new CommandLine(new KembedCli());
-        cli.getSubcommands().get("run").getCommandSpec().usageMessage().footer("%nSettings (--config file, or environment):%n" + KembedConfig.help().replace("%", "%%"));
+        cli.getSubcommands().get("run").getCommandSpec().usageMessage().footer("%n" + KembedConfig.help().replace("%", "%%"));
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println("kembed: " + ex.getMessage());
             if (Boolean.getBoolean("kembed.debug")) {

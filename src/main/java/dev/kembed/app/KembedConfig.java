@@ -28,7 +28,7 @@ public final class KembedConfig {
     static final List<ConfigKey> KEYS = List.of(
             ConfigKey.string("kembed.input.topic", "documents", "topic of document events (key = document id)"),
             ConfigKey.string("kembed.output.topic", "embeddings", "topic of embedding records (Avro, registry wire format)"),
-            ConfigKey.optional("kembed.dlq.topic", "dead-letter topic (default: <input topic>-dlq)"),
+            ConfigKey.optional("kembed.dlq.topic", "dead-letter topic; unset = <input topic>-dlq"),
             ConfigKey.optional("kembed.windows.topic", "optional topic with one record per window, for RAG indexers"),
             ConfigKey.choice("kembed.input.format", "json", List.of("avro", "json", "text"), "input value encoding"),
             ConfigKey.integer("kembed.input.max.chars", 5_000_000, 1, Integer.MAX_VALUE, "longer texts go to the DLQ"),
@@ -225,7 +225,7 @@ public final class KembedConfig {
     }
 
     static String help() {
-        StringBuilder sb = new StringBuilder("kembed settings (properties file, or env KEMBED_<KEY> with dots as underscores):\n");
+        StringBuilder sb = new StringBuilder("kembed.* keys (env: KEMBED_<KEY>, dots as underscores), with defaults:\n");
         KEYS.forEach(k -> sb.append(k.describe()).append('\n'));
         sb.append("Any other key is passed to Kafka Streams and its clients (env: KEMBED_KAFKA_<KEY>).\n")
                 .append("Defaults kembed sets: processing.guarantee=exactly_once_v2, application.id=kembed.\n")

@@ -116,7 +116,8 @@ final class EmbedProcessor implements Processor<String, Object, Object, Object> 
         }
         long generation = meta.offset();
         boolean globalCls = settings.embedding().globalCls();
-        DocState state = new DocState(generation, event.version(), event.timestamp(), event.metadata(), meta.topic(),
+        Long timestamp = event.timestamp() != null ? event.timestamp() : Long.valueOf(record.timestamp());
+        DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
                 meta.partition(), windows.size(), 0, tokens, new double[dimension], 0);
         docs.put(id, state);
         for (TextWindow w : windows) {

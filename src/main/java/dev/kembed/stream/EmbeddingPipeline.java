@@ -23,6 +23,7 @@ public final class EmbeddingPipeline implements AutoCloseable {
         this.metrics = new PipelineMetrics(registry);
         this.queue = new BatchingQueue(engine, settings.batch(), settings.queueMaxWindows(), settings.queueMaxBlockMs(),
                 settings.engineThreads(), settings.engineRetries(), settings.engineRetryBackoffMs(), metrics);
+        registry.gauge("kembed.queue.windows", queue, BatchingQueue::queued);
         this.wire = new AvroWireFormat(SchemaRegistry.forUrl(settings.registryUrl()));
         DocumentDecoder decoder = new DocumentDecoder(settings.inputFormat(), wire, settings.inputMaxChars(), vocabSize);
         this.topology = EmbedTopology.build(settings, decoder, tokenizer, engine.info(), queue, wire, metrics);

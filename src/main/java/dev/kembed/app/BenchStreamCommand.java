@@ -1,0 +1,133 @@
+package dev.kembed.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kembed.stream.DirectEmbedder;
+import dev.kembed.stream.PipelineMetrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kembed bench stream}: end-to-end throughput of the streaming job (embedded broker,
+ * exactly-once, 4 partitions) against the synchronous path on the same documents and model in the
+ * same run, so the ratio shows what Kafka, the stores and the batching queue cost or gain.
+ */
+@Command(name = "stream", mixinStandardHelpOptions = true,
+        description = "End-to-end documents/s and tokens/s of the streaming job vs. the synchronous path, same run.")
+final class BenchStreamCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Checkpoint directory.")
+    Path model;
+
+    @Option(names = "--copies", defaultValue = "2", description = "How many copies of the bundled demo documents to send. Default: ${DEFAULT-VALUE}")
+    int copies;
+
+    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        List<JsonNode> docs = DemoCommand.documents();
+        int n = docs.size() * copies;
+        System.out.printf("# kembed bench stream  model=%s  documents=%d (%d bundled x %d)  cores=%d%n", model, n, docs.size(), copies,
+                Runtime.getRuntime().availableProcessors());
+
+        // 1. synchronous baseline: tokenize, window, run, pool, one document at a time
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        try (KembedModel m = KembedModel.open(model, threads, 1, false)) {
+            DirectEmbedder direct = new DirectEmbedder(m.tokenizer(), m.engine(),
+                    new dev.kembed.stream.EmbeddingSettings(dev.kembed.text.Pooling.MEAN, dev.kembed.text.GlobalAttention.NONE, true, 0, 0, 16384));
+            direct.embed("warm up");
+            t0 = System.nanoTime();
+            for (int c = 0; c < copies; c++) {
+                for (JsonNode d : docs) {
+                    tokens += direct.embed(d.get("text").asText()).tokens();
+                }
+            }
+        }
+        double directSecs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("direct   %6.1f s  %7.1f docs/s  %8.0f tokens/s%n", directSecs, n / directSecs, tokens / directSecs);
+
+        // 2. the streaming job on an embedded broker
+        Path data = Files.createTempDirectory("kembed-bench-stream");
+        Properties p = new Properties();
+        p.put("kembed.model.dir", model.toString());
+        p.put("kembed.model.threads", Integer.toString(threads));
+        p.put("kembed.input.topic", "bench-in");
+        p.put("kembed.output.topic", "bench-out");
+        p.put("kembed.normalize", "true");
+        p.put("kembed.global.attention", "none");
+        p.put("kembed.schema.registry.url", "mock://kembed-bench");
+        p.put("application.id", "kembed-bench");
+        try (KembedApp app = KembedApp.start(KembedConfig.from(p, Map.of()), data)) {
+            awaitRunning(app);
+            Properties pp = new Properties();
+            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, app.bootstrapServers());
+            long s0 = System.nanoTime();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+                for (int c = 0; c < copies; c++) {
+                    for (JsonNode d : docs) {
+                        producer.send(new ProducerRecord<>("bench-in", d.get("id").asText() + "#" + c, d.toString()));
+                    }
+                }
+            }
+            int got = awaitOutputs(app.bootstrapServers(), n, Duration.ofMinutes(30));
+            double streamSecs = (System.nanoTime() - s0) / 1e9;
+            PipelineMetrics metrics = app.pipeline().metrics();
+            var reg = metrics.registry();
+            System.out.printf("stream   %6.1f s  %7.1f docs/s  %8.0f tokens/s   (%d of %d documents)%n", streamSecs, got / streamSecs,
+                    tokens / streamSecs, got, n);
+            System.out.printf("stream/direct throughput ratio: %.2f%n", directSecs / streamSecs);
+            System.out.printf("batches %d, windows/batch mean %.1f max %.0f, padding efficiency mean %.2f, partitions/batch max %.0f,"
+                    + " queue wait mean %.0f ms, inference mean %.0f ms%n",
+                    metrics.batches(), reg.get("kembed.batch.windows").summary().mean(), reg.get("kembed.batch.windows").summary().max(),
+                    reg.get("kembed.batch.padding.efficiency").summary().mean(), metrics.maxPartitionsPerBatch(),
+                    reg.get("kembed.batch.queue.wait").timer().mean(TimeUnit.MILLISECONDS), reg.get("kembed.batch.inference").timer().mean(TimeUnit.MILLISECONDS));
+            return got == n ? 0 : 1;
+        }
+    }
+
+    private static void awaitRunning(KembedApp app) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (app.streams().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    private static int awaitOutputs(String bootstrap, int n, Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "kembed-bench-reader");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Set<String> seen = new HashSet<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of("bench-out"));
+            while (seen.size() < n && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    seen.add(r.key());
+                }
+            }
+        }
+        return seen.size();
+    }
+}

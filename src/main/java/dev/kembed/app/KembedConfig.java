@@ -130,6 +130,10 @@ public final class KembedConfig {
             errors.add("kembed.queue.max.block.ms=" + lng("kembed.queue.max.block.ms") + " must be at most half of max.poll.interval.ms ("
                     + maxPoll + ") or a waiting stream thread gets fenced");
         }
+        if (str("kembed.input.format").equalsIgnoreCase("avro") && str("kembed.schema.registry.url").startsWith("mock://")) {
+            errors.add("kembed.input.format=avro needs the registry your producers use: set kembed.schema.registry.url to its http(s) URL"
+                    + " (mock:// is only visible inside this JVM)");
+        }
         int maxTokens = integer("kembed.window.max.tokens");
         if (maxTokens > 0 && integer("kembed.window.overlap") >= maxTokens - 2) {
             errors.add("kembed.window.overlap must be smaller than kembed.window.max.tokens - 2");

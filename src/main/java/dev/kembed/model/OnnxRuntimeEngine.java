@@ -5,15 +5,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@link EmbeddingEngine} on ONNX Runtime (CPU) through DJL: builds the graph from the checkpoint
  * (dynamic batch and length), loads it, and pads each batch to its longest window.
  */
 public final class OnnxRuntimeEngine implements EmbeddingEngine {
-    private static final java.util.Set<String> POOLED_OUTPUTS = java.util.Set.of("cls", "sum", "count");
+    private static final Set<String> POOLED_OUTPUTS = Set.of("cls", "sum", "count");
 
     private final OnnxModelRunner runner;
     private final EngineInfo info;
@@ -65,7 +67,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         int[] am = new int[b * len];
         int[] gm = new int[b * len];
         int[] pm = new int[b * len];
-        java.util.Arrays.fill(ids, info.padTokenId());
+        Arrays.fill(ids, info.padTokenId());
         for (int i = 0; i < b; i++) {
             EngineWindow w = ws.get(i);
             if (w.globalMask() != null && !info.globalAttention()) {
@@ -76,7 +78,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
                 }
             }
             System.arraycopy(w.inputIds(), 0, ids, i * len, w.length());
-            java.util.Arrays.fill(am, i * len, i * len + w.length(), 1);
+            Arrays.fill(am, i * len, i * len + w.length(), 1);
             if (w.globalMask() != null) {
                 System.arraycopy(w.globalMask(), 0, gm, i * len, w.length());
             }
@@ -101,12 +103,12 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
                 tokens = new float[ws.get(i).length()][];
                 for (int t = 0; t < tokens.length; t++) {
                     int from = (i * len + t) * hidden;
-                    tokens[t] = java.util.Arrays.copyOfRange(states, from, from + hidden);
+                    tokens[t] = Arrays.copyOfRange(states, from, from + hidden);
                 }
             }
             results.add(new WindowResult(
-                    java.util.Arrays.copyOfRange(cls, i * hidden, (i + 1) * hidden),
-                    java.util.Arrays.copyOfRange(sum, i * hidden, (i + 1) * hidden),
+                    Arrays.copyOfRange(cls, i * hidden, (i + 1) * hidden),
+                    Arrays.copyOfRange(sum, i * hidden, (i + 1) * hidden),
                     count[i], tokens));
         }
         return new BatchResult(results, nanos, len);

@@ -30,6 +30,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class EmbedProcessor implements Processor<String, Object, Object, Object> {
     private static final char SEP = '\u0000';
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final PipelineSettings settings;
     private final DocumentTokenizer tokenizer;
@@ -177,9 +178,8 @@ final class EmbedProcessor implements Processor<String, Object, Object, Object> 
         dropPending(id);
         docs.delete(id);
         metrics.deadLetter("engine-failure");
-        String body = "{\"id\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(id) + ",\"source_topic\":"
-                + com.fasterxml.jackson.databind.node.TextNode.valueOf(state.sourceTopic()) + ",\"source_partition\":"
-                + state.sourcePartition() + ",\"source_offset\":" + state.sourceOffset() + "}";
+        String body = JSON.createObjectNode().put("id", id).put("source_topic", state.sourceTopic())
+                .put("source_partition", state.sourcePartition()).put("source_offset", state.sourceOffset()).toString();
         DeadLetters.send(ctx, new Record<>(id, null, ctx.currentSystemTimeMs()), DeadLetters.bytes(id),
                 body.getBytes(StandardCharsets.UTF_8), "engine-failure", error);
     }

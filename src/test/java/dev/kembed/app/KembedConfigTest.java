@@ -60,6 +60,10 @@ class KembedConfigTest {
                 .hasMessageContaining("kembed.queue.max.block.ms=200000 must be at most half of max.poll.interval.ms (300000)");
         assertThatThrownBy(() -> KembedConfig.from(props("kembed.output.topic", "documents"), Map.of()))
                 .hasMessageContaining("kembed.output.topic must differ from kembed.input.topic");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.input.format", "avro"), Map.of()))
+                .hasMessageContaining("kembed.input.format=avro needs the registry your producers use");
+        assertThat(KembedConfig.from(props("kembed.input.format", "avro", "kembed.schema.registry.url", "http://registry:8081"), Map.of())
+                .str("kembed.input.format")).isEqualTo("avro");
         KembedConfig c = KembedConfig.from(props("kembed.batch.max.tokens", "1000"), Map.of());
         assertThatThrownBy(() -> c.checkAgainstModel(4096, 512))
                 .hasMessageContaining("kembed.batch.max.tokens=1000 cannot hold one full window (4096 padded tokens)");

@@ -1,11 +1,9 @@
 package dev.kembed.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kembed.model.EngineException;
 import dev.kembed.stream.DirectEmbedder;
 import dev.kembed.stream.DocumentVector;
 import dev.kembed.stream.EmbeddingSettings;
-import dev.kembed.text.BadInputException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,33 +30,20 @@ final class EmbedCommand implements Callable<Integer> {
         try (KembedModel model = KembedModel.open(options.model, options.threads, 1, settings.globalCls());
                 JsonLinesIo lines = io.open()) {
             DirectEmbedder embedder = new DirectEmbedder(model.tokenizer(), model.engine(), settings);
-            JsonLinesIo.Line line;
-            while ((line = lines.next()) != null) {
-                if (line.error() != null) {
-                    lines.write(lines.error(line, "bad-record", line.error()));
-                    failed++;
-                    continue;
+            long[] counts = new long[2]; // documents, tokens
+            failed = lines.forEach(line -> {
+                DocumentVector e = embedder.embed(line.text());
+                ObjectNode o = JsonLinesIo.JSON.createObjectNode();
+                o.put("id", line.id()).put("dim", e.dimension()).put("windows", e.windows().size()).put("tokens", e.tokens());
+                var arr = o.putArray("embedding");
+                for (float v : e.vector()) {
+                    arr.add(v);
                 }
-                try {
-                    DocumentVector e = embedder.embed(line.text());
-                    ObjectNode o = JsonLinesIo.JSON.createObjectNode();
-                    o.put("id", line.id()).put("dim", e.dimension()).put("windows", e.windows().size()).put("tokens", e.tokens());
-                    var arr = o.putArray("embedding");
-                    for (float v : e.vector()) {
-                        arr.add(v);
-                    }
-                    lines.write(o);
-                    ok++;
-                    tokens += e.tokens();
-                } catch (BadInputException ex) {
-                    lines.write(lines.error(line, ex.reason(), ex.getMessage()));
-                    failed++;
-                } catch (EngineException ex) {
-                    lines.write(lines.error(line, "engine-error", ex.getMessage()));
-                    failed++;
-                }
-                progress.update(ok + failed, tokens, start);
-            }
+                counts[1] += e.tokens();
+                return o;
+            }, () -> progress.update(++counts[0], counts[1], start));
+            ok = counts[0] - failed;
+            tokens = counts[1];
         }
         progress.finish();
         double secs = (System.nanoTime() - start) / 1e9;

@@ -3,6 +3,8 @@ package dev.kembed.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.model.EngineException;
+import dev.kembed.text.BadInputException;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -69,6 +71,42 @@ final class JsonLinesIo implements AutoCloseable {
             return new Line(lineNumber, id, null, "missing or non-string \"text\" field");
         }
         return new Line(lineNumber, id, text.asText(), null);
+    }
+
+    /** Turns one good line into its output record; may throw {@link BadInputException}. */
+    interface LineHandler {
+        ObjectNode handle(Line line);
+    }
+
+    /**
+     * Runs every line through {@code handler}. A line that is not a usable document, or that the
+     * handler rejects, becomes an error record naming its line number; the run goes on.
+     *
+     * @return how many lines failed
+     */
+    long forEach(LineHandler handler, Runnable afterEach) throws IOException {
+        long failed = 0;
+        Line line;
+        while ((line = next()) != null) {
+            ObjectNode result;
+            if (line.error() != null) {
+                result = error(line, "bad-record", line.error());
+            } else {
+                try {
+                    result = handler.handle(line);
+                } catch (BadInputException e) {
+                    result = error(line, e.reason(), e.getMessage());
+                } catch (EngineException e) {
+                    result = error(line, "engine-error", e.getMessage());
+                }
+            }
+            if (result.has("error")) {
+                failed++;
+            }
+            write(result);
+            afterEach.run();
+        }
+        return failed;
     }
 
     void write(ObjectNode record) {

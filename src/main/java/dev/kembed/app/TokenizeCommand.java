@@ -3,7 +3,6 @@ package dev.kembed.app;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kembed.model.ModelConfig;
-import dev.kembed.text.BadInputException;
 import dev.kembed.text.DocumentTokenizer;
 import dev.kembed.text.TextWindow;
 import dev.kembed.text.TokenizedText;
@@ -27,38 +26,27 @@ final class TokenizeCommand implements Callable<Integer> {
         ModelConfig cfg = ModelConfig.read(options.model);
         int max = options.maxTokens > 0 ? options.maxTokens : cfg.maxTokens();
         Windower windower = new Windower(max, options.overlap, cfg.bosTokenId(), cfg.eosTokenId());
-        int failed = 0;
+        long failed;
         try (DocumentTokenizer tokenizer = DocumentTokenizer.open(options.model, cfg.vocabSize());
                 JsonLinesIo lines = io.open()) {
-            JsonLinesIo.Line line;
-            while ((line = lines.next()) != null) {
-                if (line.error() != null) {
-                    lines.write(lines.error(line, "bad-record", line.error()));
-                    failed++;
-                    continue;
+            failed = lines.forEach(line -> {
+                TokenizedText doc = tokenizer.tokenize(line.text());
+                ObjectNode o = JsonLinesIo.JSON.createObjectNode();
+                o.put("id", line.id()).put("tokens", doc.size());
+                ArrayNode ids = o.putArray("ids");
+                ArrayNode toks = o.putArray("token_strings");
+                for (int i = 0; i < doc.size(); i++) {
+                    ids.add(doc.ids()[i]);
+                    toks.add(doc.tokens()[i]);
                 }
-                try {
-                    TokenizedText doc = tokenizer.tokenize(line.text());
-                    ObjectNode o = JsonLinesIo.JSON.createObjectNode();
-                    o.put("id", line.id()).put("tokens", doc.size());
-                    ArrayNode ids = o.putArray("ids");
-                    ArrayNode toks = o.putArray("token_strings");
-                    for (int i = 0; i < doc.size(); i++) {
-                        ids.add(doc.ids()[i]);
-                        toks.add(doc.tokens()[i]);
-                    }
-                    ArrayNode ws = o.putArray("windows");
-                    for (TextWindow w : windower.cut(doc)) {
-                        ws.addObject().put("index", w.index()).put("token_start", w.tokenStart()).put("token_end", w.tokenEnd())
-                                .put("length", w.length()).put("owned_tokens", w.ownedTokens())
-                                .put("char_start", w.charStart()).put("char_end", w.charEnd());
-                    }
-                    lines.write(o);
-                } catch (BadInputException ex) {
-                    lines.write(lines.error(line, ex.reason(), ex.getMessage()));
-                    failed++;
+                ArrayNode ws = o.putArray("windows");
+                for (TextWindow w : windower.cut(doc)) {
+                    ws.addObject().put("index", w.index()).put("token_start", w.tokenStart()).put("token_end", w.tokenEnd())
+                            .put("length", w.length()).put("owned_tokens", w.ownedTokens())
+                            .put("char_start", w.charStart()).put("char_end", w.charEnd());
                 }
-            }
+                return o;
+            }, () -> { });
         }
         return failed > 0 ? 3 : 0;
     }

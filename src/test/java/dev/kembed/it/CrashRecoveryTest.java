@@ -3,6 +3,7 @@ package dev.kembed.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.testing.ChildKembed;
+import dev.kembed.testing.BrokerTestBase;
 import dev.kembed.testing.KafkaCluster;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
@@ -20,32 +21,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kembed as child JVMs killed with SIGKILL mid-stream: every document comes out exactly once
  * (read_committed), so no pending window was lost and no result was applied twice.
  */
-class CrashRecoveryTest {
-    @TempDir
-    static Path tmp;
-
-    static KafkaCluster kafka;
-    static Path model;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = new KafkaCluster();
-        model = TestModels.tiny(tmp.resolve("tiny"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kafka.close();
-    }
+class CrashRecoveryTest extends BrokerTestBase {
 
     static Properties config(String name, int metricsPort) {
         Properties p = new Properties();

@@ -6,6 +6,7 @@ import dev.kembed.app.KembedApp;
 import dev.kembed.app.KembedConfig;
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.stream.Names;
+import dev.kembed.testing.BrokerTestBase;
 import dev.kembed.testing.KafkaCluster;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
@@ -20,29 +21,10 @@ import java.util.stream.Collectors;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The running app against a real KRaft broker. */
-class StreamingIntegrationTest {
-    @TempDir
-    static Path tmp;
-
-    static KafkaCluster kafka;
-    static Path model;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = new KafkaCluster();
-        model = TestModels.tiny(tmp.resolve("tiny"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kafka.close();
-    }
+class StreamingIntegrationTest extends BrokerTestBase {
 
     static Properties config(String name) {
         Properties p = new Properties();

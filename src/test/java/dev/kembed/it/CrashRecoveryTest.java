@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.testing.ChildKembed;
 import dev.kembed.testing.BrokerTestBase;
-import dev.kembed.testing.KafkaCluster;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

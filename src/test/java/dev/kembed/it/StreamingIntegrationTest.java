@@ -10,7 +10,6 @@ import dev.kembed.testing.BrokerTestBase;
 import dev.kembed.testing.KafkaCluster;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -78,6 +78,10 @@ public final class BatchingQueue implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private int queued;
     private volatile boolean closing;
+    /** Windows that failed alone in a row, across documents; reset by any successful batch. */
+    private volatile int consecutiveFailures;
+    static final int ENGINE_DOWN_AFTER = 3;
+    static final long MAX_DOWN_PAUSE_MS = 30_000;
 
     /**
      * @param maxQueued     windows queued across all tasks before submitters wait
@@ -266,6 +270,11 @@ public final class BatchingQueue implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
+        if (engineDown() && batch.size() > 1) {
+            // while the engine looks down, probe it with one window and keep the rest queued
+            requeueFront(batch.subList(1, batch.size()));
+            batch = new ArrayList<>(batch.subList(0, 1));
+        }
         List<EngineWindow> windows = new ArrayList<>(batch.size());
         Set<Integer> partitions = new HashSet<>();
         Set<TaskHandle> owners = new HashSet<>();
@@ -281,6 +290,7 @@ public final class BatchingQueue implements AutoCloseable {
         long waited = System.nanoTime() - oldest;
         try {
             BatchResult r = runWithRetries(WindowBatch.of(windows));
+            consecutiveFailures = 0;
             listener.batch(batch.size(), r.paddedLength(), realTokens, partitions.size(), owners.size(), waited, r.inferenceNanos());
             for (int i = 0; i < batch.size(); i++) {
                 deliver(batch.get(i), new Completion(batch.get(i).job(), r.windows().get(i), null));
@@ -289,15 +299,80 @@ public final class BatchingQueue implements AutoCloseable {
             listener.failure(e.getMessage());
             if (batch.size() > 1) {
                 // isolate the window that fails instead of failing its neighbours
-                for (Queued q : batch) {
-                    run(new ArrayList<>(List.of(q)));
+                for (int i = 0; i < batch.size(); i++) {
+                    if (engineDown()) {
+                        requeueFront(batch.subList(i, batch.size()));
+                        return;
+                    }
+                    run(new ArrayList<>(List.of(batch.get(i))));
                 }
+            } else if (++consecutiveFailures >= ENGINE_DOWN_AFTER) {
+                hold(batch.get(0), e);
             } else {
                 LOG.warn("engine failed on window {} of document {} after {} retries: {}", batch.get(0).job().windowIndex(),
                         batch.get(0).job().docId(), retries, e.getMessage());
                 deliver(batch.get(0), new Completion(batch.get(0).job(), null, e.getMessage()));
             }
         }
+    }
+
+    /**
+     * Several different windows failing on their own in a row is the engine, not the input: the
+     * window goes to the back of the queue (so the next probe is another one) and the engine thread
+     * pauses, growing and capped, rather than dead-lettering every document while the engine is down.
+     * A single success ends it; a window that alone keeps failing is then reported as usual.
+     */
+    private void hold(Queued q, EngineException e) {
+        requeue(q, false);
+        long pause = Math.min(MAX_DOWN_PAUSE_MS, Math.max(1, backoffMs) << Math.min(20, consecutiveFailures - ENGINE_DOWN_AFTER));
+        LOG.error("engine failed on {} windows in a row ({}); holding work, next try in {} ms", consecutiveFailures, e.getMessage(), pause);
+        sleepQuietly(pause);
+    }
+
+    private void requeueFront(List<Queued> work) {
+        for (int j = work.size() - 1; j >= 0; j--) {
+            requeue(work.get(j), true);
+        }
+    }
+
+    private void requeue(Queued q, boolean front) {
+        if (q.owner().closed) {
+            return;
+        }
+        lock.lock();
+        try {
+            ArrayDeque<Queued> deque = buckets.computeIfAbsent(policy.bucket(q.job().window().length()), b -> new LinkedHashMap<>())
+                    .computeIfAbsent(q.owner(), o -> new ArrayDeque<>());
+            if (front) {
+                deque.addFirst(q);
+            } else {
+                deque.addLast(q);
+            }
+            queued++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sleepQuietly(long ms) {
+        try {
+            lock.lock();
+            try {
+                // wakes early on close
+                if (!closing) {
+                    space.awaitNanos(TimeUnit.MILLISECONDS.toNanos(ms));
+                }
+            } finally {
+                lock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True while the last windows all failed on their own: the engine looks down. */
+    public boolean engineDown() {
+        return consecutiveFailures >= ENGINE_DOWN_AFTER;
     }
 
     private BatchResult runWithRetries(WindowBatch batch) {

@@ -134,11 +134,32 @@ public final class DocumentDecoder {
         }
     }
 
+    /** The schema registry could not answer; retry later rather than dead-letter the record. */
+    public static final class RegistryUnavailableException extends RuntimeException {
+        RegistryUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(1_000);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private DocumentEvent avro(String key, byte[] value) {
         GenericRecord r;
         try {
             r = avro.read(value, Document.getClassSchema());
         } catch (SerdeException e) {
+            if (e.reason().startsWith("registry-")) {
+                // the registry is down or failing, the record is fine: fail the stream thread (it is
+                // replaced and the record re-read after a pause) instead of dead-lettering good data
+                pause();
+                throw new RegistryUnavailableException(e.getMessage(), e);
+            }
             throw new BadInputException(e.reason(), e.getMessage());
         }
         Object t = r.get("text");

@@ -273,4 +273,58 @@ class BatchingQueueTest {
         assertThat(c.stream().filter(Completion::failed).map(x -> x.job().docId())).containsExactly("bad");
         assertThat(c.stream().filter(Completion::failed).findFirst().orElseThrow().error()).contains("poisoned");
     }
+
+    @Test
+    void anEngineThatIsDownHoldsWorkInsteadOfFailingEveryDocument() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        EmbeddingEngine flaky = new EmbeddingEngine() {
+            @Override
+            public EngineInfo info() {
+                return engine.info();
+            }
+
+            @Override
+            public BatchResult embed(WindowBatch batch) {
+                if (down.get()) {
+                    throw new EngineException("device lost", true, null);
+                }
+                return engine.embed(batch);
+            }
+
+            @Override
+            public void close() {}
+        };
+        queue = new BatchingQueue(flaky, new BatchPolicy(1000, 10, 5, 16), 1000, 100, 1, 0, 1, BatchingQueue.Listener.NONE);
+        BatchingQueue.TaskHandle h = queue.register("t0");
+        for (int i = 0; i < 10; i++) {
+            queue.submit(h, job("doc-" + i, 0, 10, 0));
+        }
+        Thread.sleep(500);
+        List<Completion> early = queue.drain(h);
+        assertThat(early).as("only the first failures, before the engine counts as down, are reported").hasSizeLessThan(BatchingQueue.ENGINE_DOWN_AFTER);
+        assertThat(queue.engineDown()).isTrue();
+        assertThat(queue.queued()).as("the rest is held, not dropped").isGreaterThanOrEqualTo(10 - BatchingQueue.ENGINE_DOWN_AFTER);
+        down.set(false);
+        List<Completion> later = awaitCompletions(queue, h, 10 - early.size());
+        assertThat(later).hasSize(10 - early.size()).noneMatch(Completion::failed);
+        assertThat(queue.engineDown()).isFalse();
+    }
+
+    @Test
+    void poisonWindowsCannotWedgeTheQueue() throws Exception {
+        // three poisoned windows in a row look like an outage; the healthy windows behind them must
+        // still run, and each poisoned one must still end up reported (dead-lettered), not retried forever
+        queue = new BatchingQueue(engine, new BatchPolicy(1000, 10, 5, 16), 1000, 100, 1, 0, 1, BatchingQueue.Listener.NONE);
+        BatchingQueue.TaskHandle h = queue.register("t0");
+        for (int i = 0; i < 4; i++) {
+            queue.submit(h, new WindowJob("bad-" + i, 1, 0, new EngineWindow(new int[] {666, 0, 0}, null, new int[3]), 0));
+        }
+        for (int i = 0; i < 6; i++) {
+            queue.submit(h, job("good-" + i, i, 10, 0));
+        }
+        List<Completion> all = awaitCompletions(queue, h, 10);
+        assertThat(all).hasSize(10);
+        assertThat(all.stream().filter(Completion::failed).map(c -> c.job().docId())).containsExactlyInAnyOrder("bad-0", "bad-1", "bad-2", "bad-3");
+        assertThat(all.stream().filter(c -> !c.failed()).count()).isEqualTo(6);
+    }
 }

@@ -150,6 +150,28 @@ public final class BatchingQueue implements AutoCloseable {
         return out;
     }
 
+    /** Drops the queued windows of one document (superseded or deleted); in-flight ones are ignored on arrival. */
+    public void cancel(TaskHandle owner, String docId) {
+        lock.lock();
+        try {
+            for (var perOwner : buckets.values()) {
+                ArrayDeque<Queued> q = perOwner.get(owner);
+                if (q != null) {
+                    int before = q.size();
+                    q.removeIf(x -> x.job().docId().equals(docId));
+                    queued -= before - q.size();
+                    if (q.isEmpty()) {
+                        perOwner.remove(owner);
+                    }
+                }
+            }
+            buckets.values().removeIf(Map::isEmpty);
+            space.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Drops a closed or migrated task's queued windows; results already in flight are discarded. */
     public void abandon(TaskHandle owner) {
         owner.closed = true;

@@ -184,8 +184,9 @@ final class EmbedProcessor implements Processor<String, Object, Object, Object> 
                 body.getBytes(StandardCharsets.UTF_8), "engine-failure", error);
     }
 
-    /** Deletes every pending window of a document, whatever its generation. */
+    /** Deletes every pending window of a document, whatever its generation, and its queued work. */
     private void dropPending(String id) {
+        queue.cancel(handle, id);
         List<String> keys = new ArrayList<>();
         try (KeyValueIterator<String, PendingWindow> it = pending.prefixScan(id + SEP, new StringSerializer())) {
             while (it.hasNext()) {

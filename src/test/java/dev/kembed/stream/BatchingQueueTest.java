@@ -327,4 +327,22 @@ class BatchingQueueTest {
         assertThat(all.stream().filter(Completion::failed).map(c -> c.job().docId())).containsExactlyInAnyOrder("bad-0", "bad-1", "bad-2", "bad-3");
         assertThat(all.stream().filter(c -> !c.failed()).count()).isEqualTo(6);
     }
+
+    @Test
+    void cancellingADocumentDropsOnlyItsQueuedWindows() throws Exception {
+        queue = new BatchingQueue(engine, new BatchPolicy(16, 1, 0, 16), 1000, 100, 1, 0, 0, BatchingQueue.Listener.NONE);
+        engine.gate = new CountDownLatch(1);
+        BatchingQueue.TaskHandle h = queue.register("t0");
+        queue.submit(h, job("first", 0, 10, 0)); // taken by the engine, held at the gate
+        Thread.sleep(50);
+        for (int i = 0; i < 3; i++) {
+            queue.submit(h, job("old-version", i, 10, 0));
+            queue.submit(h, job("other", i, 10, 0));
+        }
+        queue.cancel(h, "old-version");
+        assertThat(queue.queued()).isEqualTo(3);
+        engine.gate.countDown();
+        List<Completion> done = awaitCompletions(queue, h, 4);
+        assertThat(done).extracting(c -> c.job().docId()).containsExactlyInAnyOrder("first", "other", "other", "other");
+    }
 }

@@ -45,6 +45,7 @@ public final class Checkpoint {
         Path single = dir.resolve("model.safetensors");
         Path index = dir.resolve("model.safetensors.index.json");
         Path bin = dir.resolve("pytorch_model.bin");
+        Path binIndex = dir.resolve("pytorch_model.bin.index.json");
         Map<String, FloatTensor> raw = new LinkedHashMap<>();
         String source;
         if (Files.isRegularFile(single)) {
@@ -58,9 +59,14 @@ public final class Checkpoint {
         } else if (Files.isRegularFile(bin)) {
             raw.putAll(PytorchCheckpointReader.read(bin));
             source = bin.toString();
+        } else if (Files.isRegularFile(binIndex)) {
+            for (Path shard : shards(binIndex)) {
+                raw.putAll(PytorchCheckpointReader.read(shard));
+            }
+            source = binIndex.toString();
         } else {
             throw new CheckpointException(dir + ": no weights found; expected model.safetensors, "
-                    + "model.safetensors.index.json (sharded) or pytorch_model.bin");
+                    + "model.safetensors.index.json (sharded), pytorch_model.bin or pytorch_model.bin.index.json (sharded)");
         }
         return new Checkpoint(dir, config, normalizeNames(raw), source);
     }
@@ -179,15 +185,18 @@ public final class Checkpoint {
     public static String fingerprint(Path dir) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String f : List.of("config.json", "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")) {
+            for (String f : List.of("config.json", "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                    "pytorch_model.bin.index.json")) {
                 Path p = dir.resolve(f);
                 if (Files.isRegularFile(p)) {
                     digest(md, p);
                 }
             }
-            if (Files.isRegularFile(dir.resolve("model.safetensors.index.json"))) {
-                for (Path shard : shards(dir.resolve("model.safetensors.index.json"))) {
-                    digest(md, shard);
+            for (String index : List.of("model.safetensors.index.json", "pytorch_model.bin.index.json")) {
+                if (Files.isRegularFile(dir.resolve(index))) {
+                    for (Path shard : shards(dir.resolve(index))) {
+                        digest(md, shard);
+                    }
                 }
             }
             return HexFormat.of().formatHex(md.digest()).substring(0, 16);

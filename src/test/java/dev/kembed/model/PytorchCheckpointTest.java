@@ -46,4 +46,17 @@ class PytorchCheckpointTest {
                 .hasMessageContaining("forbidden global 'posix.system'")
                 .hasMessageContaining("refusing to load");
     }
+
+    @Test
+    void shardedPytorchCheckpointViaItsIndex(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        java.nio.file.Files.copy(fixture("torch-tiny/config.json"), tmp.resolve("config.json"));
+        java.nio.file.Files.copy(fixture("torch-tiny/pytorch_model.bin"), tmp.resolve("pytorch_model-00001-of-00001.bin"));
+        var index = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        var map = index.putObject("weight_map");
+        Checkpoint.load(fixture("torch-tiny")).weights().keySet().forEach(k -> map.put("longformer." + k, "pytorch_model-00001-of-00001.bin"));
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(tmp.resolve("pytorch_model.bin.index.json").toFile(), index);
+        Checkpoint sharded = Checkpoint.load(tmp);
+        assertThat(sharded.weights()).hasSameSizeAs(Checkpoint.load(fixture("torch-tiny")).weights());
+        assertThat(Checkpoint.fingerprint(tmp)).isNotEqualTo(Checkpoint.fingerprint(fixture("torch-tiny")));
+    }
 }

@@ -365,4 +365,47 @@ class TopologyTest {
         assertThat(new String(dead.get(0).headers().lastHeader(Names.HEADER_MESSAGE).value(), StandardCharsets.UTF_8)).contains("simulated device error");
         assertThat(driver.<String, DocState>getKeyValueStore(Names.DOCUMENT_STORE).get("poison")).isNull();
     }
+
+    @Test
+    void clsPoolingWithGlobalAttentionMatchesKembedEmbed() throws Exception {
+        try (KembedModel global = KembedModel.open(TestModels.tiny(tmp.resolve("tiny")), 1, 1, true)) {
+            String registry = "mock://topology-test-" + (scopeCounter++);
+            embedding = new EmbeddingSettings(Pooling.CLS, GlobalAttention.AUTO, true, 64, 8, 16384);
+            PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000, registry,
+                    embedding, new BatchPolicy(100_000, 64, 50, global.config().padMultiple()), 10_000, 1_000, 1, 1, 10, 20);
+            pipeline = new EmbeddingPipeline(s, global.tokenizer(), global.engine(), global.config().vocabSize(), new SimpleMeterRegistry());
+            Properties p = new Properties();
+            p.put(StreamsConfig.APPLICATION_ID_CONFIG, "kembed-topology-test");
+            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+            p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state-" + scopeCounter).toString());
+            driver = new TopologyTestDriver(pipeline.topology(), p);
+            input = driver.createInputTopic("docs", new ByteArraySerializer(), new ByteArraySerializer());
+            output = driver.createOutputTopic("embeddings", new StringDeserializer(), new ByteArrayDeserializer());
+            wire = new AvroWireFormat(MockSchemaRegistry.scope(registry.substring("mock://".length())));
+            String text = TestModels.longText(120);
+            send("g", doc(text));
+            List<TestRecord<String, byte[]>> out = awaitOutput(1);
+            assertThat(out).hasSize(1);
+            DocumentEmbedding e = decode(out.get(0).value());
+            assertThat(e.getPooling()).isEqualTo("cls");
+            assertThat(e.getWindowCount()).isGreaterThan(1);
+            DirectEmbedder direct = new DirectEmbedder(global.tokenizer(), global.engine(), embedding);
+            float[] want = direct.embed(text).vector();
+            for (int i = 0; i < want.length; i++) {
+                assertThat(e.getEmbedding().get(i)).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-5f));
+            }
+            // and global attention changes the answer: the same text without it differs
+            float[] none = new DirectEmbedder(global.tokenizer(), global.engine(),
+                    new EmbeddingSettings(Pooling.CLS, GlobalAttention.NONE, true, 64, 8, 16384)).embed(text).vector();
+            double diff = 0;
+            for (int i = 0; i < want.length; i++) {
+                diff = Math.max(diff, Math.abs(want[i] - none[i]));
+            }
+            assertThat(diff).isGreaterThan(1e-3);
+            driver.close();
+            driver = null;
+            pipeline.close();
+            pipeline = null;
+        }
+    }
 }

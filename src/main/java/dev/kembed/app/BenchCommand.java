@@ -5,6 +5,7 @@ import dev.kembed.model.ModelConfig;
 import dev.kembed.model.OnnxGraph;
 import dev.kembed.model.OnnxModelRunner;
 import dev.kembed.model.WindowBatch;
+import dev.kembed.text.TextWindow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,12 +78,7 @@ final class BenchCommand implements Runnable {
                             }
                             ids[0] = cfg.bosTokenId();
                             ids[len - 1] = cfg.eosTokenId();
-                            int[] g = null;
-                            if (globalCls) {
-                                g = new int[len];
-                                g[0] = 1;
-                            }
-                            ws.add(new EngineWindow(ids, g, pool));
+                            ws.add(new EngineWindow(ids, TextWindow.clsGlobalMask(len, globalCls), pool));
                         }
                         WindowBatch batch = WindowBatch.of(ws);
                         m.engine().embed(batch); // warm-up

@@ -1,7 +1,5 @@
 package dev.kembed.model;
 
-import java.util.List;
-
 /**
  * What callers need to know to batch for an engine.
  *
@@ -10,8 +8,6 @@ import java.util.List;
  * @param dimension       width of every output vector
  * @param maxTokens       the longest window, special tokens included
  * @param padMultiple     the engine pads every sequence to a multiple of this
- * @param lengthBuckets   padded lengths a batch is cut to (ascending); empty = any multiple of padMultiple
- * @param maxBatch        most windows per call, 0 = unbounded
  * @param globalAttention whether the graph honours {@link EngineWindow#globalMask()}
  * @param bosTokenId      the id that opens every window ({@code <s>} / {@code [CLS]})
  */
@@ -22,8 +18,6 @@ public record EngineInfo(
         int dimension,
         int maxTokens,
         int padMultiple,
-        List<Integer> lengthBuckets,
-        int maxBatch,
         boolean globalAttention,
         int padTokenId,
         int bosTokenId,

@@ -18,10 +18,6 @@ public record FloatTensor(int[] shape, float[] data) {
         return shape[i];
     }
 
-    public int rank() {
-        return shape.length;
-    }
-
     public String shapeString() {
         return Arrays.toString(shape);
     }

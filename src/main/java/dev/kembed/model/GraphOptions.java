@@ -19,8 +19,4 @@ public record GraphOptions(boolean globalAttention, int staticBatch, int staticL
     public static GraphOptions dynamic(boolean globalAttention) {
         return new GraphOptions(globalAttention, 0, 0, 0);
     }
-
-    public boolean isStatic() {
-        return staticBatch > 0 && staticLength > 0;
-    }
 }

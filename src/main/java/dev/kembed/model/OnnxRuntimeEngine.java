@@ -47,7 +47,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         ModelConfig c = ckpt.config();
         this.hidden = c.hiddenSize();
         this.info = new EngineInfo("onnxruntime-cpu", modelName, Checkpoint.fingerprint(ckpt.dir()), c.hiddenSize(),
-                c.maxTokens(), c.padMultiple(), List.of(), 0, builder.hasGlobalAttention(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+                c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
     }
 
     @Override

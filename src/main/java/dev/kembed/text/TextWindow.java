@@ -27,10 +27,15 @@ public record TextWindow(int index, int tokenStart, int tokenEnd, int charStart,
 
     /** Global attention on {@code <s>} only, or none. */
     public int[] globalMask(boolean globalCls) {
+        return clsGlobalMask(ids.length, globalCls);
+    }
+
+    /** A mask with global attention on the first token ({@code <s>}) only, or null for none. */
+    public static int[] clsGlobalMask(int length, boolean globalCls) {
         if (!globalCls) {
             return null;
         }
-        int[] g = new int[ids.length];
+        int[] g = new int[length];
         g[0] = 1;
         return g;
     }

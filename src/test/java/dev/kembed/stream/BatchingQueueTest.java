@@ -28,7 +28,7 @@ class BatchingQueueTest {
 
         @Override
         public EngineInfo info() {
-            return new EngineInfo("fake", "fake", "0", 2, 4096, 16, List.of(), 0, false, 1, 0, 2);
+            return new EngineInfo("fake", "fake", "0", 2, 4096, 16, false, 1, 0, 2);
         }
 
         @Override

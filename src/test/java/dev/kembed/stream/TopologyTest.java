@@ -77,11 +77,17 @@ class TopologyTest {
 
     void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.model.EmbeddingEngine engine,
             InputFormat format, String windowsTopic) {
+        start(model, engine, new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap, 16384),
+                format, windowsTopic, batchTokens, maxWaitMs);
+    }
+
+    void start(KembedModel m, dev.kembed.model.EmbeddingEngine engine, EmbeddingSettings emb, InputFormat format, String windowsTopic,
+            int batchTokens, long maxWaitMs) {
         String registry = "mock://topology-test-" + (scopeCounter++);
-        embedding = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap, 16384);
+        embedding = emb;
         PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, registry,
-                embedding, new BatchPolicy(batchTokens, 64, maxWaitMs, model.config().padMultiple()), 10_000, 1_000, 1, 1, 10, 20);
-        pipeline = new EmbeddingPipeline(s, model.tokenizer(), engine, model.config().vocabSize(), new SimpleMeterRegistry());
+                embedding, new BatchPolicy(batchTokens, 64, maxWaitMs, m.config().padMultiple()), 10_000, 1_000, 1, 1, 10, 20);
+        pipeline = new EmbeddingPipeline(s, m.tokenizer(), engine, m.config().vocabSize(), new SimpleMeterRegistry());
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "kembed-topology-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
@@ -91,6 +97,25 @@ class TopologyTest {
         output = driver.createOutputTopic("embeddings", new StringDeserializer(), new ByteArrayDeserializer());
         dlq = driver.createOutputTopic("docs-dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         wire = new AvroWireFormat(MockSchemaRegistry.scope(registry.substring("mock://".length())));
+    }
+
+    /** The tiny model's engine with something done before each batch (slow it down, make it fail). */
+    static dev.kembed.model.EmbeddingEngine delegating(java.util.function.Consumer<dev.kembed.model.WindowBatch> before) {
+        return new dev.kembed.model.EmbeddingEngine() {
+            @Override
+            public dev.kembed.model.EngineInfo info() {
+                return model.engine().info();
+            }
+
+            @Override
+            public dev.kembed.model.BatchResult embed(dev.kembed.model.WindowBatch batch) {
+                before.accept(batch);
+                return model.engine().embed(batch);
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     void send(String key, String json) {
@@ -244,28 +269,16 @@ class TopologyTest {
     @Test
     void streamThreadKeepsConsumingWhileTheEngineWorks() throws Exception {
         java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
-        dev.kembed.model.EmbeddingEngine slow = new dev.kembed.model.EmbeddingEngine() {
-            @Override
-            public dev.kembed.model.EngineInfo info() {
-                return model.engine().info();
+        dev.kembed.model.EmbeddingEngine slow = delegating(batch -> {
+            running.incrementAndGet();
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                running.decrementAndGet();
             }
-
-            @Override
-            public dev.kembed.model.BatchResult embed(dev.kembed.model.WindowBatch batch) {
-                running.incrementAndGet();
-                try {
-                    Thread.sleep(1500);
-                    return model.engine().embed(batch);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                } finally {
-                    running.decrementAndGet();
-                }
-            }
-
-            @Override
-            public void close() {}
-        };
+        });
         start(64, 0, 0, 0, slow); // every window is its own batch, each taking 1.5 s
         send("first", doc("the first document keeps the engine busy"));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -328,25 +341,13 @@ class TopologyTest {
 
     @Test
     void engineFailureSendsTheDocumentToTheDlqAndTheStreamGoesOn() throws Exception {
-        dev.kembed.model.EmbeddingEngine failing = new dev.kembed.model.EmbeddingEngine() {
-            @Override
-            public dev.kembed.model.EngineInfo info() {
-                return model.engine().info();
-            }
-
-            @Override
-            public dev.kembed.model.BatchResult embed(dev.kembed.model.WindowBatch batch) {
-                for (dev.kembed.model.EngineWindow w : batch.windows()) {
-                    if (w.length() > 20) {
-                        throw new dev.kembed.model.EngineException("simulated device error", true, null);
-                    }
+        dev.kembed.model.EmbeddingEngine failing = delegating(batch -> {
+            for (dev.kembed.model.EngineWindow w : batch.windows()) {
+                if (w.length() > 20) {
+                    throw new dev.kembed.model.EngineException("simulated device error", true, null);
                 }
-                return model.engine().embed(batch);
             }
-
-            @Override
-            public void close() {}
-        };
+        });
         start(100_000, 50, 0, 0, failing);
         send("poison", doc(TestModels.longText(40)));
         send("fine", doc("short"));
@@ -369,19 +370,8 @@ class TopologyTest {
     @Test
     void clsPoolingWithGlobalAttentionMatchesKembedEmbed() throws Exception {
         try (KembedModel global = KembedModel.open(TestModels.tiny(tmp.resolve("tiny")), 1, 1, true)) {
-            String registry = "mock://topology-test-" + (scopeCounter++);
-            embedding = new EmbeddingSettings(Pooling.CLS, GlobalAttention.AUTO, true, 64, 8, 16384);
-            PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000, registry,
-                    embedding, new BatchPolicy(100_000, 64, 50, global.config().padMultiple()), 10_000, 1_000, 1, 1, 10, 20);
-            pipeline = new EmbeddingPipeline(s, global.tokenizer(), global.engine(), global.config().vocabSize(), new SimpleMeterRegistry());
-            Properties p = new Properties();
-            p.put(StreamsConfig.APPLICATION_ID_CONFIG, "kembed-topology-test");
-            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
-            p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state-" + scopeCounter).toString());
-            driver = new TopologyTestDriver(pipeline.topology(), p);
-            input = driver.createInputTopic("docs", new ByteArraySerializer(), new ByteArraySerializer());
-            output = driver.createOutputTopic("embeddings", new StringDeserializer(), new ByteArrayDeserializer());
-            wire = new AvroWireFormat(MockSchemaRegistry.scope(registry.substring("mock://".length())));
+            start(global, global.engine(), new EmbeddingSettings(Pooling.CLS, GlobalAttention.AUTO, true, 64, 8, 16384),
+                    InputFormat.JSON, null, 100_000, 50);
             String text = TestModels.longText(120);
             send("g", doc(text));
             List<TestRecord<String, byte[]>> out = awaitOutput(1);

@@ -1,10 +1,12 @@
 package dev.kembed.app;
 
-import dev.kembed.model.EngineWindow;
-import dev.kembed.model.ModelConfig;
-import dev.kembed.model.OnnxGraph;
-import dev.kembed.model.OnnxModelRunner;
-import dev.kembed.model.WindowBatch;
+import dev.kembed.model.checkpoint.Checkpoint;
+
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.onnx.OnnxGraph;
+import dev.kembed.engine.onnxruntime.OnnxModelRunner;
+import dev.kembed.engine.WindowBatch;
 import dev.kembed.text.TextWindow;
 import java.io.IOException;
 import java.nio.file.Files;

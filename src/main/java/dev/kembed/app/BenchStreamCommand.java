@@ -1,5 +1,7 @@
 package dev.kembed.app;
 
+import dev.kembed.model.checkpoint.Checkpoint;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kembed.stream.DirectEmbedder;
 import dev.kembed.stream.PipelineMetrics;

@@ -3,7 +3,7 @@ package dev.kembed.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.avro.DocumentEmbedding;
-import dev.kembed.model.MiniLmConverter;
+import dev.kembed.model.recipe.MiniLmConverter;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

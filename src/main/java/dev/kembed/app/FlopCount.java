@@ -1,6 +1,6 @@
 package dev.kembed.app;
 
-import dev.kembed.model.ModelConfig;
+import dev.kembed.model.checkpoint.ModelConfig;
 
 /**
  * Floating-point operations of one forward pass, counted from the shapes the graph computes:

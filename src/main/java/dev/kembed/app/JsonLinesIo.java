@@ -3,7 +3,7 @@ package dev.kembed.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kembed.model.EngineException;
+import dev.kembed.engine.EngineException;
 import dev.kembed.text.BadInputException;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;

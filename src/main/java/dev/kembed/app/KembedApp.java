@@ -1,7 +1,7 @@
 package dev.kembed.app;
 
-import dev.kembed.model.EngineWindow;
-import dev.kembed.model.WindowBatch;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.WindowBatch;
 import dev.kembed.stream.EmbeddingPipeline;
 import dev.kembed.stream.PipelineSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

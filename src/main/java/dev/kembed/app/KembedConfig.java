@@ -1,6 +1,6 @@
 package dev.kembed.app;
 
-import dev.kembed.stream.BatchPolicy;
+import dev.kembed.engine.BatchPolicy;
 import dev.kembed.stream.EmbeddingSettings;
 import dev.kembed.stream.InputFormat;
 import dev.kembed.stream.PipelineSettings;

@@ -1,9 +1,9 @@
 package dev.kembed.app;
 
-import dev.kembed.model.Checkpoint;
-import dev.kembed.model.EmbeddingEngine;
-import dev.kembed.model.ModelConfig;
-import dev.kembed.model.OnnxRuntimeEngine;
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
 import dev.kembed.text.DocumentTokenizer;
 import java.nio.file.Path;
 

@@ -1,15 +1,15 @@
 package dev.kembed.app;
 
-import dev.kembed.model.Checkpoint;
-import dev.kembed.model.CheckpointWriter;
-import dev.kembed.model.FloatTensor;
-import dev.kembed.model.GraphOptions;
-import dev.kembed.model.LongformerGraphBuilder;
-import dev.kembed.model.MiniLmConverter;
-import dev.kembed.model.ModelConfig;
-import dev.kembed.model.ModelFamily;
-import dev.kembed.model.RandomCheckpoint;
-import dev.kembed.text.ByteLevelBpe;
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.onnx.GraphOptions;
+import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.recipe.MiniLmConverter;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.recipe.RandomCheckpoint;
+import dev.kembed.model.checkpoint.ByteLevelBpe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

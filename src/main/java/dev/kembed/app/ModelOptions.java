@@ -1,5 +1,7 @@
 package dev.kembed.app;
 
+import dev.kembed.model.checkpoint.Checkpoint;
+
 import dev.kembed.stream.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
 import dev.kembed.text.Pooling;

@@ -2,7 +2,7 @@ package dev.kembed.app;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kembed.model.ModelConfig;
+import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.text.DocumentTokenizer;
 import dev.kembed.text.TextWindow;
 import dev.kembed.text.TokenizedText;

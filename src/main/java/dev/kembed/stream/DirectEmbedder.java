@@ -1,10 +1,10 @@
 package dev.kembed.stream;
 
-import dev.kembed.model.BatchResult;
-import dev.kembed.model.EmbeddingEngine;
-import dev.kembed.model.EngineWindow;
-import dev.kembed.model.WindowBatch;
-import dev.kembed.model.WindowResult;
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.WindowResult;
 import dev.kembed.text.DocumentPooler;
 import dev.kembed.text.DocumentTokenizer;
 import dev.kembed.text.TextWindow;

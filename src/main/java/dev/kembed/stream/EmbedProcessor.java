@@ -1,5 +1,9 @@
 package dev.kembed.stream;
 
+import dev.kembed.engine.BatchingQueue;
+import dev.kembed.engine.Completion;
+import dev.kembed.engine.WindowJob;
+
 import dev.kembed.text.BadInputException;
 import dev.kembed.text.DocumentPooler;
 import dev.kembed.text.DocumentTokenizer;

@@ -1,6 +1,8 @@
 package dev.kembed.stream;
 
-import dev.kembed.model.EngineInfo;
+import dev.kembed.engine.BatchingQueue;
+
+import dev.kembed.engine.EngineInfo;
 import dev.kembed.serde.AvroRecordSerializer;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.text.DocumentTokenizer;

@@ -1,6 +1,8 @@
 package dev.kembed.stream;
 
-import dev.kembed.model.EmbeddingEngine;
+import dev.kembed.engine.BatchingQueue;
+
+import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.SchemaRegistry;
 import dev.kembed.text.DocumentTokenizer;

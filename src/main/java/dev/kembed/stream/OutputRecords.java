@@ -2,7 +2,7 @@ package dev.kembed.stream;
 
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.avro.WindowEmbedding;
-import dev.kembed.model.EngineInfo;
+import dev.kembed.engine.EngineInfo;
 import java.util.ArrayList;
 import java.util.List;
 

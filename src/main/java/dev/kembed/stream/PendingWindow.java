@@ -1,6 +1,6 @@
 package dev.kembed.stream;
 
-import dev.kembed.model.EngineWindow;
+import dev.kembed.engine.EngineWindow;
 import dev.kembed.text.TextWindow;
 
 /** A window stored until its result is applied: the durable truth the engine queue is rebuilt from. */

@@ -1,5 +1,7 @@
 package dev.kembed.stream;
 
+import dev.kembed.engine.BatchingQueue;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,5 +1,7 @@
 package dev.kembed.stream;
 
+import dev.kembed.engine.BatchPolicy;
+
 /**
  * Everything the topology and its engine queue need, typed (the app's config layer validates it).
  *

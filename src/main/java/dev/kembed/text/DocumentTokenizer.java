@@ -1,5 +1,7 @@
 package dev.kembed.text;
 
+import dev.kembed.model.checkpoint.ByteLevelBpe;
+
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;

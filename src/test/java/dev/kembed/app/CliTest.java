@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kembed.model.Checkpoint;
-import dev.kembed.model.EngineWindow;
-import dev.kembed.model.OnnxModelRunner;
-import dev.kembed.model.OnnxRuntimeEngine;
-import dev.kembed.model.WindowBatch;
-import dev.kembed.model.WindowResult;
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.onnxruntime.OnnxModelRunner;
+import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.WindowResult;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,10 +1,18 @@
 package dev.kembed.model;
 
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.CheckpointException;
+import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.recipe.RandomCheckpoint;
+
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kembed.text.ByteLevelBpe;
+import dev.kembed.model.checkpoint.ByteLevelBpe;
 import dev.kembed.text.DocumentTokenizer;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -1,5 +1,12 @@
 package dev.kembed.model;
 
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.checkpoint.SafetensorsWriter;
+import dev.kembed.model.recipe.RandomCheckpoint;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,17 @@
 package dev.kembed.model;
 
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.WindowResult;
+import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.recipe.RandomCheckpoint;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

@@ -1,5 +1,14 @@
 package dev.kembed.model;
 
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.onnxruntime.OnnxModelRunner;
+import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.recipe.MiniLmConverter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.testing.Sentences;

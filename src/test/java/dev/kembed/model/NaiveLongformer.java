@@ -1,5 +1,9 @@
 package dev.kembed.model;
 
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.checkpoint.ModelFamily;
+
 import java.util.Map;
 
 /**

@@ -1,5 +1,10 @@
 package dev.kembed.model;
 
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.CheckpointException;
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.checkpoint.SafetensorsFile;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,14 +1,19 @@
 package dev.kembed.stream;
 
+import dev.kembed.engine.BatchPolicy;
+import dev.kembed.engine.BatchingQueue;
+import dev.kembed.engine.Completion;
+import dev.kembed.engine.WindowJob;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kembed.model.BatchResult;
-import dev.kembed.model.EmbeddingEngine;
-import dev.kembed.model.EngineException;
-import dev.kembed.model.EngineInfo;
-import dev.kembed.model.EngineWindow;
-import dev.kembed.model.WindowBatch;
-import dev.kembed.model.WindowResult;
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineException;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.WindowResult;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

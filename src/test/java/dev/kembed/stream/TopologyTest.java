@@ -1,5 +1,7 @@
 package dev.kembed.stream;
 
+import dev.kembed.engine.BatchPolicy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
@@ -71,17 +73,17 @@ class TopologyTest {
         start(batchTokens, maxWaitMs, maxTokens, overlap, model.engine());
     }
 
-    void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.model.EmbeddingEngine engine) {
+    void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.engine.EmbeddingEngine engine) {
         start(batchTokens, maxWaitMs, maxTokens, overlap, engine, InputFormat.JSON, null);
     }
 
-    void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.model.EmbeddingEngine engine,
+    void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.engine.EmbeddingEngine engine,
             InputFormat format, String windowsTopic) {
         start(model, engine, new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap, 16384),
                 format, windowsTopic, batchTokens, maxWaitMs);
     }
 
-    void start(KembedModel m, dev.kembed.model.EmbeddingEngine engine, EmbeddingSettings emb, InputFormat format, String windowsTopic,
+    void start(KembedModel m, dev.kembed.engine.EmbeddingEngine engine, EmbeddingSettings emb, InputFormat format, String windowsTopic,
             int batchTokens, long maxWaitMs) {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = emb;
@@ -100,15 +102,15 @@ class TopologyTest {
     }
 
     /** The tiny model's engine with something done before each batch (slow it down, make it fail). */
-    static dev.kembed.model.EmbeddingEngine delegating(java.util.function.Consumer<dev.kembed.model.WindowBatch> before) {
-        return new dev.kembed.model.EmbeddingEngine() {
+    static dev.kembed.engine.EmbeddingEngine delegating(java.util.function.Consumer<dev.kembed.engine.WindowBatch> before) {
+        return new dev.kembed.engine.EmbeddingEngine() {
             @Override
-            public dev.kembed.model.EngineInfo info() {
+            public dev.kembed.engine.EngineInfo info() {
                 return model.engine().info();
             }
 
             @Override
-            public dev.kembed.model.BatchResult embed(dev.kembed.model.WindowBatch batch) {
+            public dev.kembed.engine.BatchResult embed(dev.kembed.engine.WindowBatch batch) {
                 before.accept(batch);
                 return model.engine().embed(batch);
             }
@@ -269,7 +271,7 @@ class TopologyTest {
     @Test
     void streamThreadKeepsConsumingWhileTheEngineWorks() throws Exception {
         java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
-        dev.kembed.model.EmbeddingEngine slow = delegating(batch -> {
+        dev.kembed.engine.EmbeddingEngine slow = delegating(batch -> {
             running.incrementAndGet();
             try {
                 Thread.sleep(1500);
@@ -341,10 +343,10 @@ class TopologyTest {
 
     @Test
     void engineFailureSendsTheDocumentToTheDlqAndTheStreamGoesOn() throws Exception {
-        dev.kembed.model.EmbeddingEngine failing = delegating(batch -> {
-            for (dev.kembed.model.EngineWindow w : batch.windows()) {
+        dev.kembed.engine.EmbeddingEngine failing = delegating(batch -> {
+            for (dev.kembed.engine.EngineWindow w : batch.windows()) {
                 if (w.length() > 20) {
-                    throw new dev.kembed.model.EngineException("simulated device error", true, null);
+                    throw new dev.kembed.engine.EngineException("simulated device error", true, null);
                 }
             }
         });

@@ -1,0 +1,123 @@
+package dev.kembed.engine.onnxruntime;
+
+import dev.kembed.engine.EngineException;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * The only class that talks to DJL: loads an ONNX file into ONNX Runtime and runs named tensors.
+ * It keeps a small pool of {@link Predictor}s (not thread-safe, per DJL) over one loaded model,
+ * so concurrent callers each borrow their own.
+ */
+public final class OnnxModelRunner implements AutoCloseable {
+    /** A named input: {@code data} is an int[], long[] or float[] in row-major order. */
+    public record Input(String name, Object data, long... shape) {}
+
+    /** A float output copied out of native memory. */
+    public record Output(float[] data, long[] shape) {}
+
+    private final Model model;
+    private final BlockingQueue<Predictor<NDList, NDList>> predictors;
+    private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
+
+    private OnnxModelRunner(Model model, int sessions) {
+        this.model = model;
+        this.predictors = new ArrayBlockingQueue<>(sessions);
+        for (int i = 0; i < sessions; i++) {
+            Predictor<NDList, NDList> p = model.newPredictor(new NoopTranslator());
+            all.add(p);
+            predictors.add(p);
+        }
+    }
+
+    /**
+     * @param intraOpThreads ONNX Runtime threads per call (0 = ONNX Runtime's default: all cores)
+     * @param sessions       how many calls may run at once
+     */
+    public static OnnxModelRunner load(Path onnxFile, int intraOpThreads, int sessions) {
+        String file = onnxFile.getFileName().toString();
+        String name = file.endsWith(".onnx") ? file.substring(0, file.length() - 5) : file;
+        Model model = Model.newInstance(name, "OnnxRuntime");
+        Map<String, String> options = new LinkedHashMap<>();
+        if (intraOpThreads > 0) {
+            options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
+        }
+        options.put("interOpNumThreads", "1");
+        try {
+            model.load(onnxFile.toAbsolutePath().getParent(), name, options);
+        } catch (IOException | MalformedModelException e) {
+            model.close();
+            throw new EngineException("ONNX Runtime cannot load " + onnxFile + ": " + e.getMessage(), false, e);
+        }
+        return new OnnxModelRunner(model, Math.max(1, sessions));
+    }
+
+    public Map<String, Output> run(List<Input> inputs) {
+        return run(inputs, null);
+    }
+
+    /** @param wanted outputs to copy back (null = all); the rest stay in native memory and are freed */
+    public Map<String, Output> run(List<Input> inputs, java.util.Set<String> wanted) {
+        Predictor<NDList, NDList> p;
+        try {
+            p = predictors.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted while waiting for a free session", true, e);
+        }
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            NDList list = new NDList();
+            for (Input in : inputs) {
+                Shape shape = new Shape(in.shape());
+                NDArray a;
+                if (in.data() instanceof int[] ints) {
+                    a = m.create(ints, shape);
+                } else if (in.data() instanceof long[] longs) {
+                    a = m.create(longs, shape);
+                } else if (in.data() instanceof float[] floats) {
+                    a = m.create(floats, shape);
+                } else {
+                    throw new IllegalArgumentException("unsupported input type for " + in.name());
+                }
+                a.setName(in.name());
+                list.add(a);
+            }
+            NDList out = p.predict(list);
+            Map<String, Output> result = new LinkedHashMap<>();
+            for (NDArray a : out) {
+                if (wanted != null && !wanted.contains(a.getName())) {
+                    continue;
+                }
+                result.put(a.getName(), new Output(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), a.getShape().getShape()));
+            }
+            out.close();
+            return result;
+        } catch (TranslateException | RuntimeException e) {
+            throw new EngineException("ONNX Runtime run failed: " + e.getMessage(), false, e);
+        } finally {
+            predictors.add(p);
+        }
+    }
+
+    @Override
+    public void close() {
+        all.forEach(Predictor::close);
+        model.close();
+    }
+}

@@ -1,6 +1,0 @@
-package dev.kembed.model;
-
-import java.util.List;
-
-/** Per-window results in batch order, plus how long the backend took. */
-public record BatchResult(List<WindowResult> windows, long inferenceNanos, int paddedLength) {}

@@ -1,0 +1,18 @@
+package dev.kembed.model.checkpoint;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Writes a checkpoint directory in Hugging Face layout: config.json + model.safetensors. */
+public final class CheckpointWriter {
+    private CheckpointWriter() {}
+
+    public static void write(Path dir, ModelConfig config, Map<String, FloatTensor> weights) throws IOException {
+        Files.createDirectories(dir);
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), config.toJson());
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), weights);
+    }
+}

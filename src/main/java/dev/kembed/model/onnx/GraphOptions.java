@@ -1,0 +1,22 @@
+package dev.kembed.model.onnx;
+
+/**
+ * How a graph is specialised.
+ *
+ * @param globalAttention include Longformer's global-attention path (ignored for the bert family)
+ * @param staticBatch     a fixed batch size, or 0 for a dynamic one (ONNX Runtime)
+ * @param staticLength    a fixed sequence length, or 0 for a dynamic one; TensorRT needs both fixed
+ * @param globalSlots     how many global tokens per sequence the graph gathers; 0 = as many as the
+ *                        batch holds (dynamic, ONNX Runtime only)
+ */
+public record GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots) {
+    public GraphOptions {
+        if (staticBatch < 0 || staticLength < 0 || globalSlots < 0) {
+            throw new IllegalArgumentException("graph sizes must be >= 0");
+        }
+    }
+
+    public static GraphOptions dynamic(boolean globalAttention) {
+        return new GraphOptions(globalAttention, 0, 0, 0);
+    }
+}

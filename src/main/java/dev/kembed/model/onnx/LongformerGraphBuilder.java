@@ -1,0 +1,285 @@
+package dev.kembed.model.onnx;
+
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.checkpoint.ModelFamily;
+
+import static dev.kembed.model.onnx.OnnxGraph.Attr;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Builds the encoder as an opset-17 ONNX graph from standard operators only, so ONNX Runtime and
+ * TensorRT take the same file.
+ *
+ * <p>Sliding-window attention is computed as blocks of w queries against the concatenation of the
+ * previous, own and next key blocks (3w keys) with a band mask: never an L×L score matrix, and
+ * only Reshape/Pad/Slice/Concat/MatMul. Global tokens are gathered into G slots with TopK and
+ * one-hot MatMuls (no Scatter/NonZero), then handled as in HF {@code LongformerSelfAttention}:
+ * extra key columns for every query, and their own rows recomputed with the *_global projections.
+ *
+ * <p>Inputs (INT32, [B, L]): input_ids, attention_mask, global_attention_mask, pool_mask.
+ * Outputs: last_hidden_state [B, L, H], cls [B, H], sum [B, H] (pool_mask-weighted), count [B].
+ */
+public final class LongformerGraphBuilder {
+    /** Added to masked scores; exp() of it underflows to exactly 0 in float32. */
+    private static final float MASKED = -1e9f;
+    private static final long END = Long.MAX_VALUE;
+
+    private final Checkpoint ckpt;
+    private final ModelConfig cfg;
+    private final GraphOptions opts;
+    private final boolean global;
+    private OnnxGraph g;
+
+    public LongformerGraphBuilder(Checkpoint ckpt, GraphOptions opts) {
+        this.ckpt = ckpt;
+        this.cfg = ckpt.config();
+        this.opts = opts;
+        this.global = opts.globalAttention() && cfg.family() == ModelFamily.LONGFORMER;
+        if (opts.globalSlots() > 0 && opts.staticLength() > 0 && opts.globalSlots() > opts.staticLength()) {
+            throw new IllegalArgumentException("global slots " + opts.globalSlots() + " exceed the static length " + opts.staticLength());
+        }
+        if (opts.staticLength() > cfg.maxTokens()) {
+            throw new IllegalArgumentException("static length " + opts.staticLength() + " exceeds the model's "
+                    + cfg.maxTokens() + " positions");
+        }
+    }
+
+    public boolean hasGlobalAttention() {
+        return global;
+    }
+
+    public OnnxGraph build() {
+        g = new OnnxGraph("kembed_" + cfg.family().name().toLowerCase());
+        Object b = opts.staticBatch() > 0 ? (Object) (long) opts.staticBatch() : "batch";
+        Object l = opts.staticLength() > 0 ? (Object) (long) opts.staticLength() : "length";
+        String ids = g.input("input_ids", OnnxGraph.INT32, b, l);
+        String am = g.input("attention_mask", OnnxGraph.INT32, b, l);
+        String gm = g.input("global_attention_mask", OnnxGraph.INT32, b, l);
+        String pm = g.input("pool_mask", OnnxGraph.INT32, b, l);
+
+        // Right-pad to a multiple of every layer's window, as HF's _pad_to_window_size does.
+        String len = g.op("Gather", new Attr[] {Attr.i("axis", 0)}, g.op("Shape", ids), g.ints64(1)); // [1]
+        long m = cfg.padMultiple();
+        String padLen = g.op("Mod", g.op("Sub", g.ints64(m), g.op("Mod", len, g.ints64(m))), g.ints64(m));
+        String pads = g.op("Concat", new Attr[] {Attr.i("axis", 0)}, g.ints64(0, 0, 0), padLen);
+        String idsP = g.op("Pad", ids, pads, g.scalarInt32(cfg.padTokenId()));
+        String amP = g.op("Pad", am, pads, g.scalarInt32(0));
+        String gmP = g.op("Pad", gm, pads, g.scalarInt32(0));
+
+        String x = embeddings(idsP);
+
+        // HF merges the masks: attention_mask * (global_attention_mask + 1) -> 0 pad, 1 local, 2 global.
+        String amF = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, amP); // [B, Lp] 1 = real token
+        String isGlobalF = global ? g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, g.op("Mul", amP, gmP)) : null;
+        String localKeyF = global ? g.op("Sub", amF, isGlobalF) : amF; // real and not global
+        String queryValid = g.op("Unsqueeze", amF, g.ints64(-1)); // [B, Lp, 1]
+
+        GlobalSlots slots = global ? globalSlots(isGlobalF) : null;
+        String padKeyBias = global ? maskBias(g.op("Unsqueeze", amF, g.ints64(1, 2))) : null; // [B,1,1,Lp]
+
+        Map<Integer, String> bandBias = new HashMap<>();
+        for (int layer = 0; layer < cfg.numLayers(); layer++) {
+            int w = cfg.attentionWindow()[layer] / 2;
+            String bias = bandBias.computeIfAbsent(w, ww -> bandBias(localKeyF, ww));
+            x = layer(layer, x, w, bias, queryValid, slots, padKeyBias, isGlobalF);
+        }
+
+        // Drop the window padding again, then pool inside the graph so a [L, H] tensor need not cross back.
+        String hidden = g.op("Slice", x, g.ints64(0), len, g.ints64(1));
+        g.output(hidden, "last_hidden_state", OnnxGraph.FLOAT, b, l, (long) cfg.hiddenSize());
+        String cls = g.op("Gather", new Attr[] {Attr.i("axis", 1)}, hidden, g.scalarInt64(0));
+        g.output(cls, "cls", OnnxGraph.FLOAT, b, (long) cfg.hiddenSize());
+        String pmF = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, pm);
+        String sum = g.op("Squeeze", g.op("MatMul", g.op("Unsqueeze", pmF, g.ints64(1)), hidden), g.ints64(1));
+        g.output(sum, "sum", OnnxGraph.FLOAT, b, (long) cfg.hiddenSize());
+        String count = g.op("ReduceSum", new Attr[] {Attr.i("keepdims", 0)}, pmF, g.ints64(1));
+        g.output(count, "count", OnnxGraph.FLOAT, b);
+        return g;
+    }
+
+    private String embeddings(String idsP) {
+        String pos;
+        if (cfg.family() == ModelFamily.LONGFORMER) {
+            // RoBERTa: cumsum(ids != pad) * (ids != pad) + pad
+            String notPad = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.INT32)},
+                    g.op("Not", g.op("Equal", idsP, g.scalarInt32(cfg.padTokenId()))));
+            String cum = g.op("CumSum", notPad, g.scalarInt32(1));
+            pos = g.op("Add", g.op("Mul", cum, notPad), g.scalarInt32(cfg.padTokenId()));
+        } else {
+            String ones = g.op("Add", g.op("Mul", idsP, g.scalarInt32(0)), g.scalarInt32(1));
+            pos = g.op("Sub", g.op("CumSum", ones, g.scalarInt32(1)), g.scalarInt32(1));
+        }
+        String word = g.op("Gather", weight("embeddings.word_embeddings.weight"), idsP);
+        String position = g.op("Gather", weight("embeddings.position_embeddings.weight"), pos);
+        float[] type0 = ckpt.tensor("embeddings.token_type_embeddings.weight").row(0);
+        String sum = g.op("Add", g.op("Add", word, position), g.floats("token_type_0", type0, type0.length));
+        return layerNorm(sum, "embeddings.LayerNorm");
+    }
+
+    /** Global token positions gathered into G slots; G = the most global tokens any sequence has. */
+    private record GlobalSlots(String count, String oneHot, String oneHot4, String oneHotT, String bias, String isGlobal) {}
+
+    private GlobalSlots globalSlots(String isGlobalF) {
+        // score = global * 2^22 - position: globals first, in position order; exact in float32
+        String positions = positionsF(isGlobalF);
+        String score = g.op("Sub", g.op("Mul", isGlobalF, g.scalarFloat(4194304f)), positions);
+        String k;
+        if (opts.globalSlots() > 0) {
+            k = g.ints64(opts.globalSlots());
+        } else {
+            String perRow = g.op("ReduceSum", new Attr[] {Attr.i("keepdims", 0)}, isGlobalF, g.ints64(1));
+            String most = g.op("ReduceMax", new Attr[] {Attr.i("keepdims", 1), Attr.ints("axes", 0)}, perRow);
+            String mostI = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.INT64)}, most);
+            k = g.op("Max", mostI, g.ints64(1)); // at least one slot, masked when unused
+        }
+        String[] top = g.ops("TopK", 2, new Attr[] {Attr.i("axis", -1), Attr.i("largest", 1), Attr.i("sorted", 1)}, score, k);
+        String validF = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, g.op("Greater", top[0], g.scalarFloat(0f))); // [B,G]
+        String posI = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.INT64)}, g.op("Unsqueeze", positions, g.ints64(1))); // [B,1,Lp]
+        String hit = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, g.op("Equal", g.op("Unsqueeze", top[1], g.ints64(-1)), posI));
+        String oneHot = g.op("Mul", hit, g.op("Unsqueeze", validF, g.ints64(-1))); // [B,G,Lp]
+        String oneHot4 = g.op("Unsqueeze", oneHot, g.ints64(1)); // [B,1,G,Lp]
+        String oneHotT = g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1)}, oneHot); // [B,Lp,G]
+        String bias = g.op("Unsqueeze", maskBias(validF), g.ints64(1, 2, 3)); // [B,1,1,1,G]
+        String count = g.op("Slice", g.op("Shape", top[1]), g.ints64(1), g.ints64(2)); // [1] = G
+        String isGlobal = g.op("Unsqueeze", g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.BOOL)}, isGlobalF), g.ints64(-1));
+        return new GlobalSlots(count, oneHot, oneHot4, oneHotT, bias, isGlobal);
+    }
+
+    private String positionsF(String likeBL) {
+        String ones = g.op("Add", g.op("Mul", likeBL, g.scalarFloat(0f)), g.scalarFloat(1f));
+        return g.op("Sub", g.op("CumSum", ones, g.scalarInt32(1)), g.scalarFloat(1f));
+    }
+
+    /** (allowed - 1) * 1e9: 0 where allowed, -1e9 where masked. */
+    private String maskBias(String allowed) {
+        return g.op("Mul", g.op("Sub", allowed, g.scalarFloat(1f)), g.scalarFloat(-MASKED));
+    }
+
+    /** [B,1,nb,w,3w] additive bias: band |i-j| <= w, key is a real non-global token inside the sequence. */
+    private String bandBias(String localKeyF, int w) {
+        String padded = g.op("Pad", localKeyF, g.ints64(0, w, 0, w), g.scalarFloat(0f)); // [B, Lp+2w]
+        String prev = blocks(g.op("Slice", padded, g.ints64(0), g.ints64(-2L * w), g.ints64(1)), w);
+        String own = blocks(g.op("Slice", padded, g.ints64(w), g.ints64(-w), g.ints64(1)), w);
+        String next = blocks(g.op("Slice", padded, g.ints64(2L * w), g.ints64(END), g.ints64(1)), w);
+        String keys = g.op("Concat", new Attr[] {Attr.i("axis", 2)}, prev, own, next); // [B, nb, 3w]
+        String keys5 = g.op("Unsqueeze", keys, g.ints64(1, 3)); // [B,1,nb,1,3w]
+        float[] band = new float[w * 3 * w];
+        for (int a = 0; a < w; a++) {
+            for (int c = 0; c < 3 * w; c++) {
+                band[a * 3 * w + c] = Math.abs((c - w) - a) <= w ? 1f : 0f;
+            }
+        }
+        String bandT = g.floats("band_w" + w, band, w, 3L * w);
+        return maskBias(g.op("Mul", keys5, bandT));
+    }
+
+    /** [B, n*w] -> [B, n, w]. */
+    private String blocks(String x, int w) {
+        return g.op("Reshape", x, g.ints64(0, -1, w));
+    }
+
+    private String layer(int i, String x, int w, String bandBias, String queryValid, GlobalSlots slots,
+            String padKeyBias, String isGlobalF) {
+        String p = "encoder.layer." + i + ".";
+        int h = cfg.numHeads();
+        int d = cfg.headDim();
+        float scale = (float) (1.0 / Math.sqrt(d));
+        String q = heads(linear(x, p + "attention.self.query", scale)); // [B,h,Lp,d]
+        String k = heads(linear(x, p + "attention.self.key", 1f));
+        String v = heads(linear(x, p + "attention.self.value", 1f));
+
+        String qb = g.op("Reshape", q, g.ints64(0, 0, -1, w, d)); // [B,h,nb,w,d]
+        String kb = keyBlocks(k, w, d); // [B,h,nb,3w,d]
+        String vb = keyBlocks(v, w, d);
+        String scores = g.op("Add", g.op("MatMul", qb, g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 1, 2, 4, 3)}, kb)), bandBias);
+
+        String ctx;
+        if (slots == null) {
+            String probs = g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, scores);
+            ctx = g.op("Reshape", g.op("MatMul", probs, vb), g.ints64(0, 0, -1, d));
+        } else {
+            String kg = g.op("MatMul", slots.oneHot4(), k); // [B,h,G,d]
+            String vg = g.op("MatMul", slots.oneHot4(), v);
+            String sg = g.op("MatMul", q, g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 1, 3, 2)}, kg)); // [B,h,Lp,G]
+            String sgb = g.op("Add", g.op("Reshape", sg, g.op("Concat", new Attr[] {Attr.i("axis", 0)}, g.ints64(0, 0, -1, w), slots.count())), slots.bias()); // [B,h,nb,w,G]
+            String probs = g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, g.op("Concat", new Attr[] {Attr.i("axis", -1)}, sgb, scores));
+            String pg = g.op("Slice", probs, g.ints64(0), slots.count(), g.ints64(4));
+            String pl = g.op("Slice", probs, slots.count(), g.ints64(END), g.ints64(4));
+            String local = g.op("Reshape", g.op("MatMul", pl, vb), g.ints64(0, 0, -1, d));
+            String fromGlobal = g.op("MatMul", g.op("Reshape", pg, g.op("Concat", new Attr[] {Attr.i("axis", 0)}, g.ints64(0, 0, -1), slots.count())), vg);
+            ctx = g.op("Add", local, fromGlobal);
+        }
+        String merged = g.op("Reshape", g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, ctx), g.ints64(0, 0, (long) h * d));
+        if (slots != null) {
+            merged = g.op("Where", slots.isGlobal(), globalRows(p, x, slots, padKeyBias), merged);
+        }
+        merged = g.op("Mul", merged, queryValid); // HF zeroes the attention output of pad queries
+        String attnOut = layerNorm(g.op("Add", linear(merged, p + "attention.output.dense", 1f), x), p + "attention.output.LayerNorm");
+        String inter = gelu(linear(attnOut, p + "intermediate.dense", 1f));
+        return layerNorm(g.op("Add", linear(inter, p + "output.dense", 1f), attnOut), p + "output.LayerNorm");
+    }
+
+    /** Attention output for the global tokens' own rows, scattered back to [B, Lp, H] via one-hot. */
+    private String globalRows(String p, String x, GlobalSlots slots, String padKeyBias) {
+        int d = cfg.headDim();
+        float scale = (float) (1.0 / Math.sqrt(d));
+        String hg = g.op("MatMul", slots.oneHot(), x); // [B,G,H]
+        String qg = heads(linear(hg, p + "attention.self.query_global", scale)); // [B,h,G,d]
+        String kg = heads(linear(x, p + "attention.self.key_global", 1f)); // [B,h,Lp,d]
+        String vg = heads(linear(x, p + "attention.self.value_global", 1f));
+        String s = g.op("Add", g.op("MatMul", qg, g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 1, 3, 2)}, kg)), padKeyBias);
+        String o = g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, s), vg); // [B,h,G,d]
+        String og = g.op("Reshape", g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, o), g.ints64(0, 0, cfg.hiddenSize()));
+        return g.op("MatMul", slots.oneHotT(), og); // [B,Lp,H]
+    }
+
+    private String keyBlocks(String k, int w, int d) {
+        String padded = g.op("Pad", k, g.ints64(0, 0, w, 0, 0, 0, w, 0), g.scalarFloat(0f));
+        String prev = g.op("Slice", padded, g.ints64(0), g.ints64(-2L * w), g.ints64(2));
+        String own = g.op("Slice", padded, g.ints64(w), g.ints64(-w), g.ints64(2));
+        String next = g.op("Slice", padded, g.ints64(2L * w), g.ints64(END), g.ints64(2));
+        return g.op("Concat", new Attr[] {Attr.i("axis", 3)},
+                g.op("Reshape", prev, g.ints64(0, 0, -1, w, d)),
+                g.op("Reshape", own, g.ints64(0, 0, -1, w, d)),
+                g.op("Reshape", next, g.ints64(0, 0, -1, w, d)));
+    }
+
+    /** [B, n, H] -> [B, heads, n, d]. */
+    private String heads(String x) {
+        String r = g.op("Reshape", x, g.ints64(0, 0, cfg.numHeads(), cfg.headDim()));
+        return g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, r);
+    }
+
+    /** x · Wᵀ + b (HF Linear), optionally with a scale folded into W and b. */
+    private String linear(String x, String prefix, float scale) {
+        FloatTensor wt = ckpt.tensor(prefix + ".weight").transpose2d();
+        FloatTensor bias = ckpt.tensor(prefix + ".bias");
+        if (scale != 1f) {
+            wt = wt.scaled(scale);
+            bias = bias.scaled(scale);
+        }
+        String w = g.floats(prefix + ".weight_t", wt.data(), wt.longShape());
+        String bb = g.floats(prefix + ".bias", bias.data(), bias.longShape());
+        return g.op("Add", g.op("MatMul", x, w), bb);
+    }
+
+    private String layerNorm(String x, String prefix) {
+        return g.op("LayerNormalization", new Attr[] {Attr.i("axis", -1), Attr.f("epsilon", (float) cfg.layerNormEps())},
+                x, weight(prefix + ".weight"), weight(prefix + ".bias"));
+    }
+
+    /** Exact (erf) GELU, as HF's "gelu". */
+    private String gelu(String x) {
+        String erf = g.op("Erf", g.op("Mul", x, g.scalarFloat((float) (1.0 / Math.sqrt(2.0)))));
+        return g.op("Mul", g.op("Mul", x, g.scalarFloat(0.5f)), g.op("Add", erf, g.scalarFloat(1f)));
+    }
+
+    private String weight(String name) {
+        FloatTensor t = ckpt.tensor(name);
+        return g.floats(name, t.data(), t.longShape());
+    }
+}

@@ -1,0 +1,208 @@
+package dev.kembed.model.onnx;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An ONNX graph under construction: inputs, outputs, initializers and nodes, written as an
+ * opset-17 {@code ModelProto}. Field numbers are those of the official {@code onnx.proto}.
+ * Node outputs get unique generated names so that builder code reads like expressions.
+ */
+public final class OnnxGraph {
+    public static final int OPSET = 17;
+    static final int FLOAT = 1;
+    static final int INT32 = 6;
+    static final int INT64 = 7;
+    static final int BOOL = 9;
+
+    private final String name;
+    private final List<byte[]> nodes = new ArrayList<>();
+    private final List<byte[]> initializers = new ArrayList<>();
+    private final List<byte[]> inputs = new ArrayList<>();
+    private final List<byte[]> outputs = new ArrayList<>();
+    private int counter;
+
+    public OnnxGraph(String name) {
+        this.name = name;
+    }
+
+    /** A dimension is a {@code Long} (fixed) or a {@code String} (symbolic, i.e. dynamic). */
+    public String input(String inputName, int elemType, Object... dims) {
+        inputs.add(valueInfo(inputName, elemType, dims));
+        return inputName;
+    }
+
+    public void output(String value, String outputName, int elemType, Object... dims) {
+        node("Identity", List.of(value), List.of(outputName), List.of());
+        outputs.add(valueInfo(outputName, elemType, dims));
+    }
+
+    public String floats(String hint, float[] data, long... dims) {
+        ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(data);
+        return tensor(hint, FLOAT, buf.array(), dims);
+    }
+
+    public String ints64(long... values) {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asLongBuffer().put(values);
+        return tensor("i64", INT64, buf.array(), values.length);
+    }
+
+    /** A 0-d int64 constant (e.g. a Gather index that removes the axis). */
+    public String scalarInt64(long value) {
+        ByteBuffer buf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(value);
+        return tensor("s64", INT64, buf.array());
+    }
+
+    public String scalarInt32(int value) {
+        ByteBuffer buf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putInt(value);
+        return tensor("s32", INT32, buf.array());
+    }
+
+    public String scalarFloat(float value) {
+        return floats("f", new float[] {value});
+    }
+
+    private String tensor(String hint, int type, byte[] raw, long... dims) {
+        String tensorName = hint + "_" + (counter++);
+        ProtoWriter t = new ProtoWriter();
+        if (dims.length > 0) {
+            t.packedVarints(1, dims);
+        }
+        t.varint(2, type).string(8, tensorName).bytes(9, raw);
+        initializers.add(t.toByteArray());
+        return tensorName;
+    }
+
+    /** Adds a single-output node and returns the name of its output. */
+    public String op(String opType, Attr[] attrs, String... in) {
+        String out = opType.toLowerCase() + "_" + (counter++);
+        node(opType, List.of(in), List.of(out), List.of(attrs));
+        return out;
+    }
+
+    /** Adds a node with several outputs and returns their names. */
+    public String[] ops(String opType, int outputs, Attr[] attrs, String... in) {
+        String[] out = new String[outputs];
+        for (int i = 0; i < outputs; i++) {
+            out[i] = opType.toLowerCase() + "_" + (counter++);
+        }
+        node(opType, List.of(in), List.of(out), List.of(attrs));
+        return out;
+    }
+
+    public String op(String opType, String... in) {
+        return op(opType, new Attr[0], in);
+    }
+
+    private void node(String opType, List<String> in, List<String> out, List<Attr> attrs) {
+        ProtoWriter n = new ProtoWriter();
+        for (String s : in) {
+            n.string(1, s);
+        }
+        for (String s : out) {
+            n.string(2, s);
+        }
+        n.string(3, "n" + nodes.size() + "_" + opType).string(4, opType);
+        for (Attr a : attrs) {
+            n.message(5, a.encode());
+        }
+        nodes.add(n.toByteArray());
+    }
+
+    private static byte[] valueInfo(String valueName, int elemType, Object... dims) {
+        ProtoWriter shape = new ProtoWriter();
+        for (Object d : dims) {
+            ProtoWriter dim = new ProtoWriter();
+            if (d instanceof Number n) {
+                dim.varint(1, n.longValue());
+            } else {
+                dim.string(2, d.toString());
+            }
+            shape.message(1, dim);
+        }
+        ProtoWriter tensorType = new ProtoWriter().varint(1, elemType).message(2, shape);
+        ProtoWriter type = new ProtoWriter().message(1, tensorType);
+        return new ProtoWriter().string(1, valueName).message(2, type).toByteArray();
+    }
+
+    /** Streams the model; the graph can be larger than one byte array, its parts cannot. */
+    public void writeTo(OutputStream out) throws IOException {
+        ProtoWriter head = new ProtoWriter();
+        for (byte[] n : nodes) {
+            head.bytes(1, n);
+        }
+        head.string(2, name);
+        ProtoWriter tail = new ProtoWriter();
+        for (byte[] i : inputs) {
+            tail.bytes(11, i);
+        }
+        for (byte[] o : outputs) {
+            tail.bytes(12, o);
+        }
+        long initBytes = 0;
+        for (byte[] init : initializers) {
+            initBytes += ProtoWriter.lengthDelimitedHeader(5, init.length).length + init.length;
+        }
+        long graphSize = head.size() + initBytes + tail.size();
+
+        ProtoWriter model = new ProtoWriter()
+                .varint(1, 8) // ir_version 8 pairs with opset 17
+                .string(2, "kembed")
+                .message(8, new ProtoWriter().string(1, "").varint(2, OPSET));
+        out.write(model.toByteArray());
+        out.write(ProtoWriter.lengthDelimitedHeader(7, graphSize));
+        out.write(head.toByteArray());
+        for (byte[] init : initializers) {
+            out.write(ProtoWriter.lengthDelimitedHeader(5, init.length));
+            out.write(init);
+        }
+        out.write(tail.toByteArray());
+    }
+
+    public void writeTo(Path file) throws IOException {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            writeTo(out);
+        }
+    }
+
+    /** A node attribute. */
+    public record Attr(String name, int type, long i, float f, long[] ints) {
+        public static Attr i(String name, long value) {
+            return new Attr(name, 2, value, 0f, null);
+        }
+
+        public static Attr f(String name, float value) {
+            return new Attr(name, 1, 0, value, null);
+        }
+
+        public static Attr ints(String name, long... values) {
+            return new Attr(name, 7, 0, 0f, values);
+        }
+
+        ProtoWriter encode() {
+            ProtoWriter w = new ProtoWriter().string(1, name);
+            switch (type) {
+                case 1 -> w.float32(2, f);
+                case 2 -> w.varint(3, i);
+                case 7 -> {
+                    for (long v : ints) {
+                        w.varint(8, v);
+                    }
+                }
+                default -> throw new IllegalStateException("attribute type " + type);
+            }
+            return w.varint(20, type);
+        }
+    }
+}

@@ -7,7 +7,10 @@ import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.onnx.OnnxGraph;
 import dev.kembed.engine.onnxruntime.OnnxModelRunner;
 import dev.kembed.engine.WindowBatch;
-import dev.kembed.text.TextWindow;
+import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.GlobalAttention;
+import dev.kembed.text.Pooling;
+import dev.kembed.text.WindowPlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +34,8 @@ final class BenchCommand implements Runnable {
             description = {"Times the engine per (length, batch) shape: tokens/s and achieved GFLOP/s, next to the GFLOP/s",
                     "ONNX Runtime reaches on a plain large MatMul in the same run (the machine's practical ceiling)."})
     static final class Engine implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Checkpoint directory.")
-        Path model;
+        @picocli.CommandLine.Mixin
+        EngineOptions engine;
 
         @Option(names = "--lengths", split = ",", defaultValue = "512,4096", description = "Window lengths. Default: ${DEFAULT-VALUE}")
         List<Integer> lengths;
@@ -42,9 +45,6 @@ final class BenchCommand implements Runnable {
 
         @Option(names = "--iterations", defaultValue = "3", description = "Timed runs per shape (after one warm-up). Default: ${DEFAULT-VALUE}")
         int iterations;
-
-        @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
-        int threads;
 
         @Option(names = "--global-attention", defaultValue = "none", description = "none or cls (global <s> per window). Default: ${DEFAULT-VALUE}")
         String global;
@@ -56,13 +56,17 @@ final class BenchCommand implements Runnable {
                 case "cls" -> true;
                 default -> throw new IllegalArgumentException("--global-attention: allowed none, cls; got '" + global + "'");
             };
-            System.out.printf("# kembed bench engine  model=%s  threads=%s  cores=%d  global=%s%n", model,
-                    threads == 0 ? "all" : threads, Runtime.getRuntime().availableProcessors(), global);
+            int threads = engine.threads;
+            System.out.printf("# kembed bench engine  model=%s  engine=%s  precision=%s  threads=%s  cores=%d  global=%s%n", engine.model,
+                    engine.engine, engine.precision, threads == 0 ? "all" : threads, Runtime.getRuntime().availableProcessors(), global);
             double ceiling = matmulCeiling(threads, iterations);
             System.out.printf("matmul ceiling (ORT MatMul 4096x768 @ 768x3072, fp32): %.1f GFLOP/s%n", ceiling);
             System.out.printf("%-8s %-6s %-12s %-12s %-12s %-10s %s%n", "length", "batch", "median_ms", "tokens/s", "GFLOP/s", "of_ceiling", "runs_ms");
-            try (KembedModel m = KembedModel.open(model, threads, 1, globalCls)) {
+            try (KembedModel m = engine.open(globalCls)) {
                 ModelConfig cfg = m.config();
+                // the bench's windows are planned like a document's, so they carry the same specials and global mask
+                WindowPlan plan = m.plan(new EmbeddingSettings(Pooling.CLS, globalCls ? GlobalAttention.CLS : GlobalAttention.NONE, false, 0, 0),
+                        WindowPlan.SettingNames.CLI);
                 SplittableRandom rnd = new SplittableRandom(7);
                 for (int len : lengths) {
                     if (len > cfg.maxTokens()) {
@@ -80,7 +84,7 @@ final class BenchCommand implements Runnable {
                             }
                             ids[0] = cfg.bosTokenId();
                             ids[len - 1] = cfg.eosTokenId();
-                            ws.add(new EngineWindow(ids, TextWindow.clsGlobalMask(len, globalCls), pool));
+                            ws.add(WindowPlan.engineWindow(ids, pool, plan.globalCls()));
                         }
                         WindowBatch batch = WindowBatch.of(ws);
                         m.engine().embed(batch); // warm-up

@@ -1,7 +1,9 @@
 package dev.kembed.app;
 
-import dev.kembed.model.checkpoint.Checkpoint;
-
+import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.GlobalAttention;
+import dev.kembed.text.Pooling;
+import dev.kembed.text.WindowPlan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kembed.stream.DirectEmbedder;
 import dev.kembed.stream.PipelineMetrics;
@@ -35,28 +37,26 @@ import picocli.CommandLine.Option;
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = "End-to-end documents/s and tokens/s of the streaming job vs. the synchronous path, same run.")
 final class BenchStreamCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Checkpoint directory.")
-    Path model;
+    @picocli.CommandLine.Mixin
+    EngineOptions engine;
 
     @Option(names = "--copies", defaultValue = "2", description = "How many copies of the bundled demo documents to send. Default: ${DEFAULT-VALUE}")
     int copies;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
-    int threads;
-
     @Override
     public Integer call() throws Exception {
-        List<JsonNode> docs = DemoCommand.documents();
+        List<JsonNode> docs = DemoDocuments.load();
         int n = docs.size() * copies;
-        System.out.printf("# kembed bench stream  model=%s  documents=%d (%d bundled x %d)  cores=%d%n", model, n, docs.size(), copies,
+        System.out.printf("# kembed bench stream  model=%s  engine=%s  documents=%d (%d bundled x %d)  cores=%d%n", engine.model, engine.engine,
+                n, docs.size(), copies,
                 Runtime.getRuntime().availableProcessors());
 
         // 1. synchronous baseline: tokenize, window, run, pool, one document at a time
         long tokens = 0;
         long t0 = System.nanoTime();
-        try (KembedModel m = KembedModel.open(model, threads, 1, false)) {
-            DirectEmbedder direct = new DirectEmbedder(m.tokenizer(), m.engine(),
-                    new dev.kembed.stream.EmbeddingSettings(dev.kembed.text.Pooling.MEAN, dev.kembed.text.GlobalAttention.NONE, true, 0, 0, 16384));
+        EmbeddingSettings settings = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, true, 0, 0);
+        try (KembedModel m = engine.open(false)) {
+            DirectEmbedder direct = new DirectEmbedder(m.plan(settings, WindowPlan.SettingNames.CLI), m.engine(), 16384);
             direct.embed("warm up");
             t0 = System.nanoTime();
             for (int c = 0; c < copies; c++) {
@@ -71,8 +71,10 @@ final class BenchStreamCommand implements Callable<Integer> {
         // 2. the streaming job on an embedded broker
         Path data = Files.createTempDirectory("kembed-bench-stream");
         Properties p = new Properties();
-        p.put("kembed.model.dir", model.toString());
-        p.put("kembed.model.threads", Integer.toString(threads));
+        p.put("kembed.model.dir", engine.model.toString());
+        p.put("kembed.model.threads", Integer.toString(engine.threads));
+        p.put("kembed.engine", engine.engine);
+        p.put("kembed.precision", engine.precision);
         p.put("kembed.input.topic", "bench-in");
         p.put("kembed.output.topic", "bench-out");
         p.put("kembed.normalize", "true");

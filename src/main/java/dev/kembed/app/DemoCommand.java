@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.model.recipe.MiniLmConverter;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.kembed.model.recipe.RandomModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Path modelDir = model != null ? model : defaultModel();
         Path data = dataDir != null ? dataDir : Files.createTempDirectory("kembed-demo");
-        List<JsonNode> docs = documents();
+        List<JsonNode> docs = DemoDocuments.load();
         Properties p = new Properties();
         p.put("kembed.model.dir", modelDir.toString());
         p.put("kembed.input.topic", "demo-documents");
@@ -101,25 +99,12 @@ final class DemoCommand implements Callable<Integer> {
             out("!!! the real-weights demo model could not be built (%s).", e.getMessage());
             out("!!! FALLING BACK TO A RANDOM TINY MODEL: the vectors below mean nothing.");
             try {
-                ModelCommand.writeRandom(tiny, "tiny", 42);
+                RandomModel.write(tiny, "tiny", 42);
             } catch (Exception inner) {
                 throw new IllegalStateException("cannot create a fallback model either: " + inner.getMessage(), inner);
             }
             return tiny;
         }
-    }
-
-    static List<JsonNode> documents() throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> out = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                DemoCommand.class.getResourceAsStream("/kembed/demo/documents.jsonl"), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                out.add(json.readTree(line));
-            }
-        }
-        return out;
     }
 
     private static int words(JsonNode d) {

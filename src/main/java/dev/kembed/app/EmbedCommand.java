@@ -3,7 +3,8 @@ package dev.kembed.app;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kembed.stream.DirectEmbedder;
 import dev.kembed.stream.DocumentVector;
-import dev.kembed.stream.EmbeddingSettings;
+import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.WindowPlan;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,22 +15,31 @@ import picocli.CommandLine.Mixin;
                 "A bad line becomes an error record with its line number; the run goes on. Exit code 3 if any line failed."})
 final class EmbedCommand implements Callable<Integer> {
     @Mixin
-    ModelOptions options;
+    EngineOptions engine;
+
+    @Mixin
+    WindowOptions windows;
+
+    @Mixin
+    PoolingOptions pooling;
+
+    @picocli.CommandLine.Option(names = "--batch-tokens", defaultValue = "16384", description = "Padded tokens per engine call. Default: ${DEFAULT-VALUE}")
+    int batchTokens;
 
     @Mixin
     JsonLinesOptions io;
 
     @Override
     public Integer call() throws Exception {
-        EmbeddingSettings settings = options.settings();
+        EmbeddingSettings settings = pooling.settings(windows);
         long ok = 0;
         long failed = 0;
         long tokens = 0;
         long start = System.nanoTime();
         Progress progress = new Progress();
-        try (KembedModel model = KembedModel.open(options.model, options.threads, 1, settings.globalCls());
+        try (KembedModel model = engine.open(settings.globalCls());
                 JsonLinesIo lines = io.open()) {
-            DirectEmbedder embedder = new DirectEmbedder(model.tokenizer(), model.engine(), settings);
+            DirectEmbedder embedder = new DirectEmbedder(model.plan(settings, WindowPlan.SettingNames.CLI), model.engine(), batchTokens);
             long[] counts = new long[2]; // documents, tokens
             failed = lines.forEach(line -> {
                 DocumentVector e = embedder.embed(line.text());

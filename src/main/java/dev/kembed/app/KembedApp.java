@@ -1,9 +1,13 @@
 package dev.kembed.app;
 
-import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.EngineHealth;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.WorkerSettings;
 import dev.kembed.stream.EmbeddingPipeline;
+import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;
+import dev.kembed.text.WindowPlan;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -28,15 +32,17 @@ public final class KembedApp implements AutoCloseable {
 
     private final EmbeddedKafkaBroker broker;
     private final KembedModel model;
+    private final EngineWorkers workers;
     private final EmbeddingPipeline pipeline;
     private final KafkaStreams streams;
     private final MetricsServer metricsServer;
     private final String bootstrap;
     private final CountDownLatch stopped;
 
-    private KembedApp(EmbeddedKafkaBroker broker, KembedModel model, EmbeddingPipeline pipeline, KafkaStreams streams,
+    private KembedApp(EmbeddedKafkaBroker broker, KembedModel model, EngineWorkers workers, EmbeddingPipeline pipeline, KafkaStreams streams,
             MetricsServer metricsServer, String bootstrap, CountDownLatch stopped) {
         this.stopped = stopped;
+        this.workers = workers;
         this.broker = broker;
         this.model = model;
         this.pipeline = pipeline;
@@ -49,26 +55,38 @@ public final class KembedApp implements AutoCloseable {
         Properties kafka = cfg.kafka();
         EmbeddedKafkaBroker broker = null;
         KembedModel model = null;
-        EmbeddingPipeline pipeline = null;
+        EngineWorkers workers = null;
         try {
-            boolean globalCls = cfg.embeddingSettings().globalCls();
-            model = KembedModel.open(cfg.modelDir(), cfg.integer("kembed.model.threads"), cfg.integer("kembed.engine.threads"), globalCls);
-            cfg.checkAgainstModel(model.config().maxTokens(), model.config().padMultiple());
-            warmUp(model);
+            model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(), KembedConfig.ENGINE);
+            // every setting checked against the engine before anything else starts
+            WindowPlan plan = model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
+            WorkerSettings ws = cfg.workerSettings();
+            String holds = ws.policy(model.engine().info()).checkHolds(plan.maxTokens());
+            if (holds != null) {
+                throw new IllegalArgumentException("invalid configuration:\n  " + KembedConfig.BATCH_MAX_TOKENS + "=" + ws.batchMaxTokens() + " "
+                        + holds + "; raise it or lower " + KembedConfig.WINDOW_MAX_TOKENS);
+            }
+            model.engine().healthCheck(); // warm-up: fails fast on a broken model
+            EngineInfo info = model.engine().info();
+            LOG.info("engine {} ({}), model {} ({}), {} dims, windows of {} tokens, pooling {}, global attention on <s>: {}", info.engine(),
+                    info.precision().label(), info.modelName(), info.modelFingerprint(), info.dimension(), plan.maxTokens(),
+                    plan.settings().pooling().label(), plan.globalCls());
             if (!kafka.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
                 LOG.info("no bootstrap.servers: starting an embedded single-node KRaft broker in {}", dataDir);
                 broker = EmbeddedKafkaBroker.start(dataDir);
                 kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             }
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            PipelineSettings settings = cfg.pipelineSettings(model.config().padMultiple());
-            pipeline = new EmbeddingPipeline(settings, model.tokenizer(), model.engine(), model.config().vocabSize(), registry);
+            PipelineMetrics metrics = new PipelineMetrics(registry);
+            workers = ws.start(model.engine(), metrics);
+            metrics.watch(workers);
+            PipelineSettings settings = cfg.pipelineSettings();
+            EmbeddingPipeline pipeline = new EmbeddingPipeline(settings, plan, workers, metrics);
             List<String> topics = new ArrayList<>(List.of(settings.inputTopic(), settings.outputTopic(), settings.dlqTopic()));
             if (settings.windowsTopic() != null) {
                 topics.add(settings.windowsTopic());
             }
-            TopicAdmin.ensure(clientProps(kafka), topics, cfg.bool("kembed.topics.create"), cfg.integer("kembed.topics.partitions"),
-                    (short) cfg.integer("kembed.topics.replication"));
+            TopicAdmin.ensure(clientProps(kafka), topics, cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
             Properties sp = streamsProps(kafka, dataDir);
             KafkaStreams streams = new KafkaStreams(pipeline.topology(), sp);
             CountDownLatch stopped = new CountDownLatch(1);
@@ -82,14 +100,15 @@ public final class KembedApp implements AutoCloseable {
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
             });
             streams.start();
-            int port = cfg.integer("kembed.metrics.port");
-            MetricsServer ms = port > 0 ? new MetricsServer(port, registry, () -> streams.state().isRunningOrRebalancing()) : null;
-            LOG.info("kembed running: {} -> {} (dlq {}), model {} ({}), {} partitions", settings.inputTopic(), settings.outputTopic(),
-                    settings.dlqTopic(), model.name(), model.engine().info().fingerprint(), cfg.integer("kembed.topics.partitions"));
-            return new KembedApp(broker, model, pipeline, streams, ms, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), stopped);
+            EngineHealth health = workers.health();
+            MetricsServer ms = cfg.metricsPort() > 0 ? new MetricsServer(cfg.metricsPort(), registry, () -> notReady(streams, health)) : null;
+            LOG.info("kembed running: {} -> {} (dlq {}), {} partitions", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
+                    cfg.topicsPartitions());
+            return new KembedApp(broker, model, workers, pipeline, streams, ms, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
+                    stopped);
         } catch (RuntimeException e) {
-            if (pipeline != null) {
-                pipeline.close();
+            if (workers != null) {
+                workers.close();
             }
             if (model != null) {
                 model.close();
@@ -101,11 +120,16 @@ public final class KembedApp implements AutoCloseable {
         }
     }
 
-    /** One tiny window through the engine before serving: fails fast on a broken model. */
-    private static void warmUp(KembedModel model) {
-        var info = model.engine().info();
-        int[] ids = {info.bosTokenId(), info.eosTokenId()};
-        model.engine().embed(WindowBatch.of(List.of(new EngineWindow(ids, null, new int[] {0, 0}))));
+    /** Null when ready; otherwise what is not, one line each. */
+    static String notReady(KafkaStreams streams, EngineHealth health) {
+        List<String> not = new ArrayList<>();
+        if (!streams.state().isRunningOrRebalancing()) {
+            not.add("streams: " + streams.state());
+        }
+        if (!health.up()) {
+            not.add(health.describe());
+        }
+        return not.isEmpty() ? null : String.join("\n", not);
     }
 
     static Properties clientProps(Properties kafka) {
@@ -142,6 +166,10 @@ public final class KembedApp implements AutoCloseable {
         return pipeline;
     }
 
+    public EngineWorkers workers() {
+        return workers;
+    }
+
     public KembedModel model() {
         return model;
     }
@@ -156,7 +184,7 @@ public final class KembedApp implements AutoCloseable {
         if (metricsServer != null) {
             metricsServer.close();
         }
-        pipeline.close();
+        workers.close();
         model.close();
         if (broker != null) {
             broker.close();

@@ -1,9 +1,12 @@
 package dev.kembed.app;
 
-import dev.kembed.engine.BatchPolicy;
-import dev.kembed.stream.EmbeddingSettings;
+import dev.kembed.engine.EngineFactory;
+import dev.kembed.engine.EngineSpec;
+import dev.kembed.engine.Precision;
+import dev.kembed.engine.WorkerSettings;
 import dev.kembed.stream.InputFormat;
 import dev.kembed.stream.PipelineSettings;
+import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
 import dev.kembed.text.Pooling;
 import java.io.IOException;
@@ -16,50 +19,114 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code kembed run}'s configuration: one properties file in which Kafka Streams / client
- * properties pass through and kembed's own keys live under {@code kembed.*}. Environment
- * variables override the file: {@code KEMBED_BATCH_MAX_TOKENS} sets {@code kembed.batch.max.tokens},
- * {@code KEMBED_KAFKA_BOOTSTRAP_SERVERS} sets {@code bootstrap.servers}. Every kembed key is
- * validated at start-up, cross-field rules included; errors name the key and the allowed values.
+ * {@code kembed run}'s configuration, on Kafka's own {@link ConfigDef}: one definition per key
+ * (type, default, validator, doc), typed accessors, and {@code --help} and the README table
+ * generated from it. One properties file holds the {@code kembed.*} keys; every other key passes
+ * through to Kafka Streams and its clients. Environment variables override the file:
+ * {@code KEMBED_BATCH_MAX_TOKENS} sets {@code kembed.batch.max.tokens}, {@code KEMBED_KAFKA_BOOTSTRAP_SERVERS}
+ * sets {@code bootstrap.servers}. Unknown {@code kembed.*} keys in the file are errors; unknown
+ * {@code KEMBED_*} variables are logged and ignored (Kubernetes injects {@code KEMBED_SERVICE_HOST}
+ * and the like into every pod). All errors are reported together, each naming its key.
  */
-public final class KembedConfig {
-    static final List<ConfigKey> KEYS = List.of(
-            ConfigKey.string("kembed.input.topic", "documents", "topic of document events (key = document id)"),
-            ConfigKey.string("kembed.output.topic", "embeddings", "topic of embedding records (Avro, registry wire format)"),
-            ConfigKey.optional("kembed.dlq.topic", "dead-letter topic; unset = <input topic>-dlq"),
-            ConfigKey.optional("kembed.windows.topic", "optional topic with one record per window, for RAG indexers"),
-            ConfigKey.choice("kembed.input.format", "json", List.of("avro", "json", "text"), "input value encoding"),
-            ConfigKey.integer("kembed.input.max.chars", 5_000_000, 1, Integer.MAX_VALUE, "longer texts go to the DLQ"),
-            ConfigKey.optional("kembed.model.dir", "model directory (config.json, weights, tokenizer); required"),
-            ConfigKey.integer("kembed.model.threads", 0, 0, 1024, "ONNX Runtime intra-op threads (0 = all cores)"),
-            ConfigKey.choice("kembed.pooling", "mean", List.of("mean", "cls"), "how token states become one vector"),
-            ConfigKey.choice("kembed.global.attention", "auto", List.of("none", "cls", "auto"), "Longformer global attention on <s>"),
-            ConfigKey.bool("kembed.normalize", false, "L2-normalise document vectors"),
-            ConfigKey.integer("kembed.window.max.tokens", 0, 0, 1 << 20, "window size incl. specials (0 = the model's maximum)"),
-            ConfigKey.integer("kembed.window.overlap", 0, 0, 1 << 20, "tokens shared by consecutive windows"),
-            ConfigKey.integer("kembed.batch.max.tokens", 16384, 1, Integer.MAX_VALUE, "padded tokens per batch (windows x bucket length)"),
-            ConfigKey.integer("kembed.batch.max.windows", 64, 1, 100_000, "windows per batch"),
-            ConfigKey.longValue("kembed.batch.max.wait.ms", 50, 0, 600_000, "how long a window may wait for a fuller batch"),
-            ConfigKey.integer("kembed.batch.bucket.tokens", 0, 0, 1 << 20, "length bucket width (0 = the model's attention window)"),
-            ConfigKey.integer("kembed.queue.max.windows", 1024, 1, 10_000_000, "windows queued per process before tasks wait"),
-            ConfigKey.longValue("kembed.queue.max.block.ms", 10_000, 0, 3_600_000, "longest a task waits for queue space"),
-            ConfigKey.integer("kembed.engine.threads", 1, 1, 64, "threads running batches on the engine"),
-            ConfigKey.integer("kembed.engine.retries", 2, 0, 100, "retries of a failed batch before its documents go to the DLQ"),
-            ConfigKey.longValue("kembed.engine.retry.backoff.ms", 200, 0, 600_000, "first retry delay (doubles each retry)"),
-            ConfigKey.longValue("kembed.drain.interval.ms", 20, 1, 60_000, "how often idle tasks pick up finished windows"),
-            ConfigKey.string("kembed.schema.registry.url", "mock://kembed", "Confluent-compatible registry URL, or mock://scope (in-JVM)"),
-            ConfigKey.bool("kembed.topics.create", true, "create missing topics; false = refuse to start if one is missing"),
-            ConfigKey.integer("kembed.topics.partitions", 4, 1, 100_000, "partitions of topics kembed creates"),
-            ConfigKey.integer("kembed.topics.replication", 1, 1, 32, "replication factor of topics kembed creates"),
-            ConfigKey.integer("kembed.metrics.port", 0, 0, 65535, "Prometheus /metrics port (0 = off)"));
+public final class KembedConfig extends AbstractConfig {
+    private static final Logger LOG = LoggerFactory.getLogger(KembedConfig.class);
 
-    private final Map<String, String> kembed;
+    public static final String INPUT_TOPIC = "kembed.input.topic";
+    public static final String OUTPUT_TOPIC = "kembed.output.topic";
+    public static final String DLQ_TOPIC = "kembed.dlq.topic";
+    public static final String WINDOWS_TOPIC = "kembed.windows.topic";
+    public static final String INPUT_FORMAT = "kembed.input.format";
+    public static final String INPUT_MAX_CHARS = "kembed.input.max.chars";
+    public static final String MODEL_DIR = "kembed.model.dir";
+    public static final String MODEL_THREADS = "kembed.model.threads";
+    public static final String ENGINE = "kembed.engine";
+    public static final String PRECISION = "kembed.precision";
+    public static final String POOLING = "kembed.pooling";
+    public static final String GLOBAL_ATTENTION = "kembed.global.attention";
+    public static final String NORMALIZE = "kembed.normalize";
+    public static final String WINDOW_MAX_TOKENS = "kembed.window.max.tokens";
+    public static final String WINDOW_OVERLAP = "kembed.window.overlap";
+    public static final String BATCH_MAX_TOKENS = "kembed.batch.max.tokens";
+    public static final String BATCH_MAX_WINDOWS = "kembed.batch.max.windows";
+    public static final String BATCH_MAX_WAIT_MS = "kembed.batch.max.wait.ms";
+    public static final String BATCH_BUCKET_TOKENS = "kembed.batch.bucket.tokens";
+    public static final String QUEUE_MAX_WINDOWS = "kembed.queue.max.windows";
+    public static final String QUEUE_MAX_BLOCK_MS = "kembed.queue.max.block.ms";
+    public static final String ENGINE_THREADS = "kembed.engine.threads";
+    public static final String ENGINE_RETRIES = "kembed.engine.retries";
+    public static final String ENGINE_RETRY_BACKOFF_MS = "kembed.engine.retry.backoff.ms";
+    public static final String DRAIN_INTERVAL_MS = "kembed.drain.interval.ms";
+    public static final String SCHEMA_REGISTRY_URL = "kembed.schema.registry.url";
+    public static final String TOPICS_CREATE = "kembed.topics.create";
+    public static final String TOPICS_PARTITIONS = "kembed.topics.partitions";
+    public static final String TOPICS_REPLICATION = "kembed.topics.replication";
+    public static final String METRICS_PORT = "kembed.metrics.port";
+
+    static final ConfigDef DEF = new ConfigDef()
+            .define(INPUT_TOPIC, Type.STRING, "documents", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic of document events (key = document id).")
+            .define(OUTPUT_TOPIC, Type.STRING, "embeddings", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic of embedding records (Avro, registry wire format).")
+            .define(DLQ_TOPIC, Type.STRING, "", Importance.MEDIUM, "Dead-letter topic; empty = <input topic>-dlq.")
+            .define(WINDOWS_TOPIC, Type.STRING, "", Importance.LOW, "Optional topic with one record per window, for RAG indexers; empty = none.")
+            .define(INPUT_FORMAT, Type.STRING, "json", ConfigDef.CaseInsensitiveValidString.in("json", "avro", "text"), Importance.HIGH,
+                    "Input value encoding: json, avro (registry wire format, schemas/document.avsc) or text.")
+            .define(INPUT_MAX_CHARS, Type.INT, 5_000_000, Range.atLeast(1), Importance.MEDIUM, "Longer texts go to the DLQ.")
+            .define(MODEL_DIR, Type.STRING, "", Importance.HIGH, "Checkpoint directory (config.json, weights, tokenizer). Required.")
+            .define(MODEL_THREADS, Type.INT, 0, Range.between(0, 1024), Importance.MEDIUM,
+                    "Intra-op threads per engine call (0 = all cores).")
+            .define(ENGINE, Type.STRING, EngineFactory.AUTO, Importance.HIGH,
+                    "Engine by name: auto picks the first that can run here; onnxruntime-cpu.")
+            .define(PRECISION, Type.STRING, "fp32", ConfigDef.CaseInsensitiveValidString.in("fp32", "fp16", "int8"), Importance.MEDIUM,
+                    "Numeric precision; the engine must support it.")
+            .define(POOLING, Type.STRING, "mean", ConfigDef.CaseInsensitiveValidString.in("mean", "cls"), Importance.HIGH,
+                    "How token states become one vector.")
+            .define(GLOBAL_ATTENTION, Type.STRING, "auto", ConfigDef.CaseInsensitiveValidString.in("none", "cls", "auto"), Importance.MEDIUM,
+                    "Longformer global attention on <s>: auto = cls for cls pooling, none for mean.")
+            .define(NORMALIZE, Type.BOOLEAN, false, Importance.MEDIUM, "L2-normalise document vectors.")
+            .define(WINDOW_MAX_TOKENS, Type.INT, 0, Range.between(0, 1 << 20), Importance.MEDIUM,
+                    "Window size incl. <s> and </s> (0 = the model's maximum).")
+            .define(WINDOW_OVERLAP, Type.INT, 0, Range.between(0, 1 << 20), Importance.MEDIUM, "Tokens shared by consecutive windows.")
+            .define(BATCH_MAX_TOKENS, Type.INT, 16384, Range.atLeast(1), Importance.MEDIUM,
+                    "Padded tokens per batch (windows x bucket length); must hold one full window.")
+            .define(BATCH_MAX_WINDOWS, Type.INT, 64, Range.between(1, 100_000), Importance.MEDIUM, "Windows per batch.")
+            .define(BATCH_MAX_WAIT_MS, Type.LONG, 50L, Range.between(0, 600_000), Importance.MEDIUM,
+                    "How long a window may wait for a fuller batch.")
+            .define(BATCH_BUCKET_TOKENS, Type.INT, 0, Range.between(0, 1 << 20), Importance.LOW,
+                    "Length-bucket width: batches only mix windows of one bucket (0 = the model's attention window).")
+            .define(QUEUE_MAX_WINDOWS, Type.INT, 1024, Range.between(1, 10_000_000), Importance.MEDIUM,
+                    "Windows queued per process before tasks wait (backpressure).")
+            .define(QUEUE_MAX_BLOCK_MS, Type.LONG, 10_000L, Range.between(0, 3_600_000), Importance.LOW,
+                    "Longest a task waits for queue space; at most half of max.poll.interval.ms.")
+            .define(ENGINE_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "Workers running batches on the engine.")
+            .define(ENGINE_RETRIES, Type.INT, 2, Range.between(0, 100), Importance.LOW, "Retries of a transient engine failure.")
+            .define(ENGINE_RETRY_BACKOFF_MS, Type.LONG, 200L, Range.between(0, 600_000), Importance.LOW,
+                    "First retry delay (doubles each retry); also the first pause between health checks while the engine is down.")
+            .define(DRAIN_INTERVAL_MS, Type.LONG, 20L, Range.between(1, 60_000), Importance.LOW,
+                    "How often idle tasks pick up finished windows.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, "mock://kembed", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Confluent-compatible registry URL, or mock://scope (in-JVM, for tests and demos).")
+            .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM, "Create missing topics; false = refuse to start if one is missing.")
+            .define(TOPICS_PARTITIONS, Type.INT, 4, Range.between(1, 100_000), Importance.LOW, "Partitions of topics kembed creates.")
+            .define(TOPICS_REPLICATION, Type.INT, 1, Range.between(1, 32), Importance.LOW, "Replication factor of topics kembed creates.")
+            .define(METRICS_PORT, Type.INT, 0, Range.between(0, 65535), Importance.MEDIUM,
+                    "Port of /metrics (Prometheus) and /health (0 = off).");
+
     private final Properties kafka;
 
     private KembedConfig(Map<String, String> kembed, Properties kafka) {
-        this.kembed = kembed;
+        super(DEF, kembed, false);
         this.kafka = kafka;
     }
 
@@ -78,123 +145,169 @@ public final class KembedConfig {
     public static KembedConfig from(Properties raw, Map<String, String> env) {
         Properties merged = new Properties();
         merged.putAll(raw);
-        env.forEach((k, v) -> {
+        new TreeMap<>(env).forEach((k, v) -> {
             if (k.startsWith("KEMBED_KAFKA_")) {
                 merged.put(k.substring("KEMBED_KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
             } else if (k.startsWith("KEMBED_") && !k.equals("KEMBED_JAVA_OPTS") && !k.equals("KEMBED_LOG4J")) {
-                merged.put("kembed." + k.substring("KEMBED_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+                String key = "kembed." + k.substring("KEMBED_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (DEF.names().contains(key)) {
+                    merged.put(key, v);
+                } else {
+                    LOG.warn("ignoring environment variable {}: {} is not a kembed setting", k, key);
+                }
             }
         });
         Map<String, String> kembed = new LinkedHashMap<>();
         Properties kafka = new Properties();
         List<String> errors = new ArrayList<>();
-        for (String name : merged.stringPropertyNames()) {
-            String v = merged.getProperty(name);
-            if (name.startsWith("kembed.")) {
-                ConfigKey key = KEYS.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
-                if (key == null) {
-                    errors.add(name + " is not a kembed setting; see `kembed run --help` for the list");
-                    continue;
+        for (String name : new TreeMap<>(Map.copyOf(propertiesAsMap(merged))).keySet()) {
+            String v = merged.getProperty(name).trim();
+            if (!name.startsWith("kembed.")) {
+                kafka.put(name, merged.getProperty(name));
+                continue;
+            }
+            ConfigDef.ConfigKey key = DEF.configKeys().get(name);
+            if (key == null) {
+                errors.add(name + " is not a kembed setting; see `kembed run --help` for the list");
+                continue;
+            }
+            try {
+                Object parsed = ConfigDef.parseType(name, v, key.type);
+                if (key.validator != null) {
+                    key.validator.ensureValid(name, parsed);
                 }
-                String err = key.check(v);
-                if (err != null) {
-                    errors.add(err);
-                }
-                kembed.put(name, v.trim());
-            } else {
-                kafka.put(name, v);
+                kembed.put(name, v);
+            } catch (ConfigException e) {
+                errors.add(e.getMessage() + allowed(key));
             }
         }
-        for (ConfigKey k : KEYS) {
-            kembed.putIfAbsent(k.name(), k.defaultValue());
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
         KembedConfig c = new KembedConfig(kembed, kafka);
-        if (errors.isEmpty()) {
-            c.crossCheck(errors);
-        }
+        c.crossCheck(errors);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
         return c;
     }
 
+    private static Map<String, String> propertiesAsMap(Properties p) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String n : p.stringPropertyNames()) {
+            m.put(n, p.getProperty(n));
+        }
+        return m;
+    }
+
+    private static String allowed(ConfigDef.ConfigKey key) {
+        if (key.validator != null) {
+            return " (allowed: " + key.validator + ")";
+        }
+        return key.type == Type.BOOLEAN ? " (allowed: true, false)" : "";
+    }
+
     private void crossCheck(List<String> errors) {
-        if (str("kembed.output.topic").equals(str("kembed.input.topic"))) {
-            errors.add("kembed.output.topic must differ from kembed.input.topic");
+        if (outputTopic().equals(inputTopic())) {
+            errors.add(OUTPUT_TOPIC + " must differ from " + INPUT_TOPIC);
         }
-        if (dlqTopic().equals(str("kembed.input.topic")) || dlqTopic().equals(str("kembed.output.topic"))) {
-            errors.add("kembed.dlq.topic must differ from the input and output topics");
+        if (dlqTopic().equals(inputTopic()) || dlqTopic().equals(outputTopic())) {
+            errors.add(DLQ_TOPIC + " must differ from the input and output topics");
         }
-        long maxPoll = Long.parseLong(kafka.getProperty("max.poll.interval.ms", "300000"));
-        if (lng("kembed.queue.max.block.ms") * 2 > maxPoll) {
-            errors.add("kembed.queue.max.block.ms=" + lng("kembed.queue.max.block.ms") + " must be at most half of max.poll.interval.ms ("
-                    + maxPoll + ") or a waiting stream thread gets fenced");
+        long maxPoll;
+        try {
+            maxPoll = Long.parseLong(kafka.getProperty("max.poll.interval.ms", "300000").trim());
+        } catch (NumberFormatException e) {
+            errors.add("max.poll.interval.ms=" + kafka.getProperty("max.poll.interval.ms") + " is not a number of milliseconds");
+            return;
         }
-        if (str("kembed.input.format").equalsIgnoreCase("avro") && str("kembed.schema.registry.url").startsWith("mock://")) {
-            errors.add("kembed.input.format=avro needs the registry your producers use: set kembed.schema.registry.url to its http(s) URL"
+        if (queueMaxBlockMs() * 2 > maxPoll) {
+            errors.add(QUEUE_MAX_BLOCK_MS + "=" + queueMaxBlockMs() + " must be at most half of max.poll.interval.ms (" + maxPoll
+                    + ") or a waiting stream thread gets fenced");
+        }
+        if (inputFormat() == InputFormat.AVRO && registryUrl().startsWith("mock://")) {
+            errors.add(INPUT_FORMAT + "=avro needs the registry your producers use: set " + SCHEMA_REGISTRY_URL + " to its http(s) URL"
                     + " (mock:// is only visible inside this JVM)");
         }
-        int maxTokens = integer("kembed.window.max.tokens");
-        if (maxTokens > 0 && integer("kembed.window.overlap") >= maxTokens - 2) {
-            errors.add("kembed.window.overlap must be smaller than kembed.window.max.tokens - 2");
+        if (!EngineFactory.names().contains(getString(ENGINE))) {
+            errors.add(ENGINE + "=" + getString(ENGINE) + " is not an engine; allowed: " + String.join(", ", EngineFactory.names()));
         }
     }
 
-    /** Checks that need the model: window size and batch budget against the model's limits. */
-    void checkAgainstModel(int modelMaxTokens, int padMultiple) {
-        List<String> errors = new ArrayList<>();
-        int maxTokens = windowTokens(modelMaxTokens);
-        if (integer("kembed.window.max.tokens") > modelMaxTokens) {
-            errors.add("kembed.window.max.tokens=" + integer("kembed.window.max.tokens") + " exceeds the model's " + modelMaxTokens + " positions");
-        }
-        if (integer("kembed.window.overlap") >= maxTokens - 2) {
-            errors.add("kembed.window.overlap=" + integer("kembed.window.overlap") + " must be smaller than the window's " + (maxTokens - 2) + " content tokens");
-        }
-        int bucket = bucketTokens(padMultiple);
-        int longest = (maxTokens + bucket - 1) / bucket * bucket;
-        if (integer("kembed.batch.max.tokens") < longest) {
-            errors.add("kembed.batch.max.tokens=" + integer("kembed.batch.max.tokens") + " cannot hold one full window (" + longest
-                    + " padded tokens); raise it or lower kembed.window.max.tokens");
-        }
-        if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
-        }
+    // ---- typed accessors: a typo'd setting does not compile ----
+
+    public String inputTopic() {
+        return getString(INPUT_TOPIC);
     }
 
-    int windowTokens(int modelMaxTokens) {
-        int v = integer("kembed.window.max.tokens");
-        return v > 0 ? v : modelMaxTokens;
-    }
-
-    int bucketTokens(int padMultiple) {
-        int v = integer("kembed.batch.bucket.tokens");
-        return v > 0 ? v : padMultiple;
-    }
-
-    public String str(String key) {
-        return kembed.get(key);
-    }
-
-    public int integer(String key) {
-        return Integer.parseInt(kembed.get(key));
-    }
-
-    public long lng(String key) {
-        return Long.parseLong(kembed.get(key));
-    }
-
-    public boolean bool(String key) {
-        return Boolean.parseBoolean(kembed.get(key));
+    public String outputTopic() {
+        return getString(OUTPUT_TOPIC);
     }
 
     public String dlqTopic() {
-        String v = str("kembed.dlq.topic");
-        return v.isEmpty() ? str("kembed.input.topic") + "-dlq" : v;
+        String v = getString(DLQ_TOPIC).trim();
+        return v.isEmpty() ? inputTopic() + "-dlq" : v;
     }
 
     public String windowsTopic() {
-        String v = str("kembed.windows.topic");
+        String v = getString(WINDOWS_TOPIC).trim();
         return v.isEmpty() ? null : v;
+    }
+
+    public InputFormat inputFormat() {
+        return InputFormat.parse(INPUT_FORMAT, getString(INPUT_FORMAT));
+    }
+
+    public String registryUrl() {
+        return getString(SCHEMA_REGISTRY_URL);
+    }
+
+    public Path modelDir() {
+        String v = getString(MODEL_DIR).trim();
+        if (v.isEmpty()) {
+            throw new IllegalArgumentException(MODEL_DIR + " is required: the directory of a checkpoint (config.json, weights, tokenizer)");
+        }
+        return Path.of(v);
+    }
+
+    public long queueMaxBlockMs() {
+        return getLong(QUEUE_MAX_BLOCK_MS);
+    }
+
+    public boolean topicsCreate() {
+        return getBoolean(TOPICS_CREATE);
+    }
+
+    public int topicsPartitions() {
+        return getInt(TOPICS_PARTITIONS);
+    }
+
+    public short topicsReplication() {
+        return getInt(TOPICS_REPLICATION).shortValue();
+    }
+
+    public int metricsPort() {
+        return getInt(METRICS_PORT);
+    }
+
+    public EngineSpec engineSpec() {
+        return new EngineSpec(getString(ENGINE), Precision.parse(PRECISION, getString(PRECISION)), getInt(MODEL_THREADS),
+                getInt(ENGINE_THREADS), embeddingSettings().globalCls());
+    }
+
+    public EmbeddingSettings embeddingSettings() {
+        return new EmbeddingSettings(Pooling.parse(POOLING, getString(POOLING)), GlobalAttention.parse(GLOBAL_ATTENTION, getString(GLOBAL_ATTENTION)),
+                getBoolean(NORMALIZE), getInt(WINDOW_MAX_TOKENS), getInt(WINDOW_OVERLAP));
+    }
+
+    public WorkerSettings workerSettings() {
+        return new WorkerSettings(getInt(BATCH_MAX_TOKENS), getInt(BATCH_MAX_WINDOWS), getLong(BATCH_MAX_WAIT_MS), getInt(BATCH_BUCKET_TOKENS),
+                getInt(QUEUE_MAX_WINDOWS), queueMaxBlockMs(), getInt(ENGINE_THREADS), getInt(ENGINE_RETRIES), getLong(ENGINE_RETRY_BACKOFF_MS));
+    }
+
+    public PipelineSettings pipelineSettings() {
+        return new PipelineSettings(inputTopic(), outputTopic(), dlqTopic(), windowsTopic(), inputFormat(), getInt(INPUT_MAX_CHARS),
+                registryUrl(), getLong(DRAIN_INTERVAL_MS));
     }
 
     /** Kafka Streams / client properties as given (pass-through). */
@@ -204,36 +317,32 @@ public final class KembedConfig {
         return p;
     }
 
-    public Path modelDir() {
-        String v = str("kembed.model.dir");
-        if (v.isEmpty()) {
-            throw new IllegalArgumentException("kembed.model.dir is required: the directory of a checkpoint (config.json, weights, tokenizer)");
-        }
-        return Path.of(v);
-    }
-
-    public EmbeddingSettings embeddingSettings() {
-        return new EmbeddingSettings(Pooling.parse("kembed.pooling", str("kembed.pooling")),
-                GlobalAttention.parse("kembed.global.attention", str("kembed.global.attention")), bool("kembed.normalize"),
-                integer("kembed.window.max.tokens"), integer("kembed.window.overlap"), integer("kembed.batch.max.tokens"));
-    }
-
-    public PipelineSettings pipelineSettings(int padMultiple) {
-        return new PipelineSettings(str("kembed.input.topic"), str("kembed.output.topic"), dlqTopic(), windowsTopic(),
-                InputFormat.parse("kembed.input.format", str("kembed.input.format")), integer("kembed.input.max.chars"),
-                str("kembed.schema.registry.url"), embeddingSettings(),
-                new BatchPolicy(integer("kembed.batch.max.tokens"), integer("kembed.batch.max.windows"), lng("kembed.batch.max.wait.ms"),
-                        bucketTokens(padMultiple)),
-                integer("kembed.queue.max.windows"), lng("kembed.queue.max.block.ms"), integer("kembed.engine.threads"),
-                integer("kembed.engine.retries"), lng("kembed.engine.retry.backoff.ms"), lng("kembed.drain.interval.ms"));
-    }
+    // ---- documentation generated from the definition ----
 
     static String help() {
         StringBuilder sb = new StringBuilder("kembed.* keys (env: KEMBED_<KEY>, dots as underscores), with defaults:\n");
-        KEYS.forEach(k -> sb.append(k.describe()).append('\n'));
+        for (ConfigDef.ConfigKey k : DEF.configKeys().values()) {
+            sb.append(String.format("  %s = %s%s%n      %s%n", k.name, defaultText(k), k.validator == null ? "" : "  " + k.validator, k.documentation));
+        }
         sb.append("Any other key is passed to Kafka Streams and its clients (env: KEMBED_KAFKA_<KEY>).\n")
                 .append("Defaults kembed sets: processing.guarantee=exactly_once_v2, application.id=kembed.\n")
                 .append("Without bootstrap.servers kembed starts its own single-node KRaft broker.\n");
         return sb.toString();
+    }
+
+    /** The README's configuration table, generated; a test keeps the README equal to it. */
+    static String markdownTable() {
+        StringBuilder sb = new StringBuilder("| key | default | allowed | meaning |\n|---|---|---|---|\n");
+        for (ConfigDef.ConfigKey k : DEF.configKeys().values()) {
+            String allowed = k.validator != null ? k.validator.toString() : k.type == Type.BOOLEAN ? "true, false" : "";
+            sb.append(String.format("| `%s` | %s | %s | %s |%n", k.name, defaultText(k).replace("|", "\\|"), allowed.replace("|", "\\|"),
+                    k.documentation.replace("|", "\\|")));
+        }
+        return sb.toString();
+    }
+
+    private static String defaultText(ConfigDef.ConfigKey k) {
+        String d = String.valueOf(k.defaultValue);
+        return d.isEmpty() ? "(unset)" : d;
     }
 }

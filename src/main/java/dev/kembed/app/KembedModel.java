@@ -1,11 +1,18 @@
 package dev.kembed.app;
 
-import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineFactory;
+import dev.kembed.engine.EngineSpec;
+import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
 import dev.kembed.text.DocumentTokenizer;
+import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.WindowPlan;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.Precision;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A model directory opened for use: config, tokenizer and engine, owned and closed together.
@@ -24,21 +31,43 @@ public final class KembedModel implements AutoCloseable {
         this.engine = engine;
     }
 
-    /**
-     * @param threads         ONNX Runtime intra-op threads (0 = all cores)
-     * @param globalAttention build the global-attention path into the graph
-     */
-    public static KembedModel open(Path dir, int threads, int sessions, boolean globalAttention) {
+    /** @param engineKey how the engine setting is called where the user set it ({@code kembed.engine} or {@code --engine}) */
+    public static KembedModel open(Path dir, EngineSpec spec, String engineKey) {
         Checkpoint ckpt = Checkpoint.load(dir);
         DocumentTokenizer tokenizer = DocumentTokenizer.open(dir, ckpt.config().vocabSize());
         try {
             String name = dir.toAbsolutePath().normalize().getFileName().toString();
-            EmbeddingEngine engine = new OnnxRuntimeEngine(ckpt, name, threads, sessions, globalAttention);
+            EmbeddingEngine engine = EngineFactory.open(engineKey, spec, ckpt, name);
             return new KembedModel(name, ckpt.config(), tokenizer, engine);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
+    }
+
+    /** The window plan for these settings, checked against this engine (throws naming the setting to change). */
+    public WindowPlan plan(EmbeddingSettings settings, WindowPlan.SettingNames names) {
+        return WindowPlan.create(settings, engine.info(), tokenizer, names);
+    }
+
+    /** A checkpoint's tokenizer and window rules without an engine (what {@code kembed tokenize} needs). */
+    public record Tokenizing(EngineInfo info, DocumentTokenizer tokenizer) implements AutoCloseable {
+        public WindowPlan plan(EmbeddingSettings settings, WindowPlan.SettingNames names) {
+            return WindowPlan.create(settings, info, tokenizer, names);
+        }
+
+        @Override
+        public void close() {
+            tokenizer.close();
+        }
+    }
+
+    public static Tokenizing tokenizing(Path dir) {
+        ModelConfig c = ModelConfig.read(dir);
+        String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        EngineInfo info = new EngineInfo("none", name, "", Precision.FP32, c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(), false,
+                Set.of(), List.of(), 0, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+        return new Tokenizing(info, DocumentTokenizer.open(dir, c.vocabSize()));
     }
 
     public String name() {

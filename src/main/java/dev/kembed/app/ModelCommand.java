@@ -1,22 +1,15 @@
 package dev.kembed.app;
 
 import dev.kembed.model.checkpoint.Checkpoint;
-import dev.kembed.model.checkpoint.CheckpointWriter;
-import dev.kembed.model.checkpoint.FloatTensor;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.onnx.LongformerGraphBuilder;
 import dev.kembed.model.recipe.MiniLmConverter;
-import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.recipe.RandomModel;
 import dev.kembed.model.checkpoint.ModelFamily;
-import dev.kembed.model.recipe.RandomCheckpoint;
-import dev.kembed.model.checkpoint.ByteLevelBpe;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,31 +37,9 @@ final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            writeRandom(out, preset, seed);
+            RandomModel.write(out, preset, seed);
             System.err.println("wrote " + preset + " checkpoint to " + out);
             return 0;
-        }
-    }
-
-    /** The random model's tokenizer is a byte-level BPE trained on a bundled paragraph set. */
-    static ModelConfig writeRandom(Path out, String preset, long seed) throws IOException {
-        ByteLevelBpe.Trained bpe = ByteLevelBpe.train(corpus(), 400);
-        ModelConfig cfg = switch (preset) {
-            case "tiny" -> RandomCheckpoint.tinyConfig(bpe.vocab().size());
-            case "base" -> RandomCheckpoint.baseConfig();
-            default -> throw new IllegalArgumentException("--preset: '" + preset + "' is not a preset; allowed: tiny, base");
-        };
-        Map<String, FloatTensor> weights = RandomCheckpoint.weights(cfg, seed, preset.equals("tiny") ? 0.2 : 0.02);
-        CheckpointWriter.write(out, cfg, weights);
-        Files.writeString(out.resolve("tokenizer.json"), bpe.tokenizerJson(), StandardCharsets.UTF_8);
-        return cfg;
-    }
-
-    static String corpus() {
-        try (InputStream in = ModelCommand.class.getResourceAsStream("/kembed/bpe-corpus.txt")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("bundled corpus missing", e);
         }
     }
 

@@ -2,11 +2,13 @@ package dev.kembed.app;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.text.DocumentTokenizer;
+import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.GlobalAttention;
+import dev.kembed.text.Pooling;
 import dev.kembed.text.TextWindow;
 import dev.kembed.text.TokenizedText;
-import dev.kembed.text.Windower;
+import dev.kembed.text.WindowPlan;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,22 +17,24 @@ import picocli.CommandLine.Mixin;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Show token ids, tokens and each window's token range and character span, as JSON Lines.")
 final class TokenizeCommand implements Callable<Integer> {
+    @picocli.CommandLine.Option(names = "--model", required = true, description = "Checkpoint directory (config.json, weights, tokenizer).")
+    Path model;
+
     @Mixin
-    ModelOptions options;
+    WindowOptions windows;
 
     @Mixin
     JsonLinesOptions io;
 
     @Override
     public Integer call() throws Exception {
-        ModelConfig cfg = ModelConfig.read(options.model);
-        int max = options.maxTokens > 0 ? options.maxTokens : cfg.maxTokens();
-        Windower windower = new Windower(max, options.overlap, cfg.bosTokenId(), cfg.eosTokenId());
+        EmbeddingSettings settings = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, windows.maxTokens, windows.overlap);
         long failed;
-        try (DocumentTokenizer tokenizer = DocumentTokenizer.open(options.model, cfg.vocabSize());
+        try (KembedModel.Tokenizing tokenizing = KembedModel.tokenizing(model);
                 JsonLinesIo lines = io.open()) {
+            WindowPlan plan = tokenizing.plan(settings, WindowPlan.SettingNames.CLI);
             failed = lines.forEach(line -> {
-                TokenizedText doc = tokenizer.tokenize(line.text());
+                TokenizedText doc = plan.tokenize(line.text());
                 ObjectNode o = JsonLinesIo.JSON.createObjectNode();
                 o.put("id", line.id()).put("tokens", doc.size());
                 ArrayNode ids = o.putArray("ids");
@@ -40,7 +44,7 @@ final class TokenizeCommand implements Callable<Integer> {
                     toks.add(doc.tokens()[i]);
                 }
                 ArrayNode ws = o.putArray("windows");
-                for (TextWindow w : windower.cut(doc)) {
+                for (TextWindow w : plan.cut(doc)) {
                     ws.addObject().put("index", w.index()).put("token_start", w.tokenStart()).put("token_end", w.tokenEnd())
                             .put("length", w.length()).put("owned_tokens", w.ownedTokens())
                             .put("char_start", w.charStart()).put("char_end", w.charEnd());

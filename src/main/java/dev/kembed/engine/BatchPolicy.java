@@ -1,26 +1,60 @@
 package dev.kembed.engine;
 
+import java.util.List;
+
 /**
  * How batches are cut, as plain numbers (shaped like text-embeddings-inference's
- * {@code max_batch_tokens}): windows are grouped by padded length bucket (multiples of
- * {@code bucketTokens}), and a batch holds at most {@code maxTokens} padded tokens
- * (bucket length × windows) and {@code maxWindows} windows. A bucket is ready when it can fill
- * a batch or its oldest window has waited {@code maxWaitMs}.
+ * {@code max_batch_tokens}): windows are grouped by padded-length bucket, and a batch holds at most
+ * {@code maxTokens} padded tokens (bucket length × windows) and {@code maxWindows} windows. A
+ * bucket is ready when it can fill a batch or its oldest window has waited {@code maxWaitMs}.
+ *
+ * <p>Buckets are multiples of {@code bucketTokens}, or, for a static-shape engine, exactly the
+ * lengths it was built for ({@link #forEngine}), so such an engine only ever sees its own shapes.
  */
-public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens) {
+public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens, List<Integer> staticLengths) {
     public BatchPolicy {
         if (maxTokens <= 0 || maxWindows <= 0 || maxWaitMs < 0 || bucketTokens <= 0) {
             throw new IllegalArgumentException("batch sizes must be positive: " + maxTokens + ", " + maxWindows + ", " + maxWaitMs + ", " + bucketTokens);
         }
+        staticLengths = staticLengths.stream().sorted().toList();
+    }
+
+    public BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens) {
+        this(maxTokens, maxWindows, maxWaitMs, bucketTokens, List.of());
+    }
+
+    /**
+     * The policy for an engine: its static lengths and batch size bound the buckets and batches.
+     *
+     * @param bucketTokens bucket width; 0 = the engine's pad multiple (its attention window)
+     */
+    public static BatchPolicy forEngine(EngineInfo info, int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens) {
+        int windows = info.maxBatch() > 0 ? Math.min(maxWindows, info.maxBatch()) : maxWindows;
+        return new BatchPolicy(maxTokens, windows, maxWaitMs, bucketTokens > 0 ? bucketTokens : info.padMultiple(), info.staticLengths());
     }
 
     /** The padded length a window of {@code length} tokens is batched at. */
     public int bucket(int length) {
+        for (int l : staticLengths) {
+            if (l >= length) {
+                return l;
+            }
+        }
+        if (!staticLengths.isEmpty()) {
+            throw EngineException.badWindow("window-too-long",
+                    "a window of " + length + " tokens is longer than the engine's largest shape " + staticLengths.get(staticLengths.size() - 1));
+        }
         return (length + bucketTokens - 1) / bucketTokens * bucketTokens;
     }
 
     /** How many windows of this bucket fit one batch (always at least one). */
     public int capacity(int bucketLength) {
         return Math.max(1, Math.min(maxWindows, maxTokens / bucketLength));
+    }
+
+    /** The padded tokens of the largest window this policy must hold in one batch. */
+    public String checkHolds(int windowTokens) {
+        int longest = bucket(windowTokens);
+        return maxTokens < longest ? "cannot hold one full window (" + longest + " padded tokens)" : null;
     }
 }

@@ -1,10 +1,19 @@
 package dev.kembed.engine;
 
-import dev.kembed.engine.WindowResult;
+/**
+ * The engine's answer for one job: a result, or the reason (a dead-letter code) and message of
+ * the failure that made the workers give up on it.
+ */
+public record Completion(WindowJob job, WindowResult result, String reason, String error) {
+    public static Completion ok(WindowJob job, WindowResult result) {
+        return new Completion(job, result, null, null);
+    }
 
-/** The engine's answer for one job: a result, or the error that made it give up. */
-public record Completion(WindowJob job, WindowResult result, String error) {
+    public static Completion failed(WindowJob job, String reason, String error) {
+        return new Completion(job, null, reason, error);
+    }
+
     public boolean failed() {
-        return error != null;
+        return reason != null;
     }
 }

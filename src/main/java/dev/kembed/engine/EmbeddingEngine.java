@@ -1,9 +1,11 @@
 package dev.kembed.engine;
 
+import java.util.List;
+
 /**
  * The one contract between kembed and a model backend (shaped like text-embeddings-inference's
- * {@code Backend}): a plain batch of token windows in, one result per window out. No tokenizer or
- * engine type crosses it; implementations are ONNX Runtime today and TensorRT on a GPU.
+ * {@code Backend}): a plain batch of token windows in, one result per window out. No tokenizer,
+ * Kafka or DJL type crosses it.
  *
  * <p>{@link #embed} may be called from several threads; implementations bound their own
  * concurrency (a DJL {@code Predictor} is not thread-safe).
@@ -14,10 +16,20 @@ public interface EmbeddingEngine extends AutoCloseable {
     /**
      * Runs one batch.
      *
-     * @throws EngineException if the backend fails; {@link EngineException#retryable()} says
-     *                         whether the same batch may succeed later
+     * @throws EngineException classified by {@link EngineException#kind()}
      */
     BatchResult embed(WindowBatch batch);
+
+    /**
+     * Is the engine serving? Runs the smallest possible window ({@code <s></s>}); throws the
+     * engine's own exception when it cannot. Used as warm-up before serving and as the probe
+     * that tells a down engine from a window that fails on its own.
+     */
+    default void healthCheck() {
+        EngineInfo info = info();
+        int[] ids = {info.bosTokenId(), info.eosTokenId()};
+        embed(WindowBatch.of(List.of(new EngineWindow(ids, null, new int[] {0, 0}))));
+    }
 
     @Override
     void close();

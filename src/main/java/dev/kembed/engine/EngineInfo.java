@@ -1,26 +1,50 @@
 package dev.kembed.engine;
 
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.ModelFamily;
+import java.util.List;
+import java.util.Set;
 
 /**
- * What callers need to know to batch for an engine.
+ * What an engine is and can do, declared once at load so callers check settings against it at
+ * start-up instead of failing per window.
  *
- * @param backend         e.g. "onnxruntime-cpu"
- * @param fingerprint     hash of config + weights (see {@link Checkpoint#fingerprint})
+ * @param engine          the engine's name, e.g. {@code onnxruntime-cpu}
+ * @param fingerprint     hash of config + weights (see {@code Checkpoint#fingerprint})
+ * @param precision       the precision this instance runs in
+ * @param family          model family (a bert-family graph has no global-attention projections)
  * @param dimension       width of every output vector
  * @param maxTokens       the longest window, special tokens included
- * @param padMultiple     the engine pads every sequence to a multiple of this
+ * @param padMultiple     the graph pads every sequence to a multiple of this (the attention window)
  * @param globalAttention whether the graph honours {@link EngineWindow#globalMask()}
- * @param bosTokenId      the id that opens every window ({@code <s>} / {@code [CLS]})
+ * @param precisions      precisions this engine can be opened with
+ * @param staticLengths   padded lengths of static-shape engines (sorted); empty = any length
+ * @param maxBatch        most windows per call (static engines: their batch size); 0 = no limit
+ * @param vocabSize       token ids must lie in {@code [0, vocabSize)}
  */
 public record EngineInfo(
-        String backend,
+        String engine,
         String modelName,
         String fingerprint,
+        Precision precision,
+        ModelFamily family,
         int dimension,
         int maxTokens,
         int padMultiple,
         boolean globalAttention,
+        Set<Precision> precisions,
+        List<Integer> staticLengths,
+        int maxBatch,
+        int vocabSize,
         int padTokenId,
         int bosTokenId,
-        int eosTokenId) {}
+        int eosTokenId) {
+    public EngineInfo {
+        precisions = Set.copyOf(precisions);
+        staticLengths = staticLengths.stream().sorted().toList();
+    }
+
+    /** The model fields of output records: the fingerprint qualified by precision, so an int8 vector never passes for fp32. */
+    public String modelFingerprint() {
+        return precision == Precision.FP32 ? fingerprint : fingerprint + "-" + precision.label();
+    }
+}

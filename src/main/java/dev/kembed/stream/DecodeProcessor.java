@@ -6,13 +6,13 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * Raw bytes in; a {@link DocumentEvent} (or a tombstone) on to the embed processor, or the
- * original bytes to the dead-letter topic with the reason. Never throws on bad input.
+ * Raw bytes in; a {@link DocumentEvent} (or a tombstone) on to the embed processor, or a
+ * {@link DeadLetter} with the original bytes and the reason. Never throws on bad input.
  */
-final class DecodeProcessor implements Processor<byte[], byte[], Object, Object> {
+final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded> {
     private final DocumentDecoder decoder;
     private final PipelineMetrics metrics;
-    private ProcessorContext<Object, Object> ctx;
+    private ProcessorContext<String, Decoded> ctx;
 
     DecodeProcessor(DocumentDecoder decoder, PipelineMetrics metrics) {
         this.decoder = decoder;
@@ -20,7 +20,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
     }
 
     @Override
-    public void init(ProcessorContext<Object, Object> context) {
+    public void init(ProcessorContext<String, Decoded> context) {
         this.ctx = context;
     }
 
@@ -33,14 +33,15 @@ final class DecodeProcessor implements Processor<byte[], byte[], Object, Object>
                 if (key == null) {
                     throw new BadInputException("null-key", "a tombstone without a key");
                 }
-                ctx.forward(record.withKey((Object) key).withValue(null), Names.EMBED);
+                ctx.forward(record.withKey(key).withValue((Decoded) null), Names.EMBED);
                 return;
             }
             DocumentEvent event = decoder.decode(key, record.value());
-            ctx.forward(record.withKey((Object) key).withValue((Object) event), Names.EMBED);
+            ctx.forward(record.withKey(key).withValue((Decoded) event), Names.EMBED);
         } catch (BadInputException e) {
             metrics.deadLetter(e.reason());
-            DeadLetters.send(ctx, record, record.key(), record.value(), e.reason(), e.getMessage());
+            ctx.forward(record.withKey((String) null).withValue((Decoded) new DeadLetter(record.key(), record.value(), e.reason(), e.getMessage())),
+                    Names.DEAD_LETTERS);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.kembed.avro.Document;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.SerdeException;
 import dev.kembed.text.BadInputException;
+import dev.kembed.text.DocumentText;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -48,11 +49,8 @@ public final class DocumentDecoder {
             case JSON -> json(key, value);
             case AVRO -> avro(key, value);
         };
-        if (e.text() != null && e.text().isEmpty()) {
-            throw new BadInputException("empty-text", "the document text is empty");
-        }
-        if (e.text() != null && e.text().isBlank()) {
-            throw new BadInputException("blank-text", "the document text is only whitespace");
+        if (e.text() != null) {
+            DocumentText.check(e.text());
         }
         if (e.text() != null && e.text().length() > maxChars) {
             throw new BadInputException("text-too-long", "text has " + e.text().length() + " chars; kembed.input.max.chars is " + maxChars);

@@ -1,15 +1,13 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.BatchingQueue;
 import dev.kembed.engine.Completion;
+import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.TaskHandle;
 import dev.kembed.engine.WindowJob;
-
 import dev.kembed.text.BadInputException;
 import dev.kembed.text.DocumentPooler;
-import dev.kembed.text.DocumentTokenizer;
 import dev.kembed.text.TextWindow;
-import dev.kembed.text.TokenizedText;
-import dev.kembed.text.Windower;
+import dev.kembed.text.WindowPlan;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,36 +30,31 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * At {@code init} every pending window in the store is resubmitted, so a restarted or migrated
  * task loses nothing; results already applied are gone from the store, so nothing is doubled.
  */
-final class EmbedProcessor implements Processor<String, Object, Object, Object> {
+final class EmbedProcessor implements Processor<String, Decoded, String, Emitted> {
     private static final char SEP = '\u0000';
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final PipelineSettings settings;
-    private final DocumentTokenizer tokenizer;
-    private final Windower windower;
-    private final BatchingQueue queue;
+    private final WindowPlan plan;
+    private final EngineWorkers queue;
     private final OutputRecords records;
     private final PipelineMetrics metrics;
-    private final int dimension;
 
-    private ProcessorContext<Object, Object> ctx;
+    private ProcessorContext<String, Emitted> ctx;
     private KeyValueStore<String, DocState> docs;
     private KeyValueStore<String, PendingWindow> pending;
-    private BatchingQueue.TaskHandle handle;
+    private TaskHandle handle;
 
-    EmbedProcessor(PipelineSettings settings, DocumentTokenizer tokenizer, Windower windower, BatchingQueue queue,
-            OutputRecords records, PipelineMetrics metrics, int dimension) {
+    EmbedProcessor(PipelineSettings settings, WindowPlan plan, EngineWorkers queue, OutputRecords records, PipelineMetrics metrics) {
         this.settings = settings;
-        this.tokenizer = tokenizer;
-        this.windower = windower;
+        this.plan = plan;
         this.queue = queue;
         this.records = records;
         this.metrics = metrics;
-        this.dimension = dimension;
     }
 
     @Override
-    public void init(ProcessorContext<Object, Object> context) {
+    public void init(ProcessorContext<String, Emitted> context) {
         this.ctx = context;
         this.docs = context.getStateStore(Names.DOCUMENT_STORE);
         this.pending = context.getStateStore(Names.PENDING_STORE);
@@ -71,59 +64,53 @@ final class EmbedProcessor implements Processor<String, Object, Object, Object> 
     }
 
     @Override
-    public void process(Record<String, Object> record) {
+    public void process(Record<String, Decoded> record) {
         long t0 = System.nanoTime();
         applyCompletions();
         if (record.value() == null) {
             tombstone(record);
         } else {
-            admit(record, (DocumentEvent) record.value());
+            admit(record, (DocumentEvent) record.value()); // decode sends dead letters elsewhere
         }
         metrics.processNanos(System.nanoTime() - t0);
     }
 
-    private void tombstone(Record<String, Object> record) {
+    private void tombstone(Record<String, Decoded> record) {
         DocState old = docs.get(record.key());
         if (old != null) {
             dropPending(record.key());
             docs.delete(record.key());
         }
         metrics.tombstone();
-        ctx.forward(record.withValue(null), Names.OUTPUT_SINK);
+        ctx.forward(record.withValue((Emitted) null), Names.OUTPUT_SINK);
     }
 
-    private void admit(Record<String, Object> record, DocumentEvent event) {
+    private void admit(Record<String, Decoded> record, DocumentEvent event) {
         String id = record.key();
         RecordMetadata meta = ctx.recordMetadata().orElseThrow();
-        List<TextWindow> windows;
-        int tokens;
+        WindowPlan.Planned planned;
         try {
             long t0 = System.nanoTime();
-            if (event.text() != null) {
-                TokenizedText doc = tokenizer.tokenize(event.text());
-                windows = windower.cut(doc);
-                tokens = doc.size();
-            } else {
-                windows = windower.cut(event.inputIds(), null, null);
-                tokens = event.inputIds().length;
-            }
+            planned = event.text() != null ? plan.cut(event.text()) : plan.cut(event.inputIds());
             metrics.tokenizeNanos(System.nanoTime() - t0);
         } catch (BadInputException e) {
             metrics.deadLetter(e.reason());
             byte[] value = event.text() == null ? null : event.text().getBytes(StandardCharsets.UTF_8);
-            DeadLetters.send(ctx, record, DeadLetters.bytes(id), value, e.reason(), e.getMessage());
+            ctx.forward(record.withValue((Emitted) new DeadLetter(DeadLetterProcessor.bytes(id), value, e.reason(), e.getMessage())),
+                    Names.DEAD_LETTERS);
             return;
         }
+        List<TextWindow> windows = planned.windows();
         if (docs.get(id) != null) {
             // a newer version: the older one's windows and partial sums go, and it is never emitted
             dropPending(id);
             metrics.superseded();
         }
         long generation = meta.offset();
-        boolean globalCls = settings.embedding().globalCls();
+        boolean globalCls = plan.globalCls();
         Long timestamp = event.timestamp() != null ? event.timestamp() : Long.valueOf(record.timestamp());
         DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
-                meta.partition(), windows.size(), 0, tokens, new double[dimension], 0);
+                meta.partition(), windows.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0);
         docs.put(id, state);
         for (TextWindow w : windows) {
             PendingWindow pw = new PendingWindow(w.index(), w.ids(), w.poolMask(), globalCls, w.charStart(), w.charEnd(), w.ownedTokens());
@@ -150,22 +137,22 @@ final class EmbedProcessor implements Processor<String, Object, Object, Object> 
             return; // already applied (a resubmitted duplicate)
         }
         if (c.failed()) {
-            failDocument(job.docId(), state, c.error());
+            failDocument(job.docId(), state, c.reason(), c.error());
             return;
         }
-        DocumentPooler pooler = new DocumentPooler(settings.embedding().pooling(), state.acc(), state.weight());
+        DocumentPooler pooler = plan.resumePooler(state.acc(), state.weight());
         pooler.add(c.result().cls(), c.result().sum(), c.result().count(), w.ownedTokens());
         DocState next = state.withResult(pooler.accumulated(), pooler.weight());
         pending.delete(key);
         if (settings.windowsTopic() != null) {
-            ctx.forward(new Record<Object, Object>(job.docId(), records.window(job.docId(), state, w, windowVector(c, w)),
+            ctx.forward(new Record<String, Emitted>(job.docId(), new Emitted.Window(records.window(job.docId(), state, w, windowVector(c, w))),
                     ctx.currentSystemTimeMs()), Names.WINDOWS_SINK);
         }
         if (next.complete()) {
             docs.delete(job.docId());
-            float[] vector = pooler.result(settings.embedding().normalize());
-            ctx.forward(new Record<Object, Object>(job.docId(), records.document(job.docId(), next, vector), ctx.currentSystemTimeMs()),
-                    Names.OUTPUT_SINK);
+            float[] vector = pooler.result(plan.settings().normalize());
+            ctx.forward(new Record<String, Emitted>(job.docId(), new Emitted.Document(records.document(job.docId(), next, vector)),
+                    ctx.currentSystemTimeMs()), Names.OUTPUT_SINK);
             metrics.documentOut();
         } else {
             docs.put(job.docId(), next);
@@ -173,19 +160,20 @@ final class EmbedProcessor implements Processor<String, Object, Object, Object> 
     }
 
     private float[] windowVector(Completion c, PendingWindow w) {
-        DocumentPooler p = new DocumentPooler(settings.embedding().pooling(), dimension);
+        DocumentPooler p = plan.newPooler();
         p.add(c.result().cls(), c.result().sum(), c.result().count(), Math.max(1, w.ownedTokens()));
-        return p.weight() > 0 ? p.result(settings.embedding().normalize()) : c.result().cls();
+        return p.weight() > 0 ? p.result(plan.settings().normalize()) : c.result().cls();
     }
 
-    private void failDocument(String id, DocState state, String error) {
+    /** The engine gave up on one of the document's windows: the document goes to the DLQ, its other windows are dropped. */
+    private void failDocument(String id, DocState state, String reason, String error) {
         dropPending(id);
         docs.delete(id);
-        metrics.deadLetter("engine-failure");
+        metrics.deadLetter(reason);
         String body = JSON.createObjectNode().put("id", id).put("source_topic", state.sourceTopic())
                 .put("source_partition", state.sourcePartition()).put("source_offset", state.sourceOffset()).toString();
-        DeadLetters.send(ctx, new Record<>(id, null, ctx.currentSystemTimeMs()), DeadLetters.bytes(id),
-                body.getBytes(StandardCharsets.UTF_8), "engine-failure", error);
+        ctx.forward(new Record<String, Emitted>(id, new DeadLetter(DeadLetterProcessor.bytes(id), body.getBytes(StandardCharsets.UTF_8),
+                reason, error), ctx.currentSystemTimeMs()), Names.DEAD_LETTERS);
     }
 
     /** Deletes every pending window of a document, whatever its generation, and its queued work. */

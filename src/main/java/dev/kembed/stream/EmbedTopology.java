@@ -1,45 +1,41 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.BatchingQueue;
-
-import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWorkers;
 import dev.kembed.serde.AvroRecordSerializer;
 import dev.kembed.serde.AvroWireFormat;
-import dev.kembed.text.DocumentTokenizer;
-import dev.kembed.text.Windower;
+import dev.kembed.text.WindowPlan;
 import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The whole topology, assembled in one place and reused unchanged by the tests:
- * source → decode → embed → output sink (+ optional windows sink), with the dead-letter sink fed
- * by decode and embed. Both stores are persistent and changelogged.
+ * source → decode → embed → output sink (+ optional windows sink); decode and embed send dead
+ * letters through the dead-letter processor to the DLQ sink. Both stores are persistent and
+ * changelogged, their values in the versioned {@link StateSerdes} format.
  */
 public final class EmbedTopology {
     private EmbedTopology() {}
 
-    public static Topology build(PipelineSettings settings, DocumentDecoder decoder, DocumentTokenizer tokenizer, EngineInfo engine,
-            BatchingQueue queue, AvroWireFormat wire, PipelineMetrics metrics) {
-        EmbeddingSettings emb = settings.embedding();
-        int maxTokens = emb.maxTokens() > 0 ? emb.maxTokens() : engine.maxTokens();
-        Windower windower = new Windower(maxTokens, emb.overlap(), engine.bosTokenId(), engine.eosTokenId());
-        OutputRecords records = new OutputRecords(engine, emb);
-
-        StoreBuilder<?> docStore = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.DOCUMENT_STORE),
-                Serdes.String(), StateSerdes.DOC_STATE);
-        StoreBuilder<?> pendingStore = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PENDING_STORE),
-                Serdes.String(), StateSerdes.PENDING_WINDOW);
-        ProcessorSupplier<String, Object, Object, Object> embed = new ProcessorSupplier<>() {
+    public static Topology build(PipelineSettings settings, DocumentDecoder decoder, WindowPlan plan, EngineWorkers workers,
+            AvroWireFormat wire, PipelineMetrics metrics) {
+        OutputRecords records = new OutputRecords(plan.engine(), plan.settings());
+        StoreBuilder<KeyValueStore<String, DocState>> docStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.DOCUMENT_STORE), Serdes.String(), StateSerdes.DOC_STATE);
+        StoreBuilder<KeyValueStore<String, PendingWindow>> pendingStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.PENDING_STORE), Serdes.String(), StateSerdes.PENDING_WINDOW);
+        ProcessorSupplier<String, Decoded, String, Emitted> embed = new ProcessorSupplier<>() {
             @Override
             public EmbedProcessor get() {
-                return new EmbedProcessor(settings, tokenizer, windower, queue, records, metrics, engine.dimension());
+                return new EmbedProcessor(settings, plan, workers, records, metrics);
             }
 
             @Override
@@ -47,23 +43,35 @@ public final class EmbedTopology {
                 return Set.of(docStore, pendingStore);
             }
         };
-        AvroRecordSerializer avro = new AvroRecordSerializer(wire);
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        org.apache.kafka.common.serialization.Serializer<Object> avroAny = (org.apache.kafka.common.serialization.Serializer) avro;
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        org.apache.kafka.common.serialization.Serializer<Object> stringAny = (org.apache.kafka.common.serialization.Serializer) new StringSerializer();
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        org.apache.kafka.common.serialization.Serializer<Object> bytesAny = (org.apache.kafka.common.serialization.Serializer) new ByteArraySerializer();
+        Serializer<Emitted> avro = new EmittedSerializer(new AvroRecordSerializer(wire));
 
         Topology t = new Topology();
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), settings.inputTopic());
         t.addProcessor(Names.DECODE, () -> new DecodeProcessor(decoder, metrics), Names.SOURCE);
         t.addProcessor(Names.EMBED, embed, Names.DECODE);
-        t.addSink(Names.OUTPUT_SINK, settings.outputTopic(), stringAny, avroAny, Names.EMBED);
+        t.addProcessor(Names.DEAD_LETTERS, DeadLetterProcessor::new, Names.DECODE, Names.EMBED);
+        t.addSink(Names.OUTPUT_SINK, settings.outputTopic(), new StringSerializer(), avro, Names.EMBED);
         if (settings.windowsTopic() != null) {
-            t.addSink(Names.WINDOWS_SINK, settings.windowsTopic(), stringAny, avroAny, Names.EMBED);
+            t.addSink(Names.WINDOWS_SINK, settings.windowsTopic(), new StringSerializer(), avro, Names.EMBED);
         }
-        t.addSink(Names.DLQ_SINK, settings.dlqTopic(), bytesAny, bytesAny, Names.DECODE, Names.EMBED);
+        t.addSink(Names.DLQ_SINK, settings.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), Names.DEAD_LETTERS);
         return t;
+    }
+
+    /** Output and windows records as Avro in registry wire format; a tombstone stays null. */
+    private record EmittedSerializer(AvroRecordSerializer avro) implements Serializer<Emitted> {
+        @Override
+        public byte[] serialize(String topic, Emitted value) {
+            if (value == null) {
+                return null;
+            }
+            if (value instanceof Emitted.Document d) {
+                return avro.serialize(topic, d.record());
+            }
+            if (value instanceof Emitted.Window w) {
+                return avro.serialize(topic, w.record());
+            }
+            throw new IllegalStateException("a " + value.getClass().getSimpleName() + " was routed to " + topic);
+        }
     }
 }

@@ -7,6 +7,7 @@ public final class Names {
     public static final String SOURCE = "kembed-source";
     public static final String DECODE = "kembed-decode";
     public static final String EMBED = "kembed-embed";
+    public static final String DEAD_LETTERS = "kembed-dead-letters";
     public static final String OUTPUT_SINK = "kembed-output-sink";
     public static final String WINDOWS_SINK = "kembed-windows-sink";
     public static final String DLQ_SINK = "kembed-dlq-sink";

@@ -3,6 +3,7 @@ package dev.kembed.stream;
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.avro.WindowEmbedding;
 import dev.kembed.engine.EngineInfo;
+import dev.kembed.text.EmbeddingSettings;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,7 +23,9 @@ final class OutputRecords {
                 .setVersion(s.version())
                 .setTimestamp(s.timestamp() == null ? null : java.time.Instant.ofEpochMilli(s.timestamp()))
                 .setModel(engine.modelName())
-                .setModelFingerprint(engine.fingerprint())
+                .setModelFingerprint(engine.modelFingerprint())
+                .setEngine(engine.engine())
+                .setPrecision(engine.precision().label())
                 .setPooling(settings.pooling().label())
                 .setNormalized(settings.normalize())
                 .setDimension(vector.length)
@@ -45,7 +48,7 @@ final class OutputRecords {
                 .setCharStart(w.charStart())
                 .setCharEnd(w.charEnd())
                 .setTokenCount(w.ids().length)
-                .setModelFingerprint(engine.fingerprint())
+                .setModelFingerprint(engine.modelFingerprint())
                 .setEmbedding(floats(vector))
                 .build();
     }

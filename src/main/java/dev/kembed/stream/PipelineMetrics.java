@@ -1,7 +1,8 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.BatchingQueue;
-
+import dev.kembed.engine.EngineHealth;
+import dev.kembed.engine.EngineListener;
+import dev.kembed.engine.EngineWorkers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * Per-stage metrics: documents in/out, dead letters by reason, supersedes, and per batch: windows,
  * padded and real tokens (padding efficiency), partitions and tasks mixed, queue wait, inference.
  */
-public final class PipelineMetrics implements BatchingQueue.Listener {
+public final class PipelineMetrics implements EngineListener {
     private final MeterRegistry registry;
     private final Counter in;
     private final Counter out;
@@ -20,6 +21,7 @@ public final class PipelineMetrics implements BatchingQueue.Listener {
     private final Counter tombstones;
     private final Counter overflow;
     private final Counter engineFailures;
+    private final Counter engineDowns;
     private final DistributionSummary windows;
     private final DistributionSummary paddedTokens;
     private final DistributionSummary padding;
@@ -38,6 +40,7 @@ public final class PipelineMetrics implements BatchingQueue.Listener {
         tombstones = registry.counter("kembed.documents.tombstones");
         overflow = registry.counter("kembed.queue.overflow");
         engineFailures = registry.counter("kembed.engine.failures");
+        engineDowns = registry.counter("kembed.engine.down.events");
         windows = DistributionSummary.builder("kembed.batch.windows").register(registry);
         paddedTokens = DistributionSummary.builder("kembed.batch.padded.tokens").register(registry);
         padding = DistributionSummary.builder("kembed.batch.padding.efficiency").description("real / padded tokens").register(registry);
@@ -47,6 +50,16 @@ public final class PipelineMetrics implements BatchingQueue.Listener {
         inference = Timer.builder("kembed.batch.inference").register(registry);
         process = Timer.builder("kembed.process.time").description("time a stream thread spends in one process() call").register(registry);
         tokenize = Timer.builder("kembed.tokenize.time").register(registry);
+    }
+
+    /** Gauges read from the workers: queued windows, and {@code kembed_engine_up} (1 serving, 0 down). */
+    public void watch(EngineWorkers workers) {
+        registry.gauge("kembed.queue.windows", workers, EngineWorkers::queued);
+        EngineHealth health = workers.health();
+        io.micrometer.core.instrument.Gauge.builder("kembed.engine.up", health, h -> h.up() ? 1 : 0)
+                .description("1 while the engine serves, 0 while it is down and work is held")
+                .tag("engine", workers.engineInfo().engine()).tag("precision", workers.engineInfo().precision().label())
+                .register(registry);
     }
 
     public MeterRegistry registry() {
@@ -98,8 +111,13 @@ public final class PipelineMetrics implements BatchingQueue.Listener {
     }
 
     @Override
-    public void failure(String message) {
+    public void windowFailed(String reason) {
         engineFailures.increment();
+    }
+
+    @Override
+    public void engineDown(String error) {
+        engineDowns.increment();
     }
 
     public double documentsOut() {

@@ -1,14 +1,11 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.BatchPolicy;
-
 /**
- * Everything the topology and its engine queue need, typed (the app's config layer validates it).
+ * What the topology needs besides the window plan and the engine queue, typed (the app's config
+ * layer validates it).
  *
- * @param windowsTopic      optional per-window output topic, or null
- * @param drainIntervalMs   how often a task drains its completions with idle input (wall clock)
- * @param queueMaxWindows   windows queued across the process before submitters wait
- * @param queueMaxBlockMs   the longest a submitter waits for space
+ * @param windowsTopic    optional per-window output topic, or null
+ * @param drainIntervalMs how often a task drains its completions with idle input (wall clock)
  */
 public record PipelineSettings(
         String inputTopic,
@@ -18,11 +15,4 @@ public record PipelineSettings(
         InputFormat inputFormat,
         int inputMaxChars,
         String registryUrl,
-        EmbeddingSettings embedding,
-        BatchPolicy batch,
-        int queueMaxWindows,
-        long queueMaxBlockMs,
-        int engineThreads,
-        int engineRetries,
-        long engineRetryBackoffMs,
         long drainIntervalMs) {}

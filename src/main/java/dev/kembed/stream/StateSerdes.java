@@ -1,94 +1,160 @@
 package dev.kembed.stream;
 
+import dev.kembed.avro.state.DocumentState;
+import dev.kembed.avro.state.PendingWindowState;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** Compact binary serdes for the state stores (versioned by a leading format byte). */
+/**
+ * Serdes of the state-store values. Written as Avro single-object encoding (marker {@code C3 01},
+ * the writer schema's fingerprint, Avro binary) with the schemas in {@code schemas/state/}; a
+ * reader resolves any schema it knows against its own, so adding a field with a default is an
+ * upgrade that needs no wipe. Values written by kembed 0.1 (format byte {@code 01}, a hand-rolled
+ * layout) are still read, so state from before this format survives the upgrade as well.
+ * Generic records are used on purpose: Avro 1.12 refuses to instantiate generated classes
+ * outside its trusted packages.
+ */
 final class StateSerdes {
-    private static final int FORMAT = 1;
+    private static final byte LEGACY_FORMAT = 1;
 
     private StateSerdes() {}
 
-    interface Writer<T> {
-        void write(DataOutputStream out, T value) throws IOException;
-    }
+    static final Serde<DocState> DOC_STATE = serde(DocumentState.getClassSchema(), StateSerdes::docToAvro, StateSerdes::docFromAvro,
+            StateSerdes::legacyDoc);
+    static final Serde<PendingWindow> PENDING_WINDOW = serde(PendingWindowState.getClassSchema(), StateSerdes::windowToAvro,
+            StateSerdes::windowFromAvro, StateSerdes::legacyWindow);
 
-    interface Reader<T> {
+    interface LegacyReader<T> {
         T read(DataInputStream in) throws IOException;
     }
 
-    static <T> Serde<T> serde(Writer<T> writer, Reader<T> reader) {
+    static <T> Serde<T> serde(Schema schema, Function<T, GenericRecord> toAvro, Function<GenericRecord, T> fromAvro, LegacyReader<T> legacy) {
+        BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), schema);
+        // older writer schemas are registered here with decoder.addSchema(...) as the format evolves
+        BinaryMessageDecoder<GenericRecord> decoder = new BinaryMessageDecoder<>(GenericData.get(), schema);
         Serializer<T> ser = (topic, value) -> {
             if (value == null) {
                 return null;
             }
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeByte(FORMAT);
-                writer.write(out, value);
+            try {
+                ByteBuffer b = encoder.encode(toAvro.apply(value));
+                byte[] out = new byte[b.remaining()];
+                b.get(out);
+                return out;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return bytes.toByteArray();
         };
         Deserializer<T> de = (topic, data) -> {
             if (data == null) {
                 return null;
             }
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-                int format = in.readByte();
-                if (format != FORMAT) {
-                    throw new IllegalStateException("state store value has format " + format + ", this kembed reads " + FORMAT);
+            try {
+                if (data.length >= 2 && data[0] == (byte) 0xC3 && data[1] == 0x01) {
+                    return fromAvro.apply(decoder.decode(data));
                 }
-                return reader.read(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                if (data.length >= 1 && data[0] == LEGACY_FORMAT) {
+                    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 1, data.length - 1))) {
+                        return legacy.read(in);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new SerializationException("cannot read a " + schema.getName() + " state value: " + e.getMessage(), e);
             }
+            throw new SerializationException(String.format("a %s state value starts with 0x%02x: neither Avro single-object"
+                    + " encoding (C3 01) nor the kembed 0.1 format (01); it was written by a newer or foreign writer", schema.getName(), data[0]));
         };
         return Serdes.serdeFrom(ser, de);
     }
 
-    static final Serde<DocState> DOC_STATE = serde((out, s) -> {
-        out.writeLong(s.generation());
-        writeNullableLong(out, s.version());
-        writeNullableLong(out, s.timestamp());
-        out.writeInt(s.metadata().size());
-        for (Map.Entry<String, String> e : s.metadata().entrySet()) {
-            out.writeUTF(e.getKey());
-            out.writeBoolean(e.getValue() != null);
-            if (e.getValue() != null) {
-                writeLongString(out, e.getValue());
-            }
+    private static GenericRecord docToAvro(DocState s) {
+        GenericRecord r = new GenericData.Record(DocumentState.getClassSchema());
+        r.put("generation", s.generation());
+        r.put("version", s.version());
+        r.put("timestamp", s.timestamp());
+        r.put("metadata", s.metadata());
+        r.put("source_topic", s.sourceTopic());
+        r.put("source_partition", s.sourcePartition());
+        r.put("expected_windows", s.expectedWindows());
+        r.put("done_windows", s.doneWindows());
+        r.put("token_count", s.tokenCount());
+        ByteBuffer acc = ByteBuffer.allocate(s.acc().length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        acc.asDoubleBuffer().put(s.acc());
+        r.put("acc", acc);
+        r.put("weight", s.weight());
+        return r;
+    }
+
+    private static DocState docFromAvro(GenericRecord r) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        ((Map<?, ?>) r.get("metadata")).forEach((k, v) -> meta.put(k.toString(), v == null ? null : v.toString()));
+        ByteBuffer accBytes = ((ByteBuffer) r.get("acc")).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        double[] acc = new double[accBytes.remaining() / 8];
+        accBytes.asDoubleBuffer().get(acc);
+        return new DocState((Long) r.get("generation"), (Long) r.get("version"), (Long) r.get("timestamp"), meta,
+                r.get("source_topic").toString(), (Integer) r.get("source_partition"), (Integer) r.get("expected_windows"),
+                (Integer) r.get("done_windows"), (Integer) r.get("token_count"), acc, (Double) r.get("weight"));
+    }
+
+    private static GenericRecord windowToAvro(PendingWindow w) {
+        GenericRecord r = new GenericData.Record(PendingWindowState.getClassSchema());
+        r.put("index", w.index());
+        ByteBuffer ids = ByteBuffer.allocate(w.ids().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ids.asIntBuffer().put(w.ids());
+        r.put("ids", ids);
+        byte[] pool = new byte[w.poolMask().length];
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = (byte) w.poolMask()[i];
         }
-        out.writeUTF(s.sourceTopic());
-        out.writeInt(s.sourcePartition());
-        out.writeInt(s.expectedWindows());
-        out.writeInt(s.doneWindows());
-        out.writeInt(s.tokenCount());
-        out.writeInt(s.acc().length);
-        for (double d : s.acc()) {
-            out.writeDouble(d);
+        r.put("pool_mask", ByteBuffer.wrap(pool));
+        r.put("global_cls", w.globalCls());
+        r.put("char_start", w.charStart());
+        r.put("char_end", w.charEnd());
+        r.put("owned_tokens", w.ownedTokens());
+        return r;
+    }
+
+    private static PendingWindow windowFromAvro(GenericRecord r) {
+        ByteBuffer idBytes = ((ByteBuffer) r.get("ids")).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int[] ids = new int[idBytes.remaining() / 4];
+        idBytes.asIntBuffer().get(ids);
+        ByteBuffer poolBytes = ((ByteBuffer) r.get("pool_mask")).duplicate();
+        int[] pool = new int[poolBytes.remaining()];
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = poolBytes.get();
         }
-        out.writeDouble(s.weight());
-    }, in -> {
+        return new PendingWindow((Integer) r.get("index"), ids, pool, (Boolean) r.get("global_cls"), (Integer) r.get("char_start"),
+                (Integer) r.get("char_end"), (Integer) r.get("owned_tokens"));
+    }
+
+    /** kembed 0.1's layout, after its format byte; read-only. */
+    private static DocState legacyDoc(DataInputStream in) throws IOException {
         long gen = in.readLong();
-        Long version = readNullableLong(in);
-        Long ts = readNullableLong(in);
+        Long version = in.readBoolean() ? in.readLong() : null;
+        Long ts = in.readBoolean() ? in.readLong() : null;
         int n = in.readInt();
         Map<String, String> meta = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             String k = in.readUTF();
-            meta.put(k, in.readBoolean() ? readLongString(in) : null);
+            meta.put(k, in.readBoolean() ? legacyLongString(in) : null);
         }
         String topic = in.readUTF();
         int partition = in.readInt();
@@ -100,26 +166,13 @@ final class StateSerdes {
             acc[i] = in.readDouble();
         }
         return new DocState(gen, version, ts, meta, topic, partition, expected, done, tokens, acc, in.readDouble());
-    });
-
-    static final Serde<PendingWindow> PENDING_WINDOW = serde((out, w) -> {
-        out.writeInt(w.index());
-        writeInts(out, w.ids());
-        writeInts(out, w.poolMask());
-        out.writeBoolean(w.globalCls());
-        out.writeInt(w.charStart());
-        out.writeInt(w.charEnd());
-        out.writeInt(w.ownedTokens());
-    }, in -> new PendingWindow(in.readInt(), readInts(in), readInts(in), in.readBoolean(), in.readInt(), in.readInt(), in.readInt()));
-
-    private static void writeInts(DataOutputStream out, int[] v) throws IOException {
-        out.writeInt(v.length);
-        for (int x : v) {
-            out.writeInt(x);
-        }
     }
 
-    private static int[] readInts(DataInputStream in) throws IOException {
+    private static PendingWindow legacyWindow(DataInputStream in) throws IOException {
+        return new PendingWindow(in.readInt(), legacyInts(in), legacyInts(in), in.readBoolean(), in.readInt(), in.readInt(), in.readInt());
+    }
+
+    private static int[] legacyInts(DataInputStream in) throws IOException {
         int[] v = new int[in.readInt()];
         for (int i = 0; i < v.length; i++) {
             v[i] = in.readInt();
@@ -127,27 +180,9 @@ final class StateSerdes {
         return v;
     }
 
-    private static void writeNullableLong(DataOutputStream out, Long v) throws IOException {
-        out.writeBoolean(v != null);
-        if (v != null) {
-            out.writeLong(v);
-        }
-    }
-
-    private static Long readNullableLong(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readLong() : null;
-    }
-
-    /** writeUTF stops at 64 KB; metadata values may be longer. */
-    private static void writeLongString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String readLongString(DataInputStream in) throws IOException {
+    private static String legacyLongString(DataInputStream in) throws IOException {
         byte[] b = new byte[in.readInt()];
         in.readFully(b);
-        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(b, StandardCharsets.UTF_8);
     }
 }

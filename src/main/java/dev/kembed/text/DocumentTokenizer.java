@@ -114,12 +114,7 @@ public final class DocumentTokenizer implements AutoCloseable {
 
     /** Content tokens of {@code text} with Java-char spans. */
     public TokenizedText tokenize(String text) {
-        if (text == null || text.isEmpty()) {
-            throw new BadInputException("empty-text", "the document text is empty");
-        }
-        if (text.isBlank()) {
-            throw new BadInputException("blank-text", "the document text is only whitespace");
-        }
+        DocumentText.check(text);
         Encoding enc = tokenizer.encode(text, false, false);
         long[] ids = enc.getIds();
         if (ids.length == 0) {

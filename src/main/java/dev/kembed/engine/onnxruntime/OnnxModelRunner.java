@@ -63,7 +63,7 @@ public final class OnnxModelRunner implements AutoCloseable {
             model.load(onnxFile.toAbsolutePath().getParent(), name, options);
         } catch (IOException | MalformedModelException e) {
             model.close();
-            throw new EngineException("ONNX Runtime cannot load " + onnxFile + ": " + e.getMessage(), false, e);
+            throw EngineException.fatal("ONNX Runtime cannot load " + onnxFile + ": " + e.getMessage(), e);
         }
         return new OnnxModelRunner(model, Math.max(1, sessions));
     }
@@ -79,7 +79,7 @@ public final class OnnxModelRunner implements AutoCloseable {
             p = predictors.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EngineException("interrupted while waiting for a free session", true, e);
+            throw EngineException.transientFailure("interrupted while waiting for a free session", e);
         }
         try (NDManager m = model.getNDManager().newSubManager()) {
             NDList list = new NDList();
@@ -109,7 +109,8 @@ public final class OnnxModelRunner implements AutoCloseable {
             out.close();
             return result;
         } catch (TranslateException | RuntimeException e) {
-            throw new EngineException("ONNX Runtime run failed: " + e.getMessage(), false, e);
+            // shapes and ids are checked before the call, so what fails here is the runtime (memory, threads): worth a retry
+            throw EngineException.transientFailure("ONNX Runtime run failed: " + e.getMessage(), e);
         } finally {
             predictors.add(p);
         }

@@ -22,12 +22,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.kembed.engine.Precision;
 
 /**
  * {@link EmbeddingEngine} on ONNX Runtime (CPU) through DJL: builds the graph from the checkpoint
  * (dynamic batch and length), loads it, and pads each batch to its longest window.
  */
 public final class OnnxRuntimeEngine implements EmbeddingEngine {
+    public static final String NAME = "onnxruntime-cpu";
+    static final Set<Precision> PRECISIONS = Set.of(Precision.FP32);
     private static final Set<String> POOLED_OUTPUTS = Set.of("cls", "sum", "count");
 
     private final OnnxModelRunner runner;
@@ -40,6 +43,10 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
      * @param globalAttention build the global-attention path (needed for pooling "cls" with global CLS)
      */
     public OnnxRuntimeEngine(Checkpoint ckpt, String modelName, int intraOpThreads, int sessions, boolean globalAttention) {
+        this(ckpt, modelName, intraOpThreads, sessions, globalAttention, NAME);
+    }
+
+    OnnxRuntimeEngine(Checkpoint ckpt, String modelName, int intraOpThreads, int sessions, boolean globalAttention, String engineName) {
         LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(globalAttention));
         OnnxGraph graph = builder.build();
         Path tmp;
@@ -59,8 +66,9 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         }
         ModelConfig c = ckpt.config();
         this.hidden = c.hiddenSize();
-        this.info = new EngineInfo("onnxruntime-cpu", modelName, Checkpoint.fingerprint(ckpt.dir()), c.hiddenSize(),
-                c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+        this.info = new EngineInfo(engineName, modelName, Checkpoint.fingerprint(ckpt.dir()), Precision.FP32, c.family(), c.hiddenSize(),
+                c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), PRECISIONS, List.of(), 0, c.vocabSize(),
+                c.padTokenId(), c.bosTokenId(), c.eosTokenId());
     }
 
     @Override
@@ -73,9 +81,6 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         List<EngineWindow> ws = batch.windows();
         int b = ws.size();
         int len = batch.maxLength();
-        if (len > info.maxTokens()) {
-            throw new EngineException("window of " + len + " tokens exceeds the model's " + info.maxTokens(), false, null);
-        }
         int[] ids = new int[b * len];
         int[] am = new int[b * len];
         int[] gm = new int[b * len];
@@ -83,13 +88,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         Arrays.fill(ids, info.padTokenId());
         for (int i = 0; i < b; i++) {
             EngineWindow w = ws.get(i);
-            if (w.globalMask() != null && !info.globalAttention()) {
-                for (int x : w.globalMask()) {
-                    if (x != 0) {
-                        throw new EngineException("this engine was built without global attention but a window asks for it", false, null);
-                    }
-                }
-            }
+            check(w);
             System.arraycopy(w.inputIds(), 0, ids, i * len, w.length());
             Arrays.fill(am, i * len, i * len + w.length(), 1);
             if (w.globalMask() != null) {
@@ -125,6 +124,26 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
                     count[i], tokens));
         }
         return new BatchResult(results, nanos, len);
+    }
+
+    /** Refuses what this graph can never run, before anything reaches ONNX Runtime. */
+    private void check(EngineWindow w) {
+        if (w.length() > info.maxTokens()) {
+            throw EngineException.badWindow("window-too-long", "a window of " + w.length() + " tokens exceeds the model's " + info.maxTokens());
+        }
+        if (w.globalMask() != null && !info.globalAttention()) {
+            for (int x : w.globalMask()) {
+                if (x != 0) {
+                    throw EngineException.badWindow("global-attention-unsupported",
+                            "this engine was built without global attention but a window asks for it");
+                }
+            }
+        }
+        for (int id : w.inputIds()) {
+            if (id < 0 || id >= info.vocabSize()) {
+                throw EngineException.badWindow("invalid-token-id", "token id " + id + " is outside the vocabulary [0, " + info.vocabSize() + ")");
+            }
+        }
     }
 
     @Override

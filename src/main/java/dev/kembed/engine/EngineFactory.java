@@ -1,0 +1,78 @@
+package dev.kembed.engine;
+
+import dev.kembed.model.checkpoint.Checkpoint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place an engine is chosen by name. {@code auto} tries the engines in
+ * {@link #AUTO_ORDER}, logging one line per engine it skips and why.
+ */
+public final class EngineFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineFactory.class);
+
+    public static final String AUTO = "auto";
+    public static final String ONNXRUNTIME_CPU = "onnxruntime-cpu"; // engine.onnxruntime.OnnxRuntimeEngine.NAME (engine does not import its adapters)
+    /** Preference order of {@code auto}; GPU engines go in front of the CPU one as they arrive. */
+    static final List<String> AUTO_ORDER = List.of(ONNXRUNTIME_CPU);
+
+    private EngineFactory() {}
+
+    static Map<String, EngineProvider> providers() {
+        Map<String, EngineProvider> byName = new LinkedHashMap<>();
+        for (EngineProvider p : ServiceLoader.load(EngineProvider.class)) {
+            byName.putIfAbsent(p.name(), p);
+        }
+        return byName;
+    }
+
+    /** Every engine name this build knows, plus {@code auto}. */
+    public static List<String> names() {
+        List<String> names = new ArrayList<>(List.of(AUTO));
+        names.addAll(providers().keySet());
+        return names;
+    }
+
+    /** The provider {@code spec} names, checked for availability and precision; throws with the remedy otherwise. */
+    public static EngineProvider resolve(String key, EngineSpec spec) {
+        Map<String, EngineProvider> all = providers();
+        if (spec.name().equals(AUTO)) {
+            for (String name : AUTO_ORDER) {
+                EngineProvider p = all.get(name);
+                String why = p == null ? "not in this build" : p.unavailable();
+                if (why == null && !p.precisions().contains(spec.precision())) {
+                    why = "does not run " + spec.precision().label();
+                }
+                if (why == null) {
+                    LOG.info("{}=auto chose {}", key, name);
+                    return p;
+                }
+                LOG.info("{}=auto skips {}: {}", key, name, why);
+            }
+            throw new IllegalArgumentException(key + "=auto: no engine can run " + spec.precision().label() + " on this host");
+        }
+        EngineProvider p = all.get(spec.name());
+        if (p == null) {
+            throw new IllegalArgumentException(key + "=" + spec.name() + " is not an engine; allowed: " + String.join(", ", names()));
+        }
+        String why = p.unavailable();
+        if (why != null) {
+            throw new IllegalArgumentException(key + "=" + spec.name() + " cannot run here: " + why);
+        }
+        if (!p.precisions().contains(spec.precision())) {
+            throw new IllegalArgumentException("kembed.precision=" + spec.precision().label() + " is not supported by " + spec.name()
+                    + "; it runs: " + p.precisions().stream().map(Precision::label).sorted().collect(Collectors.joining(", ")));
+        }
+        return p;
+    }
+
+    public static EmbeddingEngine open(String key, EngineSpec spec, Checkpoint checkpoint, String modelName) {
+        return resolve(key, spec).open(spec, checkpoint, modelName);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.kembed.text;
+
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWindow;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one place a document becomes engine windows: tokenize once, cut into windows of at most
+ * {@code maxTokens} (specials included) sharing {@code overlap} tokens, and mark global attention
+ * and pooled tokens. Its settings are checked against the engine's declared capabilities once, at
+ * construction, with messages naming the setting to change; after that every window it makes is
+ * one the engine can run. {@code kembed run}, {@code embed}, {@code tokenize}, {@code bench} and
+ * the topology all use it.
+ */
+public final class WindowPlan {
+    /** How the settings are called where the user typed them, so a message names the right thing. */
+    public record SettingNames(String pooling, String globalAttention, String maxTokens, String overlap) {
+        public static final SettingNames CONFIG = new SettingNames("kembed.pooling", "kembed.global.attention",
+                "kembed.window.max.tokens", "kembed.window.overlap");
+        public static final SettingNames CLI = new SettingNames("--pooling", "--global-attention", "--max-tokens", "--overlap");
+    }
+
+    /** A document cut into windows: its content tokens and the windows over them. */
+    public record Planned(int tokens, List<TextWindow> windows) {}
+
+    private final EmbeddingSettings settings;
+    private final EngineInfo engine;
+    private final DocumentTokenizer tokenizer;
+    private final Windower windower;
+
+    private WindowPlan(EmbeddingSettings settings, EngineInfo engine, DocumentTokenizer tokenizer, Windower windower) {
+        this.settings = settings;
+        this.engine = engine;
+        this.tokenizer = tokenizer;
+        this.windower = windower;
+    }
+
+    /**
+     * @throws IllegalArgumentException listing every setting the engine cannot honour, by name,
+     *                                  with the values that would work
+     */
+    public static WindowPlan create(EmbeddingSettings settings, EngineInfo engine, DocumentTokenizer tokenizer, SettingNames names) {
+        List<String> errors = check(settings, engine, names);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
+        }
+        int max = windowTokens(settings, engine);
+        return new WindowPlan(settings, engine, tokenizer, new Windower(max, settings.overlap(), engine.bosTokenId(), engine.eosTokenId()));
+    }
+
+    static List<String> check(EmbeddingSettings s, EngineInfo engine, SettingNames names) {
+        List<String> errors = new ArrayList<>();
+        if (s.maxTokens() < 0 || s.maxTokens() > engine.maxTokens()) {
+            errors.add(names.maxTokens() + "=" + s.maxTokens() + " is outside what the model takes; allowed: 3 to " + engine.maxTokens()
+                    + " (0 = " + engine.maxTokens() + ")");
+        } else if (s.maxTokens() > 0 && s.maxTokens() < 3) {
+            errors.add(names.maxTokens() + "=" + s.maxTokens() + " leaves no room for a token between <s> and </s>; allowed: 3 to "
+                    + engine.maxTokens() + " (0 = " + engine.maxTokens() + ")");
+        }
+        int window = windowTokens(s, engine);
+        if (s.overlap() < 0 || (window >= 3 && s.overlap() > window - 3)) {
+            errors.add(names.overlap() + "=" + s.overlap() + " must leave every window a new token; allowed: 0 to " + Math.max(0, window - 3));
+        }
+        if (s.globalCls() && !engine.globalAttention()) {
+            String model = engine.family().name().toLowerCase(java.util.Locale.ROOT) + "-family model " + engine.modelName();
+            errors.add(names.pooling() + "=" + s.pooling().label() + " with " + names.globalAttention() + "="
+                    + s.globalAttention().name().toLowerCase(java.util.Locale.ROOT) + " needs global attention on <s>, which the " + model
+                    + " on " + engine.engine() + " does not have; use " + names.globalAttention() + "=none (CLS state without global"
+                    + " attention) or " + names.pooling() + "=mean");
+        }
+        return errors;
+    }
+
+    private static int windowTokens(EmbeddingSettings s, EngineInfo engine) {
+        return s.maxTokens() > 0 ? s.maxTokens() : engine.maxTokens();
+    }
+
+    /** Tokenizes and cuts a text; bad text (empty, blank, no tokens) throws a {@link BadInputException}. */
+    public Planned cut(String text) {
+        TokenizedText doc = tokenizer.tokenize(text);
+        return new Planned(doc.size(), windower.cut(doc));
+    }
+
+    /** Cuts the document and keeps its tokens (for {@code kembed tokenize}). */
+    public TokenizedText tokenize(String text) {
+        return tokenizer.tokenize(text);
+    }
+
+    public List<TextWindow> cut(TokenizedText doc) {
+        return windower.cut(doc);
+    }
+
+    /** Cuts pre-tokenized content ids (no specials); windows have no character spans. */
+    public Planned cut(int[] contentIds) {
+        if (contentIds.length == 0) {
+            throw new BadInputException("empty-input-ids", "input_ids is empty");
+        }
+        return new Planned(contentIds.length, windower.cut(contentIds, null, null));
+    }
+
+    public EngineWindow engineWindow(TextWindow w) {
+        return engineWindow(w.ids(), w.poolMask(), globalCls());
+    }
+
+    /** A stored window back to what the engine takes; {@code globalCls} as it was planned. */
+    public static EngineWindow engineWindow(int[] ids, int[] poolMask, boolean globalCls) {
+        return new EngineWindow(ids, TextWindow.clsGlobalMask(ids.length, globalCls), poolMask);
+    }
+
+    public boolean globalCls() {
+        return settings.globalCls();
+    }
+
+    public EmbeddingSettings settings() {
+        return settings;
+    }
+
+    public EngineInfo engine() {
+        return engine;
+    }
+
+    public int maxTokens() {
+        return windower.maxTokens();
+    }
+
+    public int overlap() {
+        return windower.overlap();
+    }
+
+    public DocumentPooler newPooler() {
+        return new DocumentPooler(settings.pooling(), engine.dimension());
+    }
+
+    public DocumentPooler resumePooler(double[] acc, double weight) {
+        return new DocumentPooler(settings.pooling(), acc, weight);
+    }
+}

@@ -80,7 +80,7 @@ public final class KembedConfig extends AbstractConfig {
                     "Topic of embedding records (Avro, registry wire format).")
             .define(DLQ_TOPIC, Type.STRING, "", Importance.MEDIUM, "Dead-letter topic; empty = <input topic>-dlq.")
             .define(WINDOWS_TOPIC, Type.STRING, "", Importance.LOW, "Optional topic with one record per window, for RAG indexers; empty = none.")
-            .define(INPUT_FORMAT, Type.STRING, "json", ConfigDef.CaseInsensitiveValidString.in("json", "avro", "text"), Importance.HIGH,
+            .define(INPUT_FORMAT, Type.STRING, "json", Choice.of("json", "avro", "text"), Importance.HIGH,
                     "Input value encoding: json, avro (registry wire format, schemas/document.avsc) or text.")
             .define(INPUT_MAX_CHARS, Type.INT, 5_000_000, Range.atLeast(1), Importance.MEDIUM, "Longer texts go to the DLQ.")
             .define(MODEL_DIR, Type.STRING, "", Importance.HIGH, "Checkpoint directory (config.json, weights, tokenizer). Required.")
@@ -88,11 +88,11 @@ public final class KembedConfig extends AbstractConfig {
                     "Intra-op threads per engine call (0 = all cores).")
             .define(ENGINE, Type.STRING, EngineFactory.AUTO, Importance.HIGH,
                     "Engine by name: auto picks the first that can run here; onnxruntime-cpu.")
-            .define(PRECISION, Type.STRING, "fp32", ConfigDef.CaseInsensitiveValidString.in("fp32", "fp16", "int8"), Importance.MEDIUM,
+            .define(PRECISION, Type.STRING, "fp32", Choice.of("fp32", "fp16", "int8"), Importance.MEDIUM,
                     "Numeric precision; the engine must support it.")
-            .define(POOLING, Type.STRING, "mean", ConfigDef.CaseInsensitiveValidString.in("mean", "cls"), Importance.HIGH,
+            .define(POOLING, Type.STRING, "mean", Choice.of("mean", "cls"), Importance.HIGH,
                     "How token states become one vector.")
-            .define(GLOBAL_ATTENTION, Type.STRING, "auto", ConfigDef.CaseInsensitiveValidString.in("none", "cls", "auto"), Importance.MEDIUM,
+            .define(GLOBAL_ATTENTION, Type.STRING, "auto", Choice.of("none", "cls", "auto"), Importance.MEDIUM,
                     "Longformer global attention on <s>: auto = cls for cls pooling, none for mean.")
             .define(NORMALIZE, Type.BOOLEAN, false, Importance.MEDIUM, "L2-normalise document vectors.")
             .define(WINDOW_MAX_TOKENS, Type.INT, 0, Range.between(0, 1 << 20), Importance.MEDIUM,
@@ -124,6 +124,25 @@ public final class KembedConfig extends AbstractConfig {
                     "Port of /metrics (Prometheus) and /health (0 = off).");
 
     private final Properties kafka;
+
+    /** One of a few lower-case words, case-insensitively; its message lists them. */
+    record Choice(List<String> allowed) implements ConfigDef.Validator {
+        static Choice of(String... allowed) {
+            return new Choice(List.of(allowed));
+        }
+
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value == null || !allowed.contains(value.toString().trim().toLowerCase(Locale.ROOT))) {
+                throw new ConfigException(name, value, "allowed: " + this);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return String.join(", ", allowed);
+        }
+    }
 
     private KembedConfig(Map<String, String> kembed, Properties kafka) {
         super(DEF, kembed, false);
@@ -201,6 +220,9 @@ public final class KembedConfig extends AbstractConfig {
     }
 
     private static String allowed(ConfigDef.ConfigKey key) {
+        if (key.validator instanceof Choice) {
+            return "";
+        }
         if (key.validator != null) {
             return " (allowed: " + key.validator + ")";
         }

@@ -3,10 +3,15 @@ package dev.kembed.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kembed.engine.Precision;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.text.Pooling;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Test;
 
 class KembedConfigTest {
@@ -23,11 +28,14 @@ class KembedConfigTest {
         KembedConfig c = KembedConfig.from(props("kembed.model.dir", "m", "num.stream.threads", "3"), Map.of());
         assertThat(c.kafka()).containsEntry("num.stream.threads", "3").doesNotContainKey("kembed.model.dir");
         assertThat(c.dlqTopic()).isEqualTo("documents-dlq");
-        PipelineSettings s = c.pipelineSettings(512);
-        assertThat(s.batch().maxTokens()).isEqualTo(16384);
-        assertThat(s.batch().bucketTokens()).isEqualTo(512);
-        assertThat(s.embedding().pooling()).isEqualTo(Pooling.MEAN);
-        assertThat(KembedApp.streamsProps(c.kafka(), java.nio.file.Path.of("d")))
+        PipelineSettings s = c.pipelineSettings();
+        assertThat(s.inputTopic()).isEqualTo("documents");
+        assertThat(c.workerSettings().batchMaxTokens()).isEqualTo(16384);
+        assertThat(c.workerSettings().bucketTokens()).isZero();
+        assertThat(c.embeddingSettings().pooling()).isEqualTo(Pooling.MEAN);
+        assertThat(c.engineSpec().name()).isEqualTo("auto");
+        assertThat(c.engineSpec().precision()).isEqualTo(Precision.FP32);
+        assertThat(KembedApp.streamsProps(c.kafka(), Path.of("d")))
                 .containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("num.stream.threads", "3");
     }
 
@@ -35,23 +43,37 @@ class KembedConfigTest {
     void environmentOverridesTheFile() {
         KembedConfig c = KembedConfig.from(props("kembed.batch.max.tokens", "100"),
                 Map.of("KEMBED_BATCH_MAX_TOKENS", "8192", "KEMBED_KAFKA_BOOTSTRAP_SERVERS", "broker:9092", "HOME", "/root"));
-        assertThat(c.integer("kembed.batch.max.tokens")).isEqualTo(8192);
+        assertThat(c.workerSettings().batchMaxTokens()).isEqualTo(8192);
         assertThat(c.kafka()).containsEntry("bootstrap.servers", "broker:9092").doesNotContainKey("home");
     }
 
     @Test
-    void errorsNameTheKeyAndTheAllowedValues() {
+    void kubernetesServiceLinkVariablesAreIgnoredNotFatal() {
+        KembedConfig c = KembedConfig.from(props("kembed.model.dir", "m"), Map.of("KEMBED_SERVICE_HOST", "10.0.0.1",
+                "KEMBED_SERVICE_PORT", "9400", "KEMBED_PORT", "tcp://10.0.0.1:9400", "KEMBED_PORT_9400_TCP", "tcp://10.0.0.1:9400",
+                "KEMBED_HOME", "/opt/kembed", "KEMBED_POOLING", "cls"));
+        assertThat(c.embeddingSettings().pooling()).isEqualTo(Pooling.CLS);
+        assertThat(c.kafka()).isEmpty();
+        // the properties file stays strict
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.service.host", "x"), Map.of()))
+                .hasMessageContaining("kembed.service.host is not a kembed setting");
+    }
+
+    @Test
+    void errorsNameTheKeyAndTheAllowedValuesAllAtOnce() {
         assertThatThrownBy(() -> KembedConfig.from(props("kembed.pooling", "max"), Map.of()))
-                .hasMessageContaining("kembed.pooling=max is not allowed; allowed: mean, cls");
+                .hasMessageContaining("Invalid value max for configuration kembed.pooling").hasMessageContaining("mean, cls");
         assertThatThrownBy(() -> KembedConfig.from(props("kembed.batch.max.tokens", "lots"), Map.of()))
-                .hasMessageContaining("kembed.batch.max.tokens=lots is not a whole number");
+                .hasMessageContaining("Invalid value lots for configuration kembed.batch.max.tokens");
         assertThatThrownBy(() -> KembedConfig.from(props("kembed.batch.max.windows", "0"), Map.of()))
-                .hasMessageContaining("kembed.batch.max.windows=0 is out of range; allowed: 1 to 100000");
+                .hasMessageContaining("kembed.batch.max.windows").hasMessageContaining("[1,...,100000]");
         assertThatThrownBy(() -> KembedConfig.from(props("kembed.batch.maxtokens", "5"), Map.of()))
                 .hasMessageContaining("kembed.batch.maxtokens is not a kembed setting");
         assertThatThrownBy(() -> KembedConfig.from(props("kembed.input.format", "xml", "kembed.normalize", "yes"), Map.of()))
-                .hasMessageContaining("kembed.input.format=xml is not allowed; allowed: avro, json, text")
-                .hasMessageContaining("kembed.normalize=yes is not allowed; allowed: true, false");
+                .hasMessageContaining("kembed.input.format").hasMessageContaining("json, avro, text")
+                .hasMessageContaining("kembed.normalize").hasMessageContaining("true, false");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.engine", "cuda-magic"), Map.of()))
+                .hasMessageContaining("kembed.engine=cuda-magic is not an engine; allowed: auto, onnxruntime-cpu");
     }
 
     @Test
@@ -63,12 +85,7 @@ class KembedConfigTest {
         assertThatThrownBy(() -> KembedConfig.from(props("kembed.input.format", "avro"), Map.of()))
                 .hasMessageContaining("kembed.input.format=avro needs the registry your producers use");
         assertThat(KembedConfig.from(props("kembed.input.format", "avro", "kembed.schema.registry.url", "http://registry:8081"), Map.of())
-                .str("kembed.input.format")).isEqualTo("avro");
-        KembedConfig c = KembedConfig.from(props("kembed.batch.max.tokens", "1000"), Map.of());
-        assertThatThrownBy(() -> c.checkAgainstModel(4096, 512))
-                .hasMessageContaining("kembed.batch.max.tokens=1000 cannot hold one full window (4096 padded tokens)");
-        KembedConfig d = KembedConfig.from(props("kembed.window.max.tokens", "8192"), Map.of());
-        assertThatThrownBy(() -> d.checkAgainstModel(4096, 512)).hasMessageContaining("exceeds the model's 4096 positions");
+                .inputFormat()).isEqualTo(dev.kembed.stream.InputFormat.AVRO);
     }
 
     @Test
@@ -77,9 +94,25 @@ class KembedConfigTest {
         assertThatThrownBy(c::modelDir).hasMessageContaining("kembed.model.dir is required");
     }
 
+    /** Every key of the definition appears in --help with its default and documentation. */
     @Test
-    void helpListsEveryKey() {
+    void helpIsGeneratedFromTheDefinition() {
         String help = KembedConfig.help();
-        KembedConfig.KEYS.forEach(k -> assertThat(help).contains(k.name()));
+        for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
+            assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
+        }
+        assertThat(KembedConfig.DEF.names()).hasSize(30);
+    }
+
+    /** The README's configuration table is the generated one; edit the ConfigDef, then paste the table this prints. */
+    @Test
+    void readmeTableEqualsTheDefinition() throws Exception {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        String begin = "<!-- config-table:begin (generated from KembedConfig.DEF; KembedConfigTest keeps it equal) -->\n";
+        String end = "<!-- config-table:end -->";
+        assertThat(readme).contains(begin).contains(end);
+        String table = readme.substring(readme.indexOf(begin) + begin.length(), readme.indexOf(end));
+        assertThat(table).as("README configuration table; the generated one is:%n%s", KembedConfig.markdownTable())
+                .isEqualTo(KembedConfig.markdownTable());
     }
 }

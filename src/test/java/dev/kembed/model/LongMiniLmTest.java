@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kembed.app.KembedModel;
 import dev.kembed.stream.DirectEmbedder;
 import dev.kembed.stream.DocumentVector;
-import dev.kembed.stream.EmbeddingSettings;
+import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.WindowPlan;
 import dev.kembed.testing.Sentences;
 import dev.kembed.testing.TestModels;
 import dev.kembed.text.GlobalAttention;
@@ -26,9 +27,9 @@ class LongMiniLmTest {
 
     @BeforeAll
     static void open() {
-        model = KembedModel.open(TestModels.longMiniLm(tmp.resolve("long")), 2, 1, false);
-        embedder = new DirectEmbedder(model.tokenizer(), model.engine(),
-                new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, true, 0, 0, 16384));
+        model = KembedModel.open(TestModels.longMiniLm(tmp.resolve("long")), dev.kembed.engine.EngineSpec.cpu(2, 1, false), "--engine");
+        embedder = new DirectEmbedder(model.plan(new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, true, 0, 0),
+                WindowPlan.SettingNames.CLI), model.engine(), 16384);
     }
 
     @AfterAll

@@ -1,16 +1,20 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.BatchPolicy;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.MockSchemaRegistry;
+import dev.kembed.engine.BatchPolicy;
+import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.WindowQueue;
+import dev.kembed.testing.FakeClock;
 import dev.kembed.testing.TestModels;
+import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
 import dev.kembed.text.Pooling;
+import dev.kembed.text.WindowPlan;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,7 +37,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The topology with the real ONNX Runtime engine on a tiny random checkpoint. */
+/**
+ * The topology with the real ONNX Runtime engine on a tiny random checkpoint. The engine workers
+ * run without threads on a fake clock: each test step runs the batches that are due, then fires
+ * the drain punctuator, so nothing waits on real time.
+ */
 class TopologyTest {
     @TempDir
     static Path tmp;
@@ -48,10 +56,13 @@ class TopologyTest {
     TestOutputTopic<byte[], byte[]> dlq;
     AvroWireFormat wire;
     EmbeddingSettings embedding;
+    WindowPlan plan;
+    EngineWorkers workers;
+    FakeClock clock;
 
     @BeforeAll
     static void openModel() {
-        model = KembedModel.open(TestModels.tiny(tmp.resolve("tiny")), 1, 1, false);
+        model = TestModels.open(TestModels.tiny(tmp.resolve("tiny")), false);
     }
 
     @AfterAll
@@ -64,8 +75,8 @@ class TopologyTest {
         if (driver != null) {
             driver.close();
         }
-        if (pipeline != null) {
-            pipeline.close();
+        if (workers != null) {
+            workers.close();
         }
     }
 
@@ -79,17 +90,25 @@ class TopologyTest {
 
     void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.engine.EmbeddingEngine engine,
             InputFormat format, String windowsTopic) {
-        start(model, engine, new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap, 16384),
+        start(model, engine, new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap),
                 format, windowsTopic, batchTokens, maxWaitMs);
     }
+
+    /** Worker threads of the next {@link #start}: 0 = driven by {@link #step}. */
+    int threads = 0;
 
     void start(KembedModel m, dev.kembed.engine.EmbeddingEngine engine, EmbeddingSettings emb, InputFormat format, String windowsTopic,
             int batchTokens, long maxWaitMs) {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = emb;
-        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, registry,
-                embedding, new BatchPolicy(batchTokens, 64, maxWaitMs, m.config().padMultiple()), 10_000, 1_000, 1, 1, 10, 20);
-        pipeline = new EmbeddingPipeline(s, m.tokenizer(), engine, m.config().vocabSize(), new SimpleMeterRegistry());
+        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, registry, 20);
+        plan = WindowPlan.create(emb, engine.info(), m.tokenizer(), WindowPlan.SettingNames.CONFIG);
+        clock = new FakeClock();
+        PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
+        workers = new EngineWorkers(engine, new WindowQueue(BatchPolicy.forEngine(engine.info(), batchTokens, 64, maxWaitMs, 0), 10_000),
+                threads, 1, 10, 1_000, clock, metrics);
+        metrics.watch(workers);
+        pipeline = new EmbeddingPipeline(s, plan, workers, metrics);
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "kembed-topology-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
@@ -128,14 +147,26 @@ class TopologyTest {
         return "{\"text\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(text) + "}";
     }
 
-    /** Advances wall-clock time (firing the drain punctuator) until {@code n} records are out. */
+    /** 20 ms of time: the engine runs what is due, then the drain punctuator fires. */
+    void step() {
+        clock.advance(Duration.ofMillis(20));
+        if (threads == 0) {
+            while (workers.step()) {
+                // run every batch that is due
+            }
+        }
+        driver.advanceWallClockTime(Duration.ofMillis(20));
+    }
+
+    /** Steps until {@code n} records are out, for at most 10 s of fake time (no real waiting). */
     List<TestRecord<String, byte[]>> awaitOutput(int n) throws InterruptedException {
         List<TestRecord<String, byte[]>> got = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (got.size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-            driver.advanceWallClockTime(Duration.ofMillis(20));
+        for (int i = 0; i < 500 && got.size() < n; i++) {
+            step();
             got.addAll(output.readRecordsToList());
+            if (threads > 0 && got.size() < n) {
+                Thread.sleep(5); // real workers: let them run
+            }
         }
         return got;
     }
@@ -176,7 +207,7 @@ class TopologyTest {
         assertThat(e.getSourceTopic()).isEqualTo("docs");
         assertThat(e.getSourceOffset()).isZero();
         assertThat(e.getDimension()).isEqualTo(32);
-        float[] direct = new DirectEmbedder(model.tokenizer(), model.engine(), embedding).embed(text).vector();
+        float[] direct = new DirectEmbedder(plan, model.engine(), 16384).embed(text).vector();
         for (int i = 0; i < direct.length; i++) {
             assertThat(e.getEmbedding().get(i)).isCloseTo(direct[i], org.assertj.core.data.Offset.offset(1e-5f));
         }
@@ -190,8 +221,9 @@ class TopologyTest {
         send("d", "{\"text\": \"the second, longer version of the same document id\", \"version\": 2}");
         assertThat(driver.<String, PendingWindow>getKeyValueStore(Names.PENDING_STORE).approximateNumEntries()).isEqualTo(1);
         List<TestRecord<String, byte[]>> out = awaitOutput(1);
-        Thread.sleep(300);
-        driver.advanceWallClockTime(Duration.ofMillis(50));
+        for (int i = 0; i < 50; i++) {
+            step();
+        }
         out.addAll(output.readRecordsToList());
         assertThat(out).hasSize(1);
         assertThat(decode(out.get(0).value()).getVersion()).isEqualTo(2L);
@@ -208,8 +240,10 @@ class TopologyTest {
         assertThat(out.get(0).key()).isEqualTo("gone");
         assertThat(out.get(0).value()).isNull();
         assertThat(driver.<String, DocState>getKeyValueStore(Names.DOCUMENT_STORE).get("gone")).isNull();
-        Thread.sleep(700);
-        assertThat(awaitOutput(1)).as("nothing emitted for the deleted document").isEmpty();
+        for (int i = 0; i < 50; i++) {
+            step(); // 1 s of fake time, twice the batch wait
+        }
+        assertThat(output.readRecordsToList()).as("nothing emitted for the deleted document").isEmpty();
     }
 
     @Test
@@ -222,7 +256,7 @@ class TopologyTest {
         DocumentEmbedding e = decode(out.get(0).value());
         assertThat(e.getWindowCount()).isGreaterThan(10);
         assertThat(pipeline.metrics().batches()).isGreaterThanOrEqualTo(e.getWindowCount() / 2);
-        float[] direct = new DirectEmbedder(model.tokenizer(), model.engine(), embedding).embed(text).vector();
+        float[] direct = new DirectEmbedder(plan, model.engine(), 16384).embed(text).vector();
         for (int i = 0; i < direct.length; i++) {
             assertThat(e.getEmbedding().get(i)).isCloseTo(direct[i], org.assertj.core.data.Offset.offset(1e-5f));
         }
@@ -270,32 +304,29 @@ class TopologyTest {
 
     @Test
     void streamThreadKeepsConsumingWhileTheEngineWorks() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
-        dev.kembed.engine.EmbeddingEngine slow = delegating(batch -> {
-            running.incrementAndGet();
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        dev.kembed.engine.EmbeddingEngine held = delegating(batch -> {
+            entered.countDown();
             try {
-                Thread.sleep(1500);
+                release.await();
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
-            } finally {
-                running.decrementAndGet();
             }
         });
-        start(64, 0, 0, 0, slow); // every window is its own batch, each taking 1.5 s
+        threads = 1; // a real worker thread, held inside the engine until released
+        start(64, 0, 0, 0, held);
         send("first", doc("the first document keeps the engine busy"));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (running.get() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(running.get()).as("engine busy").isEqualTo(1);
-        long t0 = System.nanoTime();
+        assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("engine busy").isTrue();
         for (int i = 0; i < 10; i++) {
             send("next-" + i, doc("document " + i + " arrives while the engine is busy"));
         }
-        long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
-        assertThat(running.get()).as("still inside the first batch").isEqualTo(1);
-        assertThat(ms).as("10 documents consumed, tokenized and stored while one batch runs").isLessThan(1000);
-        assertThat(awaitOutput(1)).as("results keep flowing").isNotEmpty();
+        // process() returned for all ten while the engine is still inside the first batch
+        assertThat(release.getCount()).isEqualTo(1);
+        assertThat(driver.<String, DocState>getKeyValueStore(Names.DOCUMENT_STORE).approximateNumEntries()).isEqualTo(11);
+        assertThat(workers.queued()).as("windows queued behind the busy engine").isEqualTo(10);
+        release.countDown();
+        assertThat(awaitOutput(11)).as("results flow once the engine is free").hasSize(11);
     }
 
     @Test
@@ -346,7 +377,7 @@ class TopologyTest {
         dev.kembed.engine.EmbeddingEngine failing = delegating(batch -> {
             for (dev.kembed.engine.EngineWindow w : batch.windows()) {
                 if (w.length() > 20) {
-                    throw new dev.kembed.engine.EngineException("simulated device error", true, null);
+                    throw dev.kembed.engine.EngineException.transientFailure("simulated device error", null);
                 }
             }
         });
@@ -355,12 +386,10 @@ class TopologyTest {
         send("fine", doc("short"));
         List<TestRecord<String, byte[]>> out = awaitOutput(1);
         assertThat(out).extracting(TestRecord::key).containsExactly("fine");
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         List<TestRecord<byte[], byte[]>> dead = new ArrayList<>();
-        while (dead.isEmpty() && System.nanoTime() < deadline) {
-            driver.advanceWallClockTime(Duration.ofMillis(20));
+        for (int i = 0; i < 50 && dead.isEmpty(); i++) {
+            step();
             dead.addAll(dlq.readRecordsToList());
-            Thread.sleep(10);
         }
         assertThat(dead).hasSize(1);
         assertThat(new String(dead.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("poison");
@@ -371,8 +400,8 @@ class TopologyTest {
 
     @Test
     void clsPoolingWithGlobalAttentionMatchesKembedEmbed() throws Exception {
-        try (KembedModel global = KembedModel.open(TestModels.tiny(tmp.resolve("tiny")), 1, 1, true)) {
-            start(global, global.engine(), new EmbeddingSettings(Pooling.CLS, GlobalAttention.AUTO, true, 64, 8, 16384),
+        try (KembedModel global = TestModels.open(TestModels.tiny(tmp.resolve("tiny")), true)) {
+            start(global, global.engine(), new EmbeddingSettings(Pooling.CLS, GlobalAttention.AUTO, true, 64, 8),
                     InputFormat.JSON, null, 100_000, 50);
             String text = TestModels.longText(120);
             send("g", doc(text));
@@ -381,14 +410,14 @@ class TopologyTest {
             DocumentEmbedding e = decode(out.get(0).value());
             assertThat(e.getPooling()).isEqualTo("cls");
             assertThat(e.getWindowCount()).isGreaterThan(1);
-            DirectEmbedder direct = new DirectEmbedder(global.tokenizer(), global.engine(), embedding);
+            DirectEmbedder direct = new DirectEmbedder(plan, global.engine(), 16384);
             float[] want = direct.embed(text).vector();
             for (int i = 0; i < want.length; i++) {
                 assertThat(e.getEmbedding().get(i)).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-5f));
             }
             // and global attention changes the answer: the same text without it differs
-            float[] none = new DirectEmbedder(global.tokenizer(), global.engine(),
-                    new EmbeddingSettings(Pooling.CLS, GlobalAttention.NONE, true, 64, 8, 16384)).embed(text).vector();
+            float[] none = new DirectEmbedder(global.plan(new EmbeddingSettings(Pooling.CLS, GlobalAttention.NONE, true, 64, 8),
+                    WindowPlan.SettingNames.CLI), global.engine(), 16384).embed(text).vector();
             double diff = 0;
             for (int i = 0; i < want.length; i++) {
                 diff = Math.max(diff, Math.abs(want[i] - none[i]));
@@ -396,8 +425,8 @@ class TopologyTest {
             assertThat(diff).isGreaterThan(1e-3);
             driver.close();
             driver = null;
-            pipeline.close();
-            pipeline = null;
+            workers.close();
+            workers = null;
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.kembed.testing;
 
 import dev.kembed.app.KembedCli;
+import dev.kembed.app.KembedModel;
+import dev.kembed.engine.EngineSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -28,6 +30,11 @@ public final class TestModels {
             }
         }
         return dir;
+    }
+
+    /** Opens a model on the CPU engine with one intra-op thread (tests run on 2 cores). */
+    public static KembedModel open(Path dir, boolean globalAttention) {
+        return KembedModel.open(dir, EngineSpec.cpu(1, 1, globalAttention), "--engine");
     }
 
     /** A long text with accents, CJK and emoji (surrogate pairs), about {@code words} words. */

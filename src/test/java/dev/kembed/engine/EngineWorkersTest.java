@@ -1,0 +1,214 @@
+package dev.kembed.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kembed.testing.FakeClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Retries, isolation and engine health, driven step by step on a fake clock: no threads, no sleeps. */
+class EngineWorkersTest {
+    final ScriptedEngine engine = new ScriptedEngine();
+    final FakeClock clock = new FakeClock();
+    final List<String> events = new ArrayList<>();
+    EngineWorkers workers;
+    TaskHandle task;
+
+    final EngineListener listener = new EngineListener() {
+        @Override
+        public void batch(int windows, int paddedLength, int realTokens, int partitions, int tasks, long queueWaitNanos, long inferenceNanos) {
+            events.add("batch " + windows);
+        }
+
+        @Override
+        public void windowFailed(String reason) {
+            events.add("failed " + reason);
+        }
+
+        @Override
+        public void engineDown(String error) {
+            events.add("down");
+        }
+
+        @Override
+        public void engineUp() {
+            events.add("up");
+        }
+    };
+
+    void start(int retries) {
+        workers = new EngineWorkers(engine, new WindowQueue(new BatchPolicy(100_000, 8, 0, 16), 1000), 0, retries, 100, 0, clock, listener);
+        task = workers.register("t");
+    }
+
+    @AfterEach
+    void close() {
+        workers.close();
+    }
+
+    static WindowJob job(String doc, int index, int length) {
+        int[] ids = new int[length];
+        ids[0] = 100 + index;
+        return new WindowJob(doc, 1, index, new EngineWindow(ids, null, new int[length]), 0);
+    }
+
+    void runAll() {
+        while (workers.step()) {
+            // every unit of work due now
+        }
+    }
+
+    @Test
+    void transientFailuresAreRetriedWithBackoff() {
+        start(2);
+        AtomicInteger calls = new AtomicInteger();
+        engine.script = b -> calls.incrementAndGet() <= 2 ? EngineException.transientFailure("busy", null) : null;
+        workers.submit(task, job("d", 0, 10));
+        long t0 = clock.nanoTime();
+        runAll();
+        assertThat(workers.drain(task)).singleElement().satisfies(c -> assertThat(c.failed()).isFalse());
+        assertThat(calls.get()).isEqualTo(3);
+        assertThat(clock.nanoTime() - t0).as("backoff 100 ms then 200 ms").isEqualTo(Duration.ofMillis(300).toNanos());
+    }
+
+    @Test
+    void aFatalErrorIsNotRetried() {
+        start(5);
+        AtomicInteger windowCalls = new AtomicInteger();
+        engine.script = b -> {
+            if (ScriptedEngine.isHealthCheck(b)) {
+                return null;
+            }
+            windowCalls.incrementAndGet();
+            return EngineException.fatal("broken", null);
+        };
+        workers.submit(task, job("d", 0, 10));
+        runAll();
+        assertThat(windowCalls.get()).as("no retry of a non-retryable error").isEqualTo(1);
+        assertThat(workers.drain(task)).singleElement().satisfies(c -> assertThat(c.reason()).isEqualTo("engine-failure"));
+    }
+
+    @Test
+    void aRefusedWindowIsIsolatedAndDeadLetteredWithItsReasonWithoutTouchingHealth() {
+        start(2);
+        engine.script = b -> b.windows().stream().anyMatch(w -> w.inputIds()[0] == 103)
+                ? EngineException.badWindow("window-too-long", "too long for this engine") : null;
+        for (int i = 0; i < 6; i++) {
+            workers.submit(task, job("d" + i, i, 10));
+        }
+        runAll();
+        List<Completion> done = workers.drain(task);
+        assertThat(done).hasSize(6);
+        assertThat(done).filteredOn(Completion::failed).singleElement().satisfies(c -> {
+            assertThat(c.job().windowIndex()).isEqualTo(3);
+            assertThat(c.reason()).isEqualTo("window-too-long");
+        });
+        assertThat(workers.health().up()).isTrue();
+        assertThat(events).doesNotContain("down").contains("failed window-too-long");
+    }
+
+    @Test
+    void aWindowThatFailsWhileTheEngineServesIsPoisonAndGoesAlone() {
+        start(1);
+        engine.script = b -> b.windows().stream().anyMatch(w -> w.inputIds()[0] == 101)
+                ? EngineException.transientFailure("device error on this input", null) : null;
+        for (int i = 0; i < 4; i++) {
+            workers.submit(task, job("d" + i, i, 10));
+        }
+        runAll();
+        List<Completion> done = workers.drain(task);
+        assertThat(done).hasSize(4);
+        assertThat(done).filteredOn(Completion::failed).extracting(c -> c.job().docId()).containsExactly("d1");
+        assertThat(workers.health().up()).isTrue();
+    }
+
+    @Test
+    void aDownEngineHoldsWorkDeadLettersNothingAndRecovers() {
+        start(1);
+        AtomicBoolean down = new AtomicBoolean(true);
+        engine.script = b -> down.get() ? EngineException.transientFailure("device lost", null) : null;
+        for (int i = 0; i < 5; i++) {
+            workers.submit(task, job("d" + i, i, 10));
+        }
+        runAll();
+        assertThat(workers.health().up()).isFalse();
+        assertThat(workers.health().describe()).contains("engine: down").contains("device lost");
+        assertThat(workers.drain(task)).as("nothing dead-lettered while the engine is down").isEmpty();
+        assertThat(workers.queued()).as("work held").isEqualTo(5);
+
+        // pauses double: the first check is due 100 ms after going down, the next 200 ms after that
+        workers.submit(task, job("late", 9, 10)); // new work does not cut the pause short
+        assertThat(workers.step()).isFalse();
+        clock.advance(Duration.ofMillis(99));
+        assertThat(workers.step()).isFalse();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(workers.step()).as("health check due").isTrue();
+        assertThat(workers.health().up()).isFalse();
+        clock.advance(Duration.ofMillis(199));
+        workers.cancel(task, "d0"); // neither does a cancel
+        assertThat(workers.step()).isFalse();
+        assertThat(workers.queued()).isEqualTo(5);
+
+        down.set(false);
+        clock.advance(Duration.ofMillis(1));
+        runAll();
+        assertThat(workers.health().up()).isTrue();
+        List<Completion> done = workers.drain(task);
+        assertThat(done).hasSize(5).noneMatch(Completion::failed);
+        assertThat(done).extracting(c -> c.job().docId()).containsExactlyInAnyOrder("d1", "d2", "d3", "d4", "late");
+        assertThat(events).containsSubsequence("down", "up");
+        assertThat(events).noneMatch(e -> e.startsWith("failed"));
+    }
+
+    @Test
+    void pausesAreCappedAt30Seconds() {
+        start(0);
+        engine.script = b -> EngineException.transientFailure("gone", null);
+        workers.submit(task, job("d", 0, 10));
+        runAll();
+        for (int i = 0; i < 12; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            assertThat(workers.step()).as("a check at most 30 s apart, round %d", i).isTrue();
+        }
+        assertThat(workers.health().up()).isFalse();
+        assertThat(workers.drain(task)).isEmpty();
+    }
+
+    @Test
+    void abandonedTasksGetNoResults() {
+        start(0);
+        workers.submit(task, job("d", 0, 10));
+        workers.abandon(task);
+        runAll();
+        assertThat(engine.callSizes).isEmpty();
+        assertThat(workers.drain(task)).isEmpty();
+    }
+
+    @Test
+    void aStaticEngineOnlyEverSeesItsShapes() {
+        engine.staticLengths = List.of(16, 64);
+        engine.maxBatch = 2;
+        workers = new EngineWorkers(engine, new WindowQueue(BatchPolicy.forEngine(engine.info(), 100_000, 64, 0, 0), 1000), 0, 0, 10, 0,
+                clock, listener);
+        task = workers.register("t");
+        int[] lengths = {3, 16, 17, 40, 64, 9, 12, 50, 2};
+        for (int i = 0; i < lengths.length; i++) {
+            workers.submit(task, job("d" + i, i, lengths[i]));
+        }
+        workers.submit(task, job("too-long", 99, 65));
+        runAll();
+        BatchPolicy p = BatchPolicy.forEngine(engine.info(), 100_000, 64, 0, 0);
+        assertThat(engine.batches).allSatisfy(b -> {
+            assertThat(b.size()).isLessThanOrEqualTo(2);
+            assertThat(b).extracting(w -> p.bucket(w.length())).containsOnly(p.bucket(b.get(0).length()));
+        });
+        List<Completion> done = workers.drain(task);
+        assertThat(done).hasSize(lengths.length + 1);
+        assertThat(done).filteredOn(Completion::failed).singleElement().satisfies(c -> assertThat(c.reason()).isEqualTo("window-too-long"));
+    }
+}

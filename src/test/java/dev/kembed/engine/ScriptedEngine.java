@@ -1,0 +1,50 @@
+package dev.kembed.engine;
+
+import dev.kembed.model.checkpoint.ModelFamily;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A fake engine for the queue and worker tests: records each batch, answers each window with its
+ * first id and length, and fails as the test's script says (per batch, health checks included).
+ */
+final class ScriptedEngine implements EmbeddingEngine {
+    final List<List<EngineWindow>> batches = Collections.synchronizedList(new ArrayList<>());
+    final List<Integer> callSizes = Collections.synchronizedList(new ArrayList<>());
+    /** Returns the exception to throw for a batch, or null to answer it. */
+    volatile Function<WindowBatch, EngineException> script = b -> null;
+    List<Integer> staticLengths = List.of();
+    int maxBatch = 0;
+
+    @Override
+    public EngineInfo info() {
+        return new EngineInfo("scripted", "fake", "0", Precision.FP32, ModelFamily.LONGFORMER, 2, 4096, 16, false, Set.of(Precision.FP32),
+                staticLengths, maxBatch, 1000, 1, 0, 2);
+    }
+
+    @Override
+    public BatchResult embed(WindowBatch batch) {
+        callSizes.add(batch.windows().size());
+        EngineException e = script.apply(batch);
+        if (e != null) {
+            throw e;
+        }
+        batches.add(batch.windows());
+        List<WindowResult> rs = new ArrayList<>();
+        for (EngineWindow w : batch.windows()) {
+            rs.add(new WindowResult(new float[] {w.inputIds()[0], w.length()}, new float[2], w.length(), null));
+        }
+        return new BatchResult(rs, 1000, batch.maxLength());
+    }
+
+    /** A health check is the two-token window {@code <s></s>}. */
+    static boolean isHealthCheck(WindowBatch b) {
+        return b.windows().size() == 1 && b.windows().get(0).length() == 2 && b.windows().get(0).inputIds()[0] == 0;
+    }
+
+    @Override
+    public void close() {}
+}

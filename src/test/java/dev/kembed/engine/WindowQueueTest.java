@@ -1,0 +1,124 @@
+package dev.kembed.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The queue's rules alone: pure, time passed in, no threads. */
+class WindowQueueTest {
+    static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    static WindowJob job(String doc, int index, int length) {
+        int[] ids = new int[length];
+        ids[0] = 100 + index;
+        return new WindowJob(doc, 1, index, new EngineWindow(ids, null, new int[length]), 0);
+    }
+
+    static List<Integer> indexes(List<WindowQueue.Entry> batch) {
+        return batch.stream().map(e -> e.job().windowIndex()).toList();
+    }
+
+    @Test
+    void tokenBudgetAndMaxWindowsCapABatch() {
+        WindowQueue q = new WindowQueue(new BatchPolicy(256, 100, 50, 16), 1000);
+        TaskHandle t = new TaskHandle("t");
+        for (int i = 0; i < 10; i++) {
+            q.add(t, job("d", i, 60), 0); // bucket 64: 4 windows fit 256 padded tokens
+        }
+        assertThat(q.poll(0, Integer.MAX_VALUE)).hasSize(4);
+        WindowQueue few = new WindowQueue(new BatchPolicy(100_000, 3, 50, 16), 1000);
+        for (int i = 0; i < 7; i++) {
+            few.add(t, job("d", i, 10), 0);
+        }
+        assertThat(few.poll(0, Integer.MAX_VALUE)).hasSize(3);
+        assertThat(few.poll(0, 1)).as("a probe limit").hasSize(1);
+    }
+
+    @Test
+    void aBucketWaitsForMaxWaitUnlessItIsFull() {
+        WindowQueue q = new WindowQueue(new BatchPolicy(100_000, 4, 50, 16), 1000);
+        TaskHandle t = new TaskHandle("t");
+        q.add(t, job("d", 0, 10), 0);
+        q.add(t, job("d", 1, 10), 10 * MS);
+        assertThat(q.poll(49 * MS, Integer.MAX_VALUE)).as("not full, oldest waited 49 ms").isEmpty();
+        assertThat(q.nextDeadline()).isEqualTo(50 * MS);
+        assertThat(indexes(q.poll(50 * MS, Integer.MAX_VALUE))).containsExactly(0, 1);
+        for (int i = 0; i < 4; i++) {
+            q.add(t, job("d", i, 10), 100 * MS);
+        }
+        assertThat(q.poll(100 * MS, Integer.MAX_VALUE)).as("full: ready at once").hasSize(4);
+        assertThat(q.nextDeadline()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void lengthBucketsAreNeverMixedAndTheOldestBucketGoesFirst() {
+        WindowQueue q = new WindowQueue(new BatchPolicy(100_000, 100, 0, 16), 1000);
+        TaskHandle t = new TaskHandle("t");
+        q.add(t, job("long", 0, 40), 0);
+        q.add(t, job("short", 1, 5), 1);
+        q.add(t, job("long", 2, 33), 2);
+        List<WindowQueue.Entry> first = q.poll(10, Integer.MAX_VALUE);
+        assertThat(first).extracting(e -> q.policy().bucket(e.job().window().length())).containsOnly(48);
+        assertThat(indexes(first)).containsExactly(0, 2);
+        assertThat(indexes(q.poll(10, Integer.MAX_VALUE))).containsExactly(1);
+    }
+
+    @Test
+    void tasksShareBatchesRoundRobin() {
+        WindowQueue q = new WindowQueue(new BatchPolicy(100_000, 4, 0, 16), 1000);
+        TaskHandle busy = new TaskHandle("busy");
+        TaskHandle quiet = new TaskHandle("quiet");
+        for (int i = 0; i < 8; i++) {
+            q.add(busy, job("b", i, 10), i);
+        }
+        q.add(quiet, job("q", 50, 10), 100);
+        List<WindowQueue.Entry> batch = q.poll(200, Integer.MAX_VALUE);
+        assertThat(batch).extracting(e -> e.owner().name()).contains("quiet");
+        assertThat(batch).hasSize(4);
+    }
+
+    @Test
+    void cancelAbandonAndAdmission() {
+        WindowQueue q = new WindowQueue(new BatchPolicy(100_000, 100, 0, 16), 3);
+        TaskHandle a = new TaskHandle("a");
+        TaskHandle b = new TaskHandle("b");
+        q.add(a, job("x", 0, 10), 0);
+        q.add(a, job("y", 1, 10), 0);
+        assertThat(q.hasSpace()).isTrue();
+        q.add(b, job("z", 2, 10), 0);
+        assertThat(q.hasSpace()).isFalse();
+        assertThat(q.cancel(a, "x")).isEqualTo(1);
+        assertThat(q.abandon(b)).isEqualTo(1);
+        assertThat(q.size()).isEqualTo(1);
+        assertThat(indexes(q.poll(0, 10))).containsExactly(1);
+        assertThat(q.size()).isZero();
+    }
+
+    @Test
+    void putBackKeepsOrderAndSkipsClosedOwners() {
+        WindowQueue q = new WindowQueue(new BatchPolicy(100_000, 100, 0, 16), 100);
+        TaskHandle a = new TaskHandle("a");
+        TaskHandle closed = new TaskHandle("closed");
+        q.add(a, job("d", 5, 10), 0);
+        List<WindowQueue.Entry> taken = List.of(new WindowQueue.Entry(a, job("d", 1, 10), 0), new WindowQueue.Entry(a, job("d", 2, 10), 0),
+                new WindowQueue.Entry(closed, job("c", 3, 10), 0));
+        closed.close();
+        q.putBack(taken, true);
+        assertThat(indexes(q.poll(0, 10))).containsExactly(1, 2, 5);
+    }
+
+    @Test
+    void staticEngineLengthsAreTheOnlyBuckets() {
+        ScriptedEngine e = new ScriptedEngine();
+        e.staticLengths = List.of(128, 32);
+        e.maxBatch = 2;
+        BatchPolicy p = BatchPolicy.forEngine(e.info(), 100_000, 64, 0, 0);
+        assertThat(p.bucket(3)).isEqualTo(32);
+        assertThat(p.bucket(33)).isEqualTo(128);
+        assertThat(p.capacity(32)).isEqualTo(2);
+        assertThatThrownBy(() -> p.bucket(129)).isInstanceOf(EngineException.class).hasMessageContaining("largest shape 128");
+    }
+}

@@ -1,0 +1,88 @@
+package dev.kembed.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Upgrading without wiping state: store values written by kembed 0.1's serdes (committed in
+ * {@code state-v1/stores.json}, produced by that code before the format changed) are read by
+ * this version, and what it writes now reads back the same.
+ */
+class StateCompatibilityTest {
+    static JsonNode fixture() throws Exception {
+        try (InputStream in = StateCompatibilityTest.class.getResourceAsStream("/state-v1/stores.json")) {
+            return new ObjectMapper().readTree(in);
+        }
+    }
+
+    @Test
+    void documentStateWrittenByKembed01IsRead() throws Exception {
+        for (JsonNode d : fixture().get("documents")) {
+            DocState s = StateSerdes.DOC_STATE.deserializer().deserialize("t", HexFormat.of().parseHex(d.get("value_hex").asText()));
+            assertThat(s.generation()).isEqualTo(d.get("generation").asLong());
+            assertThat(s.version()).isEqualTo(d.get("version").isNull() ? null : d.get("version").asLong());
+            assertThat(s.timestamp()).isEqualTo(d.get("timestamp").isNull() ? null : d.get("timestamp").asLong());
+            Map<String, String> meta = new LinkedHashMap<>();
+            d.get("metadata").fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+            assertThat(s.metadata()).isEqualTo(meta);
+            assertThat(s.sourceTopic()).isEqualTo(d.get("source_topic").asText());
+            assertThat(s.sourcePartition()).isEqualTo(d.get("source_partition").asInt());
+            assertThat(s.expectedWindows()).isEqualTo(d.get("expected_windows").asInt());
+            assertThat(s.doneWindows()).isEqualTo(d.get("done_windows").asInt());
+            assertThat(s.tokenCount()).isEqualTo(d.get("token_count").asInt());
+            double[] acc = new double[d.get("acc").size()];
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] = d.get("acc").get(i).asDouble();
+            }
+            assertThat(s.acc()).containsExactly(acc);
+            assertThat(s.weight()).isEqualTo(d.get("weight").asDouble());
+            // and today's format round-trips the same content, starting with the Avro single-object marker
+            byte[] now = StateSerdes.DOC_STATE.serializer().serialize("t", s);
+            assertThat(now[0]).isEqualTo((byte) 0xC3);
+            assertThat(now[1]).isEqualTo((byte) 0x01);
+            assertThat(StateSerdes.DOC_STATE.deserializer().deserialize("t", now)).usingRecursiveComparison().isEqualTo(s);
+        }
+    }
+
+    @Test
+    void pendingWindowsWrittenByKembed01AreRead() throws Exception {
+        for (JsonNode w : fixture().get("pending_windows")) {
+            PendingWindow p = StateSerdes.PENDING_WINDOW.deserializer().deserialize("t", HexFormat.of().parseHex(w.get("value_hex").asText()));
+            assertThat(p.index()).isEqualTo(w.get("index").asInt());
+            assertThat(p.ids()).containsExactly(ints(w.get("ids")));
+            assertThat(p.poolMask()).containsExactly(ints(w.get("pool_mask")));
+            assertThat(p.globalCls()).isEqualTo(w.get("global_cls").asBoolean());
+            assertThat(p.charStart()).isEqualTo(w.get("char_start").asInt());
+            assertThat(p.charEnd()).isEqualTo(w.get("char_end").asInt());
+            assertThat(p.ownedTokens()).isEqualTo(w.get("owned_tokens").asInt());
+            assertThat(p.toEngineWindow().globalMask() != null).isEqualTo(p.globalCls());
+            // the store key layout is unchanged too: a restarted task finds and resubmits the window
+            assertThat(w.get("key").asText()).startsWith("doc-a\u0000").endsWith(String.format("%09d", p.index()));
+            byte[] now = StateSerdes.PENDING_WINDOW.serializer().serialize("t", p);
+            assertThat(StateSerdes.PENDING_WINDOW.deserializer().deserialize("t", now)).usingRecursiveComparison().isEqualTo(p);
+        }
+    }
+
+    @Test
+    void anUnknownFormatIsRefusedWithAMessage() {
+        assertThatThrownBy(() -> StateSerdes.DOC_STATE.deserializer().deserialize("t", new byte[] {7, 1, 2}))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("starts with 0x07");
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] v = new int[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).asInt();
+        }
+        return v;
+    }
+}

@@ -1,0 +1,178 @@
+package dev.kembed.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kembed.app.KembedApp;
+import dev.kembed.app.KembedConfig;
+import dev.kembed.app.KembedModel;
+import dev.kembed.avro.DocumentEmbedding;
+import dev.kembed.stream.DirectEmbedder;
+import dev.kembed.stream.Names;
+import dev.kembed.testing.BrokerTestBase;
+import dev.kembed.testing.FlakyEngineProvider;
+import dev.kembed.testing.KafkaCluster;
+import dev.kembed.testing.TestModels;
+import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.GlobalAttention;
+import dev.kembed.text.Pooling;
+import dev.kembed.text.WindowPlan;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine's error classes end to end, on a real broker, through the test engine
+ * {@code test-flaky}: a window the engine refuses dead-letters its document and nothing else; an
+ * engine that is down holds all work (503, {@code kembed_engine_up 0}) and, once back, every
+ * document comes out exactly once with the vector the synchronous path computes.
+ */
+class EngineHealthIntegrationTest extends BrokerTestBase {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @AfterEach
+    void resetEngine() {
+        FlakyEngineProvider.reset();
+    }
+
+    static Properties config(String name, int metricsPort) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrap());
+        p.put("application.id", "kembed-health-" + name);
+        p.put("kembed.model.dir", model.toString());
+        p.put("kembed.engine", FlakyEngineProvider.NAME);
+        p.put("kembed.model.threads", "1");
+        p.put("kembed.input.topic", name + "-in");
+        p.put("kembed.output.topic", name + "-out");
+        p.put("kembed.schema.registry.url", "mock://health-" + name);
+        p.put("kembed.window.max.tokens", "256");
+        p.put("kembed.batch.max.wait.ms", "20");
+        p.put("kembed.engine.retries", "1");
+        p.put("kembed.engine.retry.backoff.ms", "50");
+        p.put("kembed.metrics.port", Integer.toString(metricsPort));
+        p.put("commit.interval.ms", "100");
+        return p;
+    }
+
+    static ProducerRecord<byte[], byte[]> doc(String topic, String key, String text) {
+        return new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+                ("{\"text\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(text) + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    record Health(int status, String body, double engineUp) {}
+
+    static Health health(int port) throws Exception {
+        HttpResponse<String> h = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^kembed_engine_up\\{[^}]*\\} ([0-9.]+)").matcher(metrics);
+        return new Health(h.statusCode(), h.body(), m.find() ? Double.parseDouble(m.group(1)) : -1);
+    }
+
+    static Health awaitHealth(int port, int status) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Health h = health(port);
+        while (h.status() != status && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            h = health(port);
+        }
+        return h;
+    }
+
+    @Test
+    void aWindowTheEngineRefusesDeadLettersItsDocumentOnlyAndTheEngineStaysUp() throws Exception {
+        String name = "refuse";
+        int port = CrashRecoveryTest.freePort();
+        FlakyEngineProvider.refuseLongerThan = 100;
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            records.add(doc(name + "-in", "short-" + i, "a short document number " + i));
+        }
+        records.add(doc(name + "-in", "long", TestModels.longText(400)));
+        try (KembedApp app = KembedApp.start(KembedConfig.from(config(name, port), Map.of()), tmp.resolve(name))) {
+            kafka.send(name + "-in", records);
+            List<ConsumerRecord<byte[], byte[]>> dlq = kafka.readCommitted(name + "-in-dlq", 1, Duration.ofMinutes(1));
+            assertThat(dlq).hasSize(1);
+            assertThat(new String(dlq.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("long");
+            Map<String, String> headers = KafkaCluster.headers(dlq.get(0));
+            assertThat(headers.get(Names.HEADER_REASON)).isEqualTo("window-too-long");
+            assertThat(headers.get(Names.HEADER_MESSAGE)).contains("largest shape (100)");
+            List<ConsumerRecord<byte[], byte[]>> out = kafka.readCommitted(name + "-out", 12, Duration.ofMinutes(1));
+            assertThat(out).hasSize(12).allMatch(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("short-"));
+            Health h = awaitHealth(port, 200);
+            assertThat(h.status()).isEqualTo(200);
+            assertThat(h.engineUp()).isEqualTo(1.0);
+            assertThat(app.workers().health().up()).isTrue();
+        }
+    }
+
+    @Test
+    void anEngineDownForAWhileHoldsWorkThenEveryDocumentComesOutOnceWithTheRightVector() throws Exception {
+        String name = "outage";
+        int port = CrashRecoveryTest.freePort();
+        Map<String, String> texts = new HashMap<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String text = TestModels.longText(20 + (i * 37) % 300) + " #" + i;
+            texts.put("doc-" + i, text);
+            records.add(doc(name + "-in", "doc-" + i, text));
+        }
+        try (KembedApp app = KembedApp.start(KembedConfig.from(config(name, port), Map.of()), tmp.resolve(name))) {
+            assertThat(awaitHealth(port, 200).engineUp()).isEqualTo(1.0);
+            FlakyEngineProvider.down = true;
+            kafka.send(name + "-in", records);
+            Health down = awaitHealth(port, 503);
+            assertThat(down.status()).isEqualTo(503);
+            assertThat(down.body()).contains("engine: down").contains("simulated device outage");
+            assertThat(down.engineUp()).isEqualTo(0.0);
+            // held, not dead-lettered: several health checks fail while the work waits
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (FlakyEngineProvider.failedCalls.get() < 6 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(FlakyEngineProvider.failedCalls.get()).isGreaterThanOrEqualTo(6);
+            assertThat(app.workers().queued()).isPositive();
+            FlakyEngineProvider.down = false;
+
+            List<ConsumerRecord<byte[], byte[]>> out = kafka.readCommitted(name + "-out", 30, Duration.ofMinutes(2));
+            Thread.sleep(500);
+            out = kafka.readCommitted(name + "-out", 31, Duration.ofSeconds(2)); // a late duplicate would show here
+            assertThat(out).hasSize(30);
+            assertThat(kafka.readCommitted(name + "-in-dlq", 1, Duration.ofSeconds(1))).as("nothing dead-lettered").isEmpty();
+            Health up = awaitHealth(port, 200);
+            assertThat(up.status()).isEqualTo(200);
+            assertThat(up.engineUp()).isEqualTo(1.0);
+
+            EmbeddingSettings settings = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.AUTO, false, 256, 0);
+            try (KembedModel direct = TestModels.open(model, false)) {
+                DirectEmbedder reference = new DirectEmbedder(direct.plan(settings, WindowPlan.SettingNames.CLI), direct.engine(), 16384);
+                for (ConsumerRecord<byte[], byte[]> r : out) {
+                    String key = new String(r.key(), StandardCharsets.UTF_8);
+                    GenericRecord e = app.pipeline().wireFormat().read(r.value(), DocumentEmbedding.getClassSchema());
+                    float[] want = reference.embed(texts.get(key)).vector();
+                    List<?> got = (List<?>) e.get("embedding");
+                    double maxDiff = 0;
+                    for (int i = 0; i < want.length; i++) {
+                        maxDiff = Math.max(maxDiff, Math.abs(((Number) got.get(i)).floatValue() - want[i]));
+                    }
+                    assertThat(maxDiff).as("vector of %s", key).isLessThan(1e-4);
+                }
+            }
+        }
+    }
+}

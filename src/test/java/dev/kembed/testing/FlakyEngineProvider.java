@@ -1,0 +1,80 @@
+package dev.kembed.testing;
+
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineException;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineProvider;
+import dev.kembed.engine.EngineSpec;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.Precision;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
+import dev.kembed.model.checkpoint.Checkpoint;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code kembed.engine=test-flaky} (registered for tests only): the real CPU engine, behind
+ * switches a test flips. While {@link #down}, every call fails as a transient device error (health
+ * checks included); a window longer than {@link #refuseLongerThan} is refused as a shape the
+ * engine cannot take.
+ */
+public final class FlakyEngineProvider implements EngineProvider {
+    public static final String NAME = "test-flaky";
+    public static volatile boolean down;
+    public static volatile int refuseLongerThan = Integer.MAX_VALUE;
+    public static final AtomicInteger failedCalls = new AtomicInteger();
+
+    public static void reset() {
+        down = false;
+        refuseLongerThan = Integer.MAX_VALUE;
+        failedCalls.set(0);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String unavailable() {
+        return null;
+    }
+
+    @Override
+    public Set<Precision> precisions() {
+        return Set.of(Precision.FP32);
+    }
+
+    @Override
+    public EmbeddingEngine open(EngineSpec spec, Checkpoint checkpoint, String modelName) {
+        OnnxRuntimeEngine real = new OnnxRuntimeEngine(checkpoint, modelName, spec.intraOpThreads(), spec.sessions(), spec.globalAttention());
+        return new EmbeddingEngine() {
+            @Override
+            public EngineInfo info() {
+                return real.info();
+            }
+
+            @Override
+            public BatchResult embed(WindowBatch batch) {
+                if (down) {
+                    failedCalls.incrementAndGet();
+                    throw EngineException.transientFailure("simulated device outage", null);
+                }
+                for (EngineWindow w : batch.windows()) {
+                    if (w.length() > refuseLongerThan) {
+                        throw EngineException.badWindow("window-too-long", "a window of " + w.length() + " tokens does not fit this device's"
+                                + " largest shape (" + refuseLongerThan + ")");
+                    }
+                }
+                return real.embed(batch);
+            }
+
+            @Override
+            public void close() {
+                real.close();
+            }
+        };
+    }
+}

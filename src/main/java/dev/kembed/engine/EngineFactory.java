@@ -43,19 +43,22 @@ public final class EngineFactory {
     public static EngineProvider resolve(String key, EngineSpec spec) {
         Map<String, EngineProvider> all = providers();
         if (spec.name().equals(AUTO)) {
+            List<String> skipped = new ArrayList<>();
             for (String name : AUTO_ORDER) {
                 EngineProvider p = all.get(name);
                 String why = p == null ? "not in this build" : p.unavailable();
                 if (why == null && !p.precisions().contains(spec.precision())) {
-                    why = "does not run " + spec.precision().label();
+                    why = "does not run " + spec.precision().label() + "; it runs " + labels(p);
                 }
                 if (why == null) {
                     LOG.info("{}=auto chose {}", key, name);
                     return p;
                 }
                 LOG.info("{}=auto skips {}: {}", key, name, why);
+                skipped.add(name + ": " + why);
             }
-            throw new IllegalArgumentException(key + "=auto: no engine can run " + spec.precision().label() + " on this host");
+            throw new IllegalArgumentException(key + "=auto: no engine here runs precision " + spec.precision().label() + " ("
+                    + String.join("; ", skipped) + ")");
         }
         EngineProvider p = all.get(spec.name());
         if (p == null) {
@@ -66,10 +69,14 @@ public final class EngineFactory {
             throw new IllegalArgumentException(key + "=" + spec.name() + " cannot run here: " + why);
         }
         if (!p.precisions().contains(spec.precision())) {
-            throw new IllegalArgumentException("kembed.precision=" + spec.precision().label() + " is not supported by " + spec.name()
-                    + "; it runs: " + p.precisions().stream().map(Precision::label).sorted().collect(Collectors.joining(", ")));
+            throw new IllegalArgumentException("precision " + spec.precision().label() + " is not supported by " + spec.name()
+                    + "; it runs: " + labels(p));
         }
         return p;
+    }
+
+    private static String labels(EngineProvider p) {
+        return p.precisions().stream().map(Precision::label).sorted().collect(Collectors.joining(", "));
     }
 
     public static EmbeddingEngine open(String key, EngineSpec spec, Checkpoint checkpoint, String modelName) {

@@ -10,6 +10,7 @@ import dev.kembed.engine.onnxruntime.OnnxModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
+import dev.kembed.testing.Captured;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -145,9 +146,32 @@ class CliTest {
 
     @Test
     void userErrorsGiveMessagesNotStackTraces() {
-        assertThat(KembedCli.execute("model", "random", "--preset", "huge", "--out", tmp.resolve("x").toString())).isEqualTo(2);
-        assertThat(KembedCli.execute("embed", "--model", tmp.resolve("nope").toString(), "--input", "-")).isEqualTo(2);
+        Captured preset = Captured.run("model", "random", "--preset", "huge", "--out", tmp.resolve("x").toString());
+        assertThat(preset.exitCode()).isEqualTo(2);
+        assertThat(preset.stderr()).contains("kembed: --preset: 'huge' is not a preset; allowed: tiny, base").doesNotContain("\tat ");
+        Captured missing = Captured.run("embed", "--model", tmp.resolve("nope").toString(), "--input", "-");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.stderr()).contains("nope").contains("does not exist");
         Path model = TestModels.tiny(tmp.resolve("tiny"));
-        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--pooling", "max")).isEqualTo(2);
+        Captured pooling = Captured.run("embed", "--model", model.toString(), "--pooling", "max");
+        assertThat(pooling.exitCode()).isEqualTo(2);
+        assertThat(pooling.stderr()).contains("--pooling").contains("max");
+        Captured engine = Captured.run("embed", "--model", model.toString(), "--engine", "tensorrt-someday");
+        assertThat(engine.exitCode()).isEqualTo(2);
+        assertThat(engine.stderr()).contains("--engine=tensorrt-someday is not an engine; allowed: auto");
+        Captured precision = Captured.run("embed", "--model", model.toString(), "--engine", "onnxruntime-cpu", "--precision", "int8");
+        assertThat(precision.exitCode()).isEqualTo(2);
+        assertThat(precision.stderr()).contains("precision int8 is not supported by onnxruntime-cpu; it runs: fp32");
+        Captured auto = Captured.run("embed", "--model", model.toString(), "--precision", "int8");
+        assertThat(auto.stderr()).contains("--engine=auto: no engine here runs precision int8 (onnxruntime-cpu: does not run int8; it runs fp32)");
+    }
+
+    @Test
+    void eachCommandShowsOnlyTheOptionsItUses() {
+        Captured tokenize = Captured.run("tokenize", "--help");
+        assertThat(tokenize.exitCode()).isZero();
+        assertThat(KembedCliHelp.of("tokenize")).contains("--model", "--max-tokens", "--overlap", "--input")
+                .doesNotContain("--pooling", "--normalize", "--threads", "--batch-tokens", "--engine");
+        assertThat(KembedCliHelp.of("embed")).contains("--model", "--engine", "--precision", "--pooling", "--normalize", "--batch-tokens");
     }
 }

@@ -37,6 +37,19 @@ class LongMiniLmTest {
         model.close();
     }
 
+    /** The demo model is BERT-family: no global projections, so cls pooling with global attention cannot run. */
+    @Test
+    void runWithTheDemoModelAndClsPoolingRefusesToStartNamingTheKeys() throws Exception {
+        Path cfg = tmp.resolve("cls.properties");
+        java.nio.file.Files.writeString(cfg, "kembed.model.dir=" + tmp.resolve("long") + "\nkembed.pooling=cls\n");
+        dev.kembed.testing.Captured r = dev.kembed.testing.Captured.run("run", "--config", cfg.toString(), "--data-dir",
+                tmp.resolve("never-used").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.stderr()).contains("kembed.pooling=cls with kembed.global.attention=auto").contains("bert-family model long")
+                .contains("use kembed.global.attention=none").contains("kembed.pooling=mean");
+        assertThat(tmp.resolve("never-used")).as("refused before any broker or state was created").doesNotExist();
+    }
+
     static double cosine(float[] a, float[] b) {
         double dot = 0;
         double na = 0;

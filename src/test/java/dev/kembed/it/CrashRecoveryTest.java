@@ -49,18 +49,18 @@ class CrashRecoveryTest extends BrokerTestBase {
     static List<ProducerRecord<byte[], byte[]>> documents(String topic, int n) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int words = i % 10 == 0 ? 2500 : 60 + (i * 53) % 700;
-            String text = com.fasterxml.jackson.databind.node.TextNode.valueOf(TestModels.longText(words) + " #" + i).toString();
+            String text = com.fasterxml.jackson.databind.node.TextNode.valueOf(text(i)).toString();
             records.add(new ProducerRecord<>(topic, ("doc-" + i).getBytes(StandardCharsets.UTF_8),
                     ("{\"text\": " + text + "}").getBytes(StandardCharsets.UTF_8)));
         }
         return records;
     }
 
-    /** Watches the output topic (read_committed), counting records per key. */
+    /** Watches the output topic (read_committed), counting records per key and keeping each key's vector. */
     static final class OutputWatcher implements AutoCloseable {
         final KafkaConsumer<byte[], byte[]> consumer;
         final Map<String, Integer> perKey = new HashMap<>();
+        final Map<String, float[]> vectors = new HashMap<>();
 
         OutputWatcher(String topic) {
             Properties p = new Properties();
@@ -76,7 +76,9 @@ class CrashRecoveryTest extends BrokerTestBase {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (perKey.size() < distinct && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    perKey.merge(new String(r.key(), StandardCharsets.UTF_8), 1, Integer::sum);
+                    String key = new String(r.key(), StandardCharsets.UTF_8);
+                    perKey.merge(key, 1, Integer::sum);
+                    vectors.put(key, vector(r.value()));
                 }
             }
             return perKey.size();
@@ -86,6 +88,54 @@ class CrashRecoveryTest extends BrokerTestBase {
         public void close() {
             consumer.close();
         }
+    }
+
+    /** The child's registry is in its own JVM: skip the 5-byte wire header and read with the schema it writes. */
+    static float[] vector(byte[] wire) {
+        try {
+            var reader = new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(
+                    dev.kembed.avro.DocumentEmbedding.getClassSchema());
+            var rec = reader.read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(wire, 5, wire.length - 5, null));
+            List<?> emb = (List<?>) rec.get("embedding");
+            float[] v = new float[emb.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = ((Number) emb.get(i)).floatValue();
+            }
+            return v;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Every emitted vector equals the synchronous path's for the same text within 1e-4: a window
+     * applied twice or a partial sum lost across a kill would change it.
+     */
+    static void assertVectorsMatchTheSynchronousPath(Map<String, float[]> vectors, int n) {
+        dev.kembed.text.EmbeddingSettings settings = new dev.kembed.text.EmbeddingSettings(dev.kembed.text.Pooling.MEAN,
+                dev.kembed.text.GlobalAttention.AUTO, false, 256, 0);
+        try (dev.kembed.app.KembedModel m = TestModels.open(model, false)) {
+            dev.kembed.stream.DirectEmbedder direct = new dev.kembed.stream.DirectEmbedder(
+                    m.plan(settings, dev.kembed.text.WindowPlan.SettingNames.CLI), m.engine(), 4096);
+            double worst = 0;
+            for (int i = 0; i < n; i++) {
+                float[] want = direct.embed(text(i)).vector();
+                float[] got = vectors.get("doc-" + i);
+                assertThat(got).as("doc-%d", i).hasSize(want.length);
+                double diff = 0;
+                for (int d = 0; d < want.length; d++) {
+                    diff = Math.max(diff, Math.abs(got[d] - want[d]));
+                }
+                assertThat(diff).as("max abs difference of doc-%d's vector", i).isLessThan(1e-4);
+                worst = Math.max(worst, diff);
+            }
+            System.out.printf("vectors after the kills vs the synchronous path: worst max abs %.2e over %d documents%n", worst, n);
+        }
+    }
+
+    static String text(int i) {
+        int words = i % 10 == 0 ? 2500 : 60 + (i * 53) % 700;
+        return TestModels.longText(words) + " #" + i;
     }
 
     @Test
@@ -130,6 +180,7 @@ class CrashRecoveryTest extends BrokerTestBase {
             });
             assertThat(doubled).as("documents emitted more than once").isEmpty();
             assertThat(watcher.perKey).hasSize(n);
+            assertVectorsMatchTheSynchronousPath(watcher.vectors, n);
         }
     }
 
@@ -161,6 +212,7 @@ class CrashRecoveryTest extends BrokerTestBase {
             assertThat(seen).as("the survivor finishes\n%s", b.logTail()).isEqualTo(n);
             watcher.pollUntil(n + 1, Duration.ofSeconds(3));
             assertThat(watcher.perKey.values()).as("exactly once").allMatch(c -> c == 1);
+            assertVectorsMatchTheSynchronousPath(watcher.vectors, n);
             System.out.printf("after the kill: survivor emitted %.0f in all%n", b.documentsOut());
         }
     }

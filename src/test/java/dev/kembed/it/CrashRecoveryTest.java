@@ -112,24 +112,40 @@ class CrashRecoveryTest extends BrokerTestBase {
      * applied twice or a partial sum lost across a kill would change it.
      */
     static void assertVectorsMatchTheSynchronousPath(Map<String, float[]> vectors, int n) {
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            float[] want = reference(i);
+            float[] got = vectors.get("doc-" + i);
+            assertThat(got).as("doc-%d", i).hasSize(want.length);
+            double diff = 0;
+            for (int d = 0; d < want.length; d++) {
+                diff = Math.max(diff, Math.abs(got[d] - want[d]));
+            }
+            assertThat(diff).as("max abs difference of doc-%d's vector", i).isLessThan(1e-4);
+            worst = Math.max(worst, diff);
+        }
+        System.out.printf("vectors after the kills vs the synchronous path: worst max abs %.2e over %d documents%n", worst, n);
+    }
+
+    /** The synchronous path's vector of document i, computed once per test class (the tests share texts). */
+    static synchronized float[] reference(int i) {
+        if (!REFERENCE.containsKey(i)) {
+            computeReferences(Math.max(i + 1, 400));
+        }
+        return REFERENCE.get(i);
+    }
+
+    static final Map<Integer, float[]> REFERENCE = new HashMap<>();
+
+    private static void computeReferences(int n) {
         dev.kembed.text.EmbeddingSettings settings = new dev.kembed.text.EmbeddingSettings(dev.kembed.text.Pooling.MEAN,
                 dev.kembed.text.GlobalAttention.AUTO, false, 256, 0);
         try (dev.kembed.app.KembedModel m = TestModels.open(model, false)) {
             dev.kembed.stream.DirectEmbedder direct = new dev.kembed.stream.DirectEmbedder(
                     m.plan(settings, dev.kembed.text.WindowPlan.SettingNames.CLI), m.engine(), 4096);
-            double worst = 0;
             for (int i = 0; i < n; i++) {
-                float[] want = direct.embed(text(i)).vector();
-                float[] got = vectors.get("doc-" + i);
-                assertThat(got).as("doc-%d", i).hasSize(want.length);
-                double diff = 0;
-                for (int d = 0; d < want.length; d++) {
-                    diff = Math.max(diff, Math.abs(got[d] - want[d]));
-                }
-                assertThat(diff).as("max abs difference of doc-%d's vector", i).isLessThan(1e-4);
-                worst = Math.max(worst, diff);
+                REFERENCE.computeIfAbsent(i, k -> direct.embed(text(k)).vector());
             }
-            System.out.printf("vectors after the kills vs the synchronous path: worst max abs %.2e over %d documents%n", worst, n);
         }
     }
 

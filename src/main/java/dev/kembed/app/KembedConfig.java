@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -179,7 +180,7 @@ public final class KembedConfig extends AbstractConfig {
         Map<String, String> kembed = new LinkedHashMap<>();
         Properties kafka = new Properties();
         List<String> errors = new ArrayList<>();
-        for (String name : new TreeMap<>(Map.copyOf(propertiesAsMap(merged))).keySet()) {
+        for (String name : new TreeSet<>(merged.stringPropertyNames())) {
             String v = merged.getProperty(name).trim();
             if (!name.startsWith("kembed.")) {
                 kafka.put(name, merged.getProperty(name));
@@ -209,14 +210,6 @@ public final class KembedConfig extends AbstractConfig {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
         return c;
-    }
-
-    private static Map<String, String> propertiesAsMap(Properties p) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String n : p.stringPropertyNames()) {
-            m.put(n, p.getProperty(n));
-        }
-        return m;
     }
 
     private static String allowed(ConfigDef.ConfigKey key) {

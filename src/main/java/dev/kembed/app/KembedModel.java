@@ -11,7 +11,6 @@ import dev.kembed.text.WindowPlan;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.Precision;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -65,8 +64,7 @@ public final class KembedModel implements AutoCloseable {
     public static Tokenizing tokenizing(Path dir) {
         ModelConfig c = ModelConfig.read(dir);
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
-        EngineInfo info = new EngineInfo("none", name, "", Precision.FP32, c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(), false,
-                Set.of(), List.of(), 0, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+        EngineInfo info = EngineInfo.dynamic("none", name, "", Precision.FP32, c, false, Set.of());
         return new Tokenizing(info, DocumentTokenizer.open(dir, c.vocabSize()));
     }
 

@@ -52,7 +52,7 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
         return Math.max(1, Math.min(maxWindows, maxTokens / bucketLength));
     }
 
-    /** The padded tokens of the largest window this policy must hold in one batch. */
+    /** Null if a batch can hold one window of {@code windowTokens}; else why not (for a start-up error). */
     public String checkHolds(int windowTokens) {
         int longest = bucket(windowTokens);
         return maxTokens < longest ? "cannot hold one full window (" + longest + " padded tokens)" : null;

@@ -1,5 +1,6 @@
 package dev.kembed.engine;
 
+import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.checkpoint.ModelFamily;
 import java.util.List;
 import java.util.Set;
@@ -41,6 +42,19 @@ public record EngineInfo(
     public EngineInfo {
         precisions = Set.copyOf(precisions);
         staticLengths = staticLengths.stream().sorted().toList();
+    }
+
+    /** The info of a dynamic-shape engine over a checkpoint of this configuration. */
+    public static EngineInfo dynamic(String engine, String modelName, String fingerprint, Precision precision, ModelConfig c,
+            boolean globalAttention, Set<Precision> precisions) {
+        return new EngineInfo(engine, modelName, fingerprint, precision, c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
+                globalAttention, precisions, List.of(), 0, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+    }
+
+    /** The same capabilities under another engine name (an engine that wraps another). */
+    public EngineInfo withEngine(String name) {
+        return new EngineInfo(name, modelName, fingerprint, precision, family, dimension, maxTokens, padMultiple, globalAttention, precisions,
+                staticLengths, maxBatch, vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     /** The model fields of output records: the fingerprint qualified by precision, so an int8 vector never passes for fp32. */

@@ -57,7 +57,7 @@ public final class EngineWorkers implements AutoCloseable {
         this.retries = retries;
         this.backoffNanos = TimeUnit.MILLISECONDS.toNanos(backoffMs);
         this.maxBlockNanos = TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
-        this.health = new EngineHealth(clock, Math.max(1, backoffMs), MAX_DOWN_PAUSE_MS);
+        this.health = new EngineHealth(clock, backoffMs, MAX_DOWN_PAUSE_MS);
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(this::runLoop, "kembed-engine-" + i);
             t.setDaemon(true);
@@ -218,17 +218,17 @@ public final class EngineWorkers implements AutoCloseable {
     }
 
     private void recheck() {
-        boolean serving = engineServes();
+        String checkError = healthCheckError();
         lock.lock();
         try {
             checking = false;
-            if (serving) {
+            if (checkError == null) {
                 health.markUp();
                 LOG.info("engine health check passed: taking work again ({} windows queued)", queue.size());
                 listener.engineUp();
             } else {
-                long pause = health.markDown(lastCheckError);
-                LOG.warn("engine still down ({}); next check in {} ms", lastCheckError, pause);
+                long pause = health.markDown(checkError);
+                LOG.warn("engine still down ({}); next check in {} ms", checkError, pause);
             }
             work.signalAll();
         } finally {
@@ -236,15 +236,13 @@ public final class EngineWorkers implements AutoCloseable {
         }
     }
 
-    private volatile String lastCheckError;
-
-    private boolean engineServes() {
+    /** Runs the engine's health check: null if it serves, else what the check failed with. */
+    private String healthCheckError() {
         try {
             engine.healthCheck();
-            return true;
+            return null;
         } catch (RuntimeException e) {
-            lastCheckError = e.getMessage();
-            return false;
+            return String.valueOf(e.getMessage());
         }
     }
 
@@ -280,13 +278,14 @@ public final class EngineWorkers implements AutoCloseable {
     }
 
     private void failed(List<WindowQueue.Entry> batch, EngineException e) {
-        if (e.kind() != EngineException.Kind.BAD_WINDOW && !engineServes()) {
+        String checkError = e.kind() == EngineException.Kind.BAD_WINDOW ? null : healthCheckError();
+        if (checkError != null) {
             lock.lock();
             try {
                 queue.putBack(batch, true);
                 long pause = health.markDown(e.getMessage());
                 LOG.error("engine is down ({}; health check: {}); holding {} windows, next check in {} ms", e.getMessage(),
-                        lastCheckError, queue.size(), pause);
+                        checkError, queue.size(), pause);
                 listener.engineDown(e.getMessage());
             } finally {
                 lock.unlock();

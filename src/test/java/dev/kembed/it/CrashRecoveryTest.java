@@ -112,9 +112,10 @@ class CrashRecoveryTest extends BrokerTestBase {
      * applied twice or a partial sum lost across a kill would change it.
      */
     static void assertVectorsMatchTheSynchronousPath(Map<String, float[]> vectors, int n) {
+        computeReferences(n);
         double worst = 0;
         for (int i = 0; i < n; i++) {
-            float[] want = reference(i);
+            float[] want = REFERENCE.get(i);
             float[] got = vectors.get("doc-" + i);
             assertThat(got).as("doc-%d", i).hasSize(want.length);
             double diff = 0;
@@ -127,17 +128,14 @@ class CrashRecoveryTest extends BrokerTestBase {
         System.out.printf("vectors after the kills vs the synchronous path: worst max abs %.2e over %d documents%n", worst, n);
     }
 
-    /** The synchronous path's vector of document i, computed once per test class (the tests share texts). */
-    static synchronized float[] reference(int i) {
-        if (!REFERENCE.containsKey(i)) {
-            computeReferences(Math.max(i + 1, 400));
-        }
-        return REFERENCE.get(i);
-    }
-
+    /** The synchronous path's vector per document index, kept across tests (they share texts). */
     static final Map<Integer, float[]> REFERENCE = new HashMap<>();
 
-    private static void computeReferences(int n) {
+    /** Fills {@link #REFERENCE} for documents 0..n-1, opening the model only if some are missing. */
+    private static synchronized void computeReferences(int n) {
+        if (REFERENCE.size() >= n) { // filled from 0 upwards, so the size says which are there
+            return;
+        }
         dev.kembed.text.EmbeddingSettings settings = new dev.kembed.text.EmbeddingSettings(dev.kembed.text.Pooling.MEAN,
                 dev.kembed.text.GlobalAttention.AUTO, false, 256, 0);
         try (dev.kembed.app.KembedModel m = TestModels.open(model, false)) {

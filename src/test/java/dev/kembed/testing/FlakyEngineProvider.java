@@ -50,10 +50,7 @@ public final class FlakyEngineProvider implements EngineProvider {
     @Override
     public EmbeddingEngine open(EngineSpec spec, Checkpoint checkpoint, String modelName) {
         OnnxRuntimeEngine real = new OnnxRuntimeEngine(checkpoint, modelName, spec.intraOpThreads(), spec.sessions(), spec.globalAttention());
-        EngineInfo r = real.info();
-        EngineInfo info = new EngineInfo(NAME, r.modelName(), r.fingerprint(), r.precision(), r.family(), r.dimension(), r.maxTokens(),
-                r.padMultiple(), r.globalAttention(), r.precisions(), r.staticLengths(), r.maxBatch(), r.vocabSize(), r.padTokenId(),
-                r.bosTokenId(), r.eosTokenId());
+        EngineInfo info = real.info().withEngine(NAME);
         return new EmbeddingEngine() {
             @Override
             public EngineInfo info() {

@@ -43,10 +43,6 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
      * @param globalAttention build the global-attention path (needed for pooling "cls" with global CLS)
      */
     public OnnxRuntimeEngine(Checkpoint ckpt, String modelName, int intraOpThreads, int sessions, boolean globalAttention) {
-        this(ckpt, modelName, intraOpThreads, sessions, globalAttention, NAME);
-    }
-
-    OnnxRuntimeEngine(Checkpoint ckpt, String modelName, int intraOpThreads, int sessions, boolean globalAttention, String engineName) {
         LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(globalAttention));
         OnnxGraph graph = builder.build();
         Path tmp;
@@ -66,9 +62,8 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         }
         ModelConfig c = ckpt.config();
         this.hidden = c.hiddenSize();
-        this.info = new EngineInfo(engineName, modelName, Checkpoint.fingerprint(ckpt.dir()), Precision.FP32, c.family(), c.hiddenSize(),
-                c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), PRECISIONS, List.of(), 0, c.vocabSize(),
-                c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+        this.info = EngineInfo.dynamic(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), Precision.FP32, c, builder.hasGlobalAttention(),
+                PRECISIONS);
     }
 
     @Override

@@ -2,7 +2,7 @@ package dev.kembed.engine;
 
 /** Observes the workers (metrics, tests). */
 public interface EngineListener {
-    void batch(int windows, int paddedLength, int realTokens, int partitions, int tasks, long queueWaitNanos, long inferenceNanos);
+    void batch(int windows, long computedTokens, int realTokens, int partitions, int tasks, long queueWaitNanos, long inferenceNanos);
 
     /** A submitter waited its longest for space and queued anyway. */
     default void overflow() {}

@@ -271,7 +271,7 @@ public final class EngineWorkers implements AutoCloseable {
             failed(batch, e);
             return;
         }
-        listener.batch(batch.size(), r.paddedLength(), realTokens, partitions.size(), owners.size(), waited, r.inferenceNanos());
+        listener.batch(batch.size(), r.computedTokens(), realTokens, partitions.size(), owners.size(), waited, r.inferenceNanos());
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).owner().deliver(Completion.ok(batch.get(i).job(), r.windows().get(i)));
         }

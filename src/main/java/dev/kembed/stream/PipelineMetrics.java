@@ -95,10 +95,10 @@ public final class PipelineMetrics implements EngineListener {
     }
 
     @Override
-    public void batch(int windowCount, int paddedLength, int realTokens, int partitionCount, int taskCount, long queueWaitNanos, long inferenceNanos) {
+    public void batch(int windowCount, long computedTokens, int realTokens, int partitionCount, int taskCount, long queueWaitNanos, long inferenceNanos) {
         windows.record(windowCount);
-        paddedTokens.record((double) paddedLength * windowCount);
-        padding.record(realTokens / Math.max(1.0, (double) paddedLength * windowCount));
+        paddedTokens.record((double) computedTokens);
+        padding.record(realTokens / Math.max(1.0, (double) computedTokens));
         partitions.record(partitionCount);
         tasks.record(taskCount);
         queueWait.record(queueWaitNanos, TimeUnit.NANOSECONDS);

@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.engine.Precision;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -132,7 +133,7 @@ class CliTest {
             got = r.run(List.of(new OnnxModelRunner.Input("input_ids", ids, 2, len), new OnnxModelRunner.Input("attention_mask", am, 2, len),
                     new OnnxModelRunner.Input("global_attention_mask", gm, 2, len), new OnnxModelRunner.Input("pool_mask", pm, 2, len)));
         }
-        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true)) {
+        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true, Precision.FP32)) {
             List<WindowResult> want = engine.embed(WindowBatch.of(ws)).windows();
             for (int b = 0; b < 2; b++) {
                 for (int c = 0; c < 32; c++) {

@@ -21,7 +21,7 @@ class EngineWorkersTest {
 
     final EngineListener listener = new EngineListener() {
         @Override
-        public void batch(int windows, int paddedLength, int realTokens, int partitions, int tasks, long queueWaitNanos, long inferenceNanos) {
+        public void batch(int windows, long computedTokens, int realTokens, int partitions, int tasks, long queueWaitNanos, long inferenceNanos) {
             events.add("batch " + windows);
         }
 

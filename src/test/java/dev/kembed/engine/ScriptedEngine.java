@@ -37,7 +37,7 @@ final class ScriptedEngine implements EmbeddingEngine {
         for (EngineWindow w : batch.windows()) {
             rs.add(new WindowResult(new float[] {w.inputIds()[0], w.length()}, new float[2], w.length(), null));
         }
-        return new BatchResult(rs, 1000, batch.maxLength());
+        return new BatchResult(rs, 1000, (long) batch.maxLength() * rs.size());
     }
 
     /** A health check is the two-token window {@code <s></s>}. */

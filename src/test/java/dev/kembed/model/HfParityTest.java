@@ -1,5 +1,6 @@
 package dev.kembed.model;
 
+import dev.kembed.engine.Precision;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
@@ -47,7 +48,7 @@ class HfParityTest {
         int h = ckpt.config().hiddenSize();
         List<Integer> ks = Stream.iterate(0, k -> cases.containsKey("case" + k + ".input_ids"), k -> k + 1).toList();
         assertThat(ks).isNotEmpty();
-        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(ckpt, "hf", 1, 1, true)) {
+        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(ckpt, "hf", 1, 1, true, Precision.FP32)) {
             for (int k : ks) {
                 SafetensorsFile.Entry idsE = cases.get("case" + k + ".input_ids");
                 int b = idsE.shape()[0];

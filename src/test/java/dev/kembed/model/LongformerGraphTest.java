@@ -1,5 +1,6 @@
 package dev.kembed.model;
 
+import dev.kembed.engine.Precision;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
@@ -98,7 +99,7 @@ class LongformerGraphTest {
             }
             windows.add(new EngineWindow(ids, global == Global.NONE ? null : gm, pm));
         }
-        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(ckpt, "test", 1, 1, global != Global.NONE)) {
+        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(ckpt, "test", 1, 1, global != Global.NONE, Precision.FP32)) {
             BatchResult result = engine.embed(new WindowBatch(windows, true));
             double worst = 0;
             for (int b = 0; b < windows.size(); b++) {

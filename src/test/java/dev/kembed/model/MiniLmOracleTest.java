@@ -1,5 +1,6 @@
 package dev.kembed.model;
 
+import dev.kembed.engine.Precision;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
@@ -46,7 +47,7 @@ class MiniLmOracleTest {
         Path dir = tmp.resolve("short");
         CheckpointWriter.write(dir, MiniLmConverter.config(256, 512), MiniLmConverter.pretrainedWeights());
         Files.write(dir.resolve("tokenizer.json"), MiniLmConverter.cleanTokenizerJson());
-        ours = new OnnxRuntimeEngine(Checkpoint.load(dir), "minilm", 2, 1, false);
+        ours = new OnnxRuntimeEngine(Checkpoint.load(dir), "minilm", 2, 1, false, Precision.FP32);
         tokenizer = DocumentTokenizer.open(dir, 30522);
     }
 

@@ -49,7 +49,7 @@ public final class FlakyEngineProvider implements EngineProvider {
 
     @Override
     public EmbeddingEngine open(EngineSpec spec, Checkpoint checkpoint, String modelName) {
-        OnnxRuntimeEngine real = new OnnxRuntimeEngine(checkpoint, modelName, spec.intraOpThreads(), spec.sessions(), spec.globalAttention());
+        OnnxRuntimeEngine real = new OnnxRuntimeEngine(checkpoint, modelName, spec.intraOpThreads(), spec.sessions(), spec.globalAttention(), spec.precision());
         EngineInfo info = real.info().withEngine(NAME);
         return new EmbeddingEngine() {
             @Override

@@ -26,6 +26,7 @@ public final class OnnxRuntimeCpuProvider implements EngineProvider {
 
     @Override
     public EmbeddingEngine open(EngineSpec spec, Checkpoint checkpoint, String modelName) {
-        return new OnnxRuntimeEngine(checkpoint, modelName, spec.intraOpThreads(), spec.sessions(), spec.globalAttention());
+        return new OnnxRuntimeEngine(checkpoint, modelName, spec.intraOpThreads(), spec.sessions(), spec.globalAttention(),
+                spec.precision());
     }
 }

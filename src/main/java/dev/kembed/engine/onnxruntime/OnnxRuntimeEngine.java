@@ -10,6 +10,7 @@ import dev.kembed.engine.WindowResult;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.onnx.GraphOptions;
+import dev.kembed.model.onnx.LinearFormat;
 import dev.kembed.model.onnx.LongformerGraphBuilder;
 import dev.kembed.model.onnx.OnnxGraph;
 
@@ -30,20 +31,34 @@ import dev.kembed.engine.Precision;
  */
 public final class OnnxRuntimeEngine implements EmbeddingEngine {
     public static final String NAME = "onnxruntime-cpu";
-    static final Set<Precision> PRECISIONS = Set.of(Precision.FP32);
+    static final Set<Precision> PRECISIONS = Set.of(Precision.FP32, Precision.INT8);
     private static final Set<String> POOLED_OUTPUTS = Set.of("cls", "sum", "count");
 
     private final OnnxModelRunner runner;
     private final EngineInfo info;
     private final int hidden;
+    /**
+     * int8 quantizes activations with one scale per tensor, so a window run next to others would
+     * get a scale that depends on its neighbours. Each window runs alone instead, and its vector
+     * depends on nothing but the window. On a CPU a batch is no faster per token than its windows
+     * one by one (BENCHMARKS.md), so this costs nothing but padding it no longer pays.
+     */
+    private final boolean perWindow;
 
     /**
      * @param intraOpThreads  ONNX Runtime threads per call (0 = all cores)
      * @param sessions        concurrent calls allowed
      * @param globalAttention build the global-attention path (needed for pooling "cls" with global CLS)
+     * @param precision       fp32, or int8 (linear layers quantized, see {@link LinearFormat})
      */
-    public OnnxRuntimeEngine(Checkpoint ckpt, String modelName, int intraOpThreads, int sessions, boolean globalAttention) {
-        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(globalAttention));
+    public OnnxRuntimeEngine(Checkpoint ckpt, String modelName, int intraOpThreads, int sessions, boolean globalAttention,
+            Precision precision) {
+        if (!PRECISIONS.contains(precision)) {
+            throw new IllegalArgumentException(NAME + " does not run " + precision.label());
+        }
+        this.perWindow = precision == Precision.INT8;
+        LinearFormat linear = perWindow ? LinearFormat.INT8_DEFAULT : LinearFormat.FP32;
+        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(globalAttention).withLinear(linear));
         OnnxGraph graph = builder.build();
         Path tmp;
         try {
@@ -62,7 +77,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         }
         ModelConfig c = ckpt.config();
         this.hidden = c.hiddenSize();
-        this.info = EngineInfo.dynamic(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), Precision.FP32, c, builder.hasGlobalAttention(),
+        this.info = EngineInfo.dynamic(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), precision, c, builder.hasGlobalAttention(),
                 PRECISIONS);
     }
 
@@ -73,6 +88,20 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
 
     @Override
     public BatchResult embed(WindowBatch batch) {
+        if (!perWindow || batch.windows().size() == 1) {
+            return run(batch);
+        }
+        List<WindowResult> results = new ArrayList<>(batch.windows().size());
+        long nanos = 0;
+        for (EngineWindow w : batch.windows()) {
+            BatchResult one = run(new WindowBatch(List.of(w), batch.tokenStates()));
+            results.addAll(one.windows());
+            nanos += one.inferenceNanos();
+        }
+        return new BatchResult(results, nanos, batch.tokens());
+    }
+
+    private BatchResult run(WindowBatch batch) {
         List<EngineWindow> ws = batch.windows();
         int b = ws.size();
         int len = batch.maxLength();
@@ -118,7 +147,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
                     Arrays.copyOfRange(sum, i * hidden, (i + 1) * hidden),
                     count[i], tokens));
         }
-        return new BatchResult(results, nanos, len);
+        return new BatchResult(results, nanos, (long) len * b);
     }
 
     /** Refuses what this graph can never run, before anything reaches ONNX Runtime. */

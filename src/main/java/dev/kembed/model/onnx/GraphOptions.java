@@ -1,5 +1,7 @@
 package dev.kembed.model.onnx;
 
+import java.util.Objects;
+
 /**
  * How a graph is specialised.
  *
@@ -8,15 +10,26 @@ package dev.kembed.model.onnx;
  * @param staticLength    a fixed sequence length, or 0 for a dynamic one; TensorRT needs both fixed
  * @param globalSlots     how many global tokens per sequence the graph gathers; 0 = as many as the
  *                        batch holds (dynamic, ONNX Runtime only)
+ * @param linear          how the projections and feed-forward layers are written (fp32 or an int8 format);
+ *                        LayerNorm, softmax, GELU and the attention products stay float32 in every format
  */
-public record GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots) {
+public record GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots, LinearFormat linear) {
     public GraphOptions {
         if (staticBatch < 0 || staticLength < 0 || globalSlots < 0) {
             throw new IllegalArgumentException("graph sizes must be >= 0");
         }
+        Objects.requireNonNull(linear, "linear");
+    }
+
+    public GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots) {
+        this(globalAttention, staticBatch, staticLength, globalSlots, LinearFormat.FP32);
     }
 
     public static GraphOptions dynamic(boolean globalAttention) {
         return new GraphOptions(globalAttention, 0, 0, 0);
+    }
+
+    public GraphOptions withLinear(LinearFormat format) {
+        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, format);
     }
 }

@@ -254,7 +254,7 @@ public final class LongformerGraphBuilder {
         return g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, r);
     }
 
-    /** x · Wᵀ + b (HF Linear), optionally with a scale folded into W and b. */
+    /** x · Wᵀ + b (HF Linear), optionally with a scale folded into W and b, in the options' linear format. */
     private String linear(String x, String prefix, float scale) {
         FloatTensor wt = ckpt.tensor(prefix + ".weight").transpose2d();
         FloatTensor bias = ckpt.tensor(prefix + ".bias");
@@ -262,9 +262,7 @@ public final class LongformerGraphBuilder {
             wt = wt.scaled(scale);
             bias = bias.scaled(scale);
         }
-        String w = g.floats(prefix + ".weight_t", wt.data(), wt.longShape());
-        String bb = g.floats(prefix + ".bias", bias.data(), bias.longShape());
-        return g.op("Add", g.op("MatMul", x, w), bb);
+        return opts.linear().append(g, x, prefix, wt.data(), wt.longShape(), bias.data());
     }
 
     private String layerNorm(String x, String prefix) {

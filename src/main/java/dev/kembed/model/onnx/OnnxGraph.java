@@ -17,7 +17,11 @@ import java.util.List;
  */
 public final class OnnxGraph {
     public static final int OPSET = 17;
+    /** ONNX Runtime's contrib operators (quantized MatMuls); opset version 1. */
+    public static final String MS_DOMAIN = "com.microsoft";
     static final int FLOAT = 1;
+    static final int UINT8 = 2;
+    static final int INT8 = 3;
     static final int INT32 = 6;
     static final int INT64 = 7;
     static final int BOOL = 9;
@@ -28,6 +32,7 @@ public final class OnnxGraph {
     private final List<byte[]> inputs = new ArrayList<>();
     private final List<byte[]> outputs = new ArrayList<>();
     private int counter;
+    private boolean usesMsDomain;
 
     public OnnxGraph(String name) {
         this.name = name;
@@ -50,6 +55,10 @@ public final class OnnxGraph {
         return tensor(hint, FLOAT, buf.array(), dims);
     }
 
+    public String int8s(String hint, byte[] data, long... dims) {
+        return tensor(hint, INT8, data.clone(), dims);
+    }
+
     public String ints64(long... values) {
         ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         buf.asLongBuffer().put(values);
@@ -67,6 +76,10 @@ public final class OnnxGraph {
         ByteBuffer buf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
         buf.putInt(value);
         return tensor("s32", INT32, buf.array());
+    }
+
+    public String scalarUint8(int value) {
+        return tensor("u8", UINT8, new byte[] {(byte) value});
     }
 
     public String scalarFloat(float value) {
@@ -105,7 +118,19 @@ public final class OnnxGraph {
         return op(opType, new Attr[0], in);
     }
 
+    /** A single-output node of ONNX Runtime's {@code com.microsoft} domain; an empty input name skips an optional input. */
+    public String msOp(String opType, String... in) {
+        usesMsDomain = true;
+        String out = opType.toLowerCase() + "_" + (counter++);
+        node(MS_DOMAIN, opType, List.of(in), List.of(out), List.of());
+        return out;
+    }
+
     private void node(String opType, List<String> in, List<String> out, List<Attr> attrs) {
+        node("", opType, in, out, attrs);
+    }
+
+    private void node(String domain, String opType, List<String> in, List<String> out, List<Attr> attrs) {
         ProtoWriter n = new ProtoWriter();
         for (String s : in) {
             n.string(1, s);
@@ -116,6 +141,9 @@ public final class OnnxGraph {
         n.string(3, "n" + nodes.size() + "_" + opType).string(4, opType);
         for (Attr a : attrs) {
             n.message(5, a.encode());
+        }
+        if (!domain.isEmpty()) {
+            n.string(7, domain);
         }
         nodes.add(n.toByteArray());
     }
@@ -160,6 +188,9 @@ public final class OnnxGraph {
                 .varint(1, 8) // ir_version 8 pairs with opset 17
                 .string(2, "kembed")
                 .message(8, new ProtoWriter().string(1, "").varint(2, OPSET));
+        if (usesMsDomain) {
+            model.message(8, new ProtoWriter().string(1, MS_DOMAIN).varint(2, 1));
+        }
         out.write(model.toByteArray());
         out.write(ProtoWriter.lengthDelimitedHeader(7, graphSize));
         out.write(head.toByteArray());

@@ -1,7 +1,9 @@
 package dev.kembed.app;
 
 import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.engine.Precision;
 import dev.kembed.model.onnx.GraphOptions;
+import dev.kembed.model.onnx.LinearFormat;
 import dev.kembed.model.onnx.LongformerGraphBuilder;
 import dev.kembed.model.recipe.MiniLmConverter;
 import dev.kembed.model.recipe.RandomModel;
@@ -87,6 +89,10 @@ final class ModelCommand implements Runnable {
         @Option(names = "--global-attention", defaultValue = "cls", description = "none or cls: include the global-attention path. Default: ${DEFAULT-VALUE}")
         String global;
 
+        @Option(names = "--precision", defaultValue = "fp32",
+                description = "fp32, or int8: linear layers quantized as the onnxruntime-cpu engine runs them (file names gain -int8). Default: ${DEFAULT-VALUE}")
+        String precision;
+
         @Option(names = "--global-slots", defaultValue = "1", description = "Global tokens per sequence in static graphs. Default: ${DEFAULT-VALUE}")
         int globalSlots;
 
@@ -97,21 +103,28 @@ final class ModelCommand implements Runnable {
                 case "cls" -> true;
                 default -> throw new IllegalArgumentException("--global-attention: '" + global + "' is not allowed; allowed: none, cls");
             };
+            LinearFormat linear = switch (Precision.parse("--precision", precision)) {
+                case FP32 -> LinearFormat.FP32;
+                case INT8 -> LinearFormat.INT8_DEFAULT;
+                case FP16 -> throw new IllegalArgumentException("--precision=fp16: graphs stay float32 and fp16 is an engine build option "
+                        + "(TensorRT); allowed here: fp32, int8");
+            };
+            String suffix = linear.int8() ? "-int8" : "";
             Checkpoint ckpt = Checkpoint.load(model);
             Files.createDirectories(out);
             if ((buckets == null || buckets.isEmpty()) != (staticBatch == 0)) {
                 throw new IllegalArgumentException("--buckets and --static-batch go together (static graphs) or not at all (one dynamic graph)");
             }
             if (buckets == null || buckets.isEmpty()) {
-                write(ckpt, GraphOptions.dynamic(withGlobal), out.resolve("model.onnx"));
+                write(ckpt, GraphOptions.dynamic(withGlobal).withLinear(linear), out.resolve("model" + suffix + ".onnx"));
             } else {
                 int multiple = ckpt.config().padMultiple();
                 for (int len : buckets) {
                     if (len % multiple != 0) {
                         throw new IllegalArgumentException("--buckets: " + len + " is not a multiple of the attention window " + multiple);
                     }
-                    GraphOptions o = new GraphOptions(withGlobal, staticBatch, len, withGlobal ? globalSlots : 0);
-                    write(ckpt, o, out.resolve("model-b" + staticBatch + "-l" + len + ".onnx"));
+                    GraphOptions o = new GraphOptions(withGlobal, staticBatch, len, withGlobal ? globalSlots : 0, linear);
+                    write(ckpt, o, out.resolve("model-b" + staticBatch + "-l" + len + suffix + ".onnx"));
                 }
             }
             return 0;

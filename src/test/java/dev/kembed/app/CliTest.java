@@ -97,6 +97,42 @@ class CliTest {
     }
 
     @Test
+    void compiledInt8GraphIsWhatTheInt8EngineRuns() throws Exception {
+        Path model = TestModels.tiny(tmp.resolve("tiny"));
+        Path out = tmp.resolve("compiled-int8");
+        assertThat(KembedCli.execute("model", "compile", "--model", model.toString(), "--out", out.toString(), "--precision", "int8")).isZero();
+        int len = 48;
+        int[] ids = new int[len];
+        int[] ones = new int[len];
+        int[] gm = new int[len];
+        for (int t = 0; t < len; t++) {
+            ids[t] = 5 + (t * 13) % 300;
+            ones[t] = 1;
+        }
+        gm[0] = 1;
+        Map<String, OnnxModelRunner.Output> got;
+        try (OnnxModelRunner r = OnnxModelRunner.load(out.resolve("model-int8.onnx"), 1, 1)) {
+            got = r.run(List.of(new OnnxModelRunner.Input("input_ids", ids, 1, len), new OnnxModelRunner.Input("attention_mask", ones, 1, len),
+                    new OnnxModelRunner.Input("global_attention_mask", gm, 1, len), new OnnxModelRunner.Input("pool_mask", ones, 1, len)));
+        }
+        try (OnnxRuntimeEngine int8 = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true, Precision.INT8);
+                OnnxRuntimeEngine fp32 = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true, Precision.FP32)) {
+            EngineWindow w = new EngineWindow(ids, gm, ones);
+            WindowResult want = int8.embed(WindowBatch.of(List.of(w))).windows().get(0);
+            WindowResult full = fp32.embed(WindowBatch.of(List.of(w))).windows().get(0);
+            double diffFromFp32 = 0;
+            for (int c = 0; c < 32; c++) {
+                assertThat(got.get("cls").data()[c]).isCloseTo(want.cls()[c], org.assertj.core.data.Offset.offset(1e-6f));
+                diffFromFp32 = Math.max(diffFromFp32, Math.abs(want.cls()[c] - full.cls()[c]));
+            }
+            assertThat(diffFromFp32).as("int8 is not fp32 under another name").isGreaterThan(1e-6);
+        }
+        Captured fp16 = Captured.run("model", "compile", "--model", model.toString(), "--out", out.toString(), "--precision", "fp16");
+        assertThat(fp16.exitCode()).isEqualTo(2);
+        assertThat(fp16.stderr()).contains("--precision=fp16").contains("allowed here: fp32, int8");
+    }
+
+    @Test
     void staticCompiledGraphAgreesWithTheDynamicEngine() throws Exception {
         Path model = TestModels.tiny(tmp.resolve("tiny"));
         Path out = tmp.resolve("compiled");
@@ -160,11 +196,14 @@ class CliTest {
         Captured engine = Captured.run("embed", "--model", model.toString(), "--engine", "tensorrt-someday");
         assertThat(engine.exitCode()).isEqualTo(2);
         assertThat(engine.stderr()).contains("--engine=tensorrt-someday is not an engine; allowed: auto");
-        Captured precision = Captured.run("embed", "--model", model.toString(), "--engine", "onnxruntime-cpu", "--precision", "int8");
+        Captured precision = Captured.run("embed", "--model", model.toString(), "--engine", "onnxruntime-cpu", "--precision", "fp16");
         assertThat(precision.exitCode()).isEqualTo(2);
-        assertThat(precision.stderr()).contains("precision int8 is not supported by onnxruntime-cpu; it runs: fp32");
-        Captured auto = Captured.run("embed", "--model", model.toString(), "--precision", "int8");
-        assertThat(auto.stderr()).contains("--engine=auto: no engine here runs precision int8 (onnxruntime-cpu: does not run int8; it runs fp32)");
+        assertThat(precision.stderr()).contains("precision fp16 is not supported by onnxruntime-cpu; it runs: fp32, int8");
+        Captured auto = Captured.run("embed", "--model", model.toString(), "--precision", "fp16");
+        assertThat(auto.stderr()).contains("--engine=auto: no engine here runs precision fp16 (onnxruntime-cpu: does not run fp16; it runs fp32, int8)");
+        Captured unknown = Captured.run("embed", "--model", model.toString(), "--precision", "int4");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.stderr()).contains("--precision=int4 is not a precision; allowed: fp32, fp16, int8");
     }
 
     @Test

@@ -2,7 +2,12 @@ package dev.kembed.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.Precision;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.onnxruntime.OnnxModelRunner;
+import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.FloatTensor;
 import dev.kembed.model.onnx.LinearFormat;
@@ -56,6 +61,37 @@ class QuantizedLinearTest {
         QuantizedWeight zero = QuantizedWeight.of(new FloatTensor(new int[] {2, 1}, new float[] {0f, 0f}));
         assertThat(zero.scales()).containsExactly(1f);
         assertThat(zero.data()).containsExactly(0, 0);
+    }
+
+    /** Per-row scales: a window's int8 vector cannot depend on which other windows share its batch. */
+    @Test
+    void int8WindowResultDoesNotDependOnItsBatch() {
+        Checkpoint ckpt = Checkpoint.load(TestModels.tiny(tmp.resolve("tiny")));
+        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(ckpt, "tiny", 1, 1, true, Precision.INT8)) {
+            EngineWindow quiet = window(40, 5, 1);
+            EngineWindow loud = window(64, 300, 3); // other ids, other length: other activation ranges
+            WindowResult alone = engine.embed(WindowBatch.of(List.of(quiet))).windows().get(0);
+            WindowResult batched = engine.embed(WindowBatch.of(List.of(loud, quiet))).windows().get(1);
+            for (int c = 0; c < alone.cls().length; c++) {
+                assertThat(batched.cls()[c]).isCloseTo(alone.cls()[c], org.assertj.core.data.Offset.offset(1e-5f));
+                assertThat(batched.sum()[c]).isCloseTo(alone.sum()[c], org.assertj.core.data.Offset.offset(1e-4f));
+            }
+            assertThat(engine.info().precision()).isEqualTo(Precision.INT8);
+        }
+    }
+
+    private static EngineWindow window(int len, int firstId, int step) {
+        int[] ids = new int[len];
+        int[] global = new int[len];
+        int[] pool = new int[len];
+        for (int t = 0; t < len; t++) {
+            ids[t] = 4 + (firstId + t * step) % 490;
+            pool[t] = 1;
+        }
+        ids[0] = 0;
+        ids[len - 1] = 2;
+        global[0] = 1;
+        return new EngineWindow(ids, global, pool);
     }
 
     /** LayerNorm-scale rows, one with an outlier, one all zero (the per-row scale must not divide by 0). */

@@ -37,13 +37,6 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
     private final OnnxModelRunner runner;
     private final EngineInfo info;
     private final int hidden;
-    /**
-     * int8 quantizes activations with one scale per tensor, so a window run next to others would
-     * get a scale that depends on its neighbours. Each window runs alone instead, and its vector
-     * depends on nothing but the window. On a CPU a batch is no faster per token than its windows
-     * one by one (BENCHMARKS.md), so this costs nothing but padding it no longer pays.
-     */
-    private final boolean perWindow;
 
     /**
      * @param intraOpThreads  ONNX Runtime threads per call (0 = all cores)
@@ -56,8 +49,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         if (!PRECISIONS.contains(precision)) {
             throw new IllegalArgumentException(NAME + " does not run " + precision.label());
         }
-        this.perWindow = precision == Precision.INT8;
-        LinearFormat linear = perWindow ? LinearFormat.INT8_DEFAULT : LinearFormat.FP32;
+        LinearFormat linear = precision == Precision.INT8 ? LinearFormat.INT8_DEFAULT : LinearFormat.FP32;
         LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(globalAttention).withLinear(linear));
         OnnxGraph graph = builder.build();
         Path tmp;
@@ -88,20 +80,6 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
 
     @Override
     public BatchResult embed(WindowBatch batch) {
-        if (!perWindow || batch.windows().size() == 1) {
-            return run(batch);
-        }
-        List<WindowResult> results = new ArrayList<>(batch.windows().size());
-        long nanos = 0;
-        for (EngineWindow w : batch.windows()) {
-            BatchResult one = run(new WindowBatch(List.of(w), batch.tokenStates()));
-            results.addAll(one.windows());
-            nanos += one.inferenceNanos();
-        }
-        return new BatchResult(results, nanos, batch.tokens());
-    }
-
-    private BatchResult run(WindowBatch batch) {
         List<EngineWindow> ws = batch.windows();
         int b = ws.size();
         int len = batch.maxLength();

@@ -7,12 +7,12 @@ import dev.kembed.model.checkpoint.FloatTensor;
 import java.util.Locale;
 
 /**
- * How a linear layer {@code x · W + b} is written into the graph. The int8 formats share one
- * arithmetic: weights per {@link QuantizedWeight}, activations quantized dynamically to uint8 per
- * tensor as ONNX {@code DynamicQuantizeLinear} defines it (range widened to include 0, scale =
- * range / 255, zero point rounded half to even), an exact int32 product, then
- * {@code y = acc * a_scale * w_scale[n] + b}. They differ only in which ONNX Runtime kernels do it;
- * {@code kembed bench linear} measures them side by side.
+ * How a linear layer {@code x · W + b} is written into the graph. Every int8 format uses weights
+ * per {@link QuantizedWeight}, an exact int32 product and {@code y = acc * a_scale * w_scale[n] + b}.
+ * The first three quantize the activations per tensor, as ONNX {@code DynamicQuantizeLinear}
+ * defines it (range widened to include 0, scale = range / 255, zero point rounded half to even), and
+ * differ only in which ONNX Runtime kernels do the work; {@link #INT8_PER_ROW} quantizes per token.
+ * {@code kembed bench linear} times them side by side.
  */
 public enum LinearFormat {
     /** MatMul + Add in float32. */
@@ -31,7 +31,12 @@ public enum LinearFormat {
      */
     INT8_PER_ROW;
 
-    /** What {@code precision=int8} builds: the fastest format measured here (BENCHMARKS.md, "int8 linear formats"). */
+    /**
+     * What {@code precision=int8} builds. Per-tensor scales failed the accuracy bar on the demo
+     * model (min document cosine 0.985 against fp32; per-row 0.995, BENCHMARKS.md), and they make a
+     * window's vector depend on the other windows of its batch (one scale for all of them). Per-row
+     * scales depend on the token alone, so a vector is the same however the queue batched it.
+     */
     public static final LinearFormat INT8_DEFAULT = INT8_PER_ROW;
 
     public boolean int8() {

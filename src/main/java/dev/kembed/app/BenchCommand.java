@@ -7,7 +7,7 @@ import dev.kembed.engine.Precision;
 import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.onnx.LinearFormat;
 import dev.kembed.model.onnx.OnnxGraph;
-import dev.kembed.engine.onnxruntime.OnnxModelRunner;
+import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
@@ -157,8 +157,8 @@ final class BenchCommand implements Runnable {
             Path dir = Files.createTempDirectory("kembed-bench");
             Path file = dir.resolve("matmul.onnx");
             g.writeTo(file);
-            try (OnnxModelRunner r = OnnxModelRunner.load(file, threads, 1)) {
-                List<OnnxModelRunner.Input> in = List.of(new OnnxModelRunner.Input("x", a, m, k));
+            try (DjlModelRunner r = DjlModelRunner.load(file, threads, 1)) {
+                List<DjlModelRunner.Input> in = List.of(new DjlModelRunner.Input("x", a, m, k));
                 r.run(in);
                 double[] secs = new double[Math.max(3, iterations)];
                 for (int i = 0; i < secs.length; i++) {
@@ -220,7 +220,7 @@ final class BenchCommand implements Runnable {
                     LinearFormat[] formats = LinearFormat.values();
                     double[][] ms = new double[formats.length][];
                     float[][] outputs = new float[formats.length][];
-                    List<OnnxModelRunner> runners = new ArrayList<>();
+                    List<DjlModelRunner> runners = new ArrayList<>();
                     try {
                         for (LinearFormat f : formats) {
                             OnnxGraph g = new OnnxGraph("linear");
@@ -228,10 +228,10 @@ final class BenchCommand implements Runnable {
                             g.output(f.append(g, xi, "l", w, new long[] {in, out}, bias), "y", 1, (long) m, (long) out);
                             Path file = dir.resolve(f.label() + ".onnx");
                             g.writeTo(file);
-                            runners.add(OnnxModelRunner.load(file, threads, 1));
+                            runners.add(DjlModelRunner.load(file, threads, 1));
                             Files.delete(file);
                         }
-                        List<OnnxModelRunner.Input> input = List.of(new OnnxModelRunner.Input("x", x, m, in));
+                        List<DjlModelRunner.Input> input = List.of(new DjlModelRunner.Input("x", x, m, in));
                         for (int f = 0; f < formats.length; f++) {
                             outputs[f] = runners.get(f).run(input).get("y").data(); // warm-up
                             ms[f] = new double[iterations * rounds];
@@ -246,7 +246,7 @@ final class BenchCommand implements Runnable {
                             }
                         }
                     } finally {
-                        runners.forEach(OnnxModelRunner::close);
+                        runners.forEach(DjlModelRunner::close);
                     }
                     double fp32 = Engine.median(ms[0]);
                     for (int f = 0; f < formats.length; f++) {

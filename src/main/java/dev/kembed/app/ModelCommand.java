@@ -72,7 +72,7 @@ final class ModelCommand implements Runnable {
     }
 
     @Command(name = "compile", mixinStandardHelpOptions = true,
-            description = "Write the model's ONNX graph(s): one dynamic graph, or one static graph per (batch, length) bucket for TensorRT.")
+            description = "Write the model's ONNX graph(s): one dynamic graph, or one static TensorRT-8-compatible graph per (batch, length) bucket.")
     static final class Compile implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Checkpoint directory.")
         Path model;
@@ -117,13 +117,16 @@ final class ModelCommand implements Runnable {
             }
             if (buckets == null || buckets.isEmpty()) {
                 write(ckpt, GraphOptions.dynamic(withGlobal).withLinear(linear), out.resolve("model" + suffix + ".onnx"));
+            } else if (linear.int8()) {
+                throw new IllegalArgumentException("--precision=int8 with --buckets: static graphs are TensorRT's, which builds its own "
+                        + "lower precisions; int8 graphs are for onnxruntime-cpu and are dynamic (leave out --buckets)");
             } else {
                 int multiple = ckpt.config().padMultiple();
                 for (int len : buckets) {
                     if (len % multiple != 0) {
                         throw new IllegalArgumentException("--buckets: " + len + " is not a multiple of the attention window " + multiple);
                     }
-                    GraphOptions o = new GraphOptions(withGlobal, staticBatch, len, withGlobal ? globalSlots : 0, linear);
+                    GraphOptions o = GraphOptions.tensorRt8(withGlobal, staticBatch, len, globalSlots);
                     write(ckpt, o, out.resolve("model-b" + staticBatch + "-l" + len + suffix + ".onnx"));
                 }
             }

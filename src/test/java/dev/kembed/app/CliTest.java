@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.onnxruntime.OnnxModelRunner;
+import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
@@ -110,10 +110,10 @@ class CliTest {
             ones[t] = 1;
         }
         gm[0] = 1;
-        Map<String, OnnxModelRunner.Output> got;
-        try (OnnxModelRunner r = OnnxModelRunner.load(out.resolve("model-int8.onnx"), 1, 1)) {
-            got = r.run(List.of(new OnnxModelRunner.Input("input_ids", ids, 1, len), new OnnxModelRunner.Input("attention_mask", ones, 1, len),
-                    new OnnxModelRunner.Input("global_attention_mask", gm, 1, len), new OnnxModelRunner.Input("pool_mask", ones, 1, len)));
+        Map<String, DjlModelRunner.Output> got;
+        try (DjlModelRunner r = DjlModelRunner.load(out.resolve("model-int8.onnx"), 1, 1)) {
+            got = r.run(List.of(new DjlModelRunner.Input("input_ids", ids, 1, len), new DjlModelRunner.Input("attention_mask", ones, 1, len),
+                    new DjlModelRunner.Input("global_attention_mask", gm, 1, len), new DjlModelRunner.Input("pool_mask", ones, 1, len)));
         }
         try (OnnxRuntimeEngine int8 = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true, Precision.INT8);
                 OnnxRuntimeEngine fp32 = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true, Precision.FP32)) {
@@ -164,10 +164,10 @@ class CliTest {
             wg[0] = 1;
             ws.add(new EngineWindow(wi, wg, wp));
         }
-        Map<String, OnnxModelRunner.Output> got;
-        try (OnnxModelRunner r = OnnxModelRunner.load(out.resolve("model-b2-l64.onnx"), 1, 1)) {
-            got = r.run(List.of(new OnnxModelRunner.Input("input_ids", ids, 2, len), new OnnxModelRunner.Input("attention_mask", am, 2, len),
-                    new OnnxModelRunner.Input("global_attention_mask", gm, 2, len), new OnnxModelRunner.Input("pool_mask", pm, 2, len)));
+        Map<String, DjlModelRunner.Output> got;
+        try (DjlModelRunner r = DjlModelRunner.load(out.resolve("model-b2-l64.onnx"), 1, 1)) {
+            got = r.run(List.of(new DjlModelRunner.Input("input_ids", ids, 2, len), new DjlModelRunner.Input("attention_mask", am, 2, len),
+                    new DjlModelRunner.Input("global_attention_mask", gm, 2, len), new DjlModelRunner.Input("pool_mask", pm, 2, len)));
         }
         try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true, Precision.FP32)) {
             List<WindowResult> want = engine.embed(WindowBatch.of(ws)).windows();

@@ -4,7 +4,7 @@ import dev.kembed.engine.Precision;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
-import dev.kembed.engine.onnxruntime.OnnxModelRunner;
+import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.CheckpointWriter;
@@ -35,7 +35,7 @@ class MiniLmOracleTest {
     @TempDir
     static Path tmp;
 
-    static OnnxModelRunner oracle;
+    static DjlModelRunner oracle;
     static OnnxRuntimeEngine ours;
     static DocumentTokenizer tokenizer;
 
@@ -43,7 +43,7 @@ class MiniLmOracleTest {
     static void load() throws Exception {
         Path onnx = tmp.resolve("minilm.onnx");
         Files.write(onnx, MiniLmConverter.resource(MiniLmConverter.ONNX_RESOURCE));
-        oracle = OnnxModelRunner.load(onnx, 2, 1);
+        oracle = DjlModelRunner.load(onnx, 2, 1);
         Path dir = tmp.resolve("short");
         CheckpointWriter.write(dir, MiniLmConverter.config(256, 512), MiniLmConverter.pretrainedWeights());
         Files.write(dir.resolve("tokenizer.json"), MiniLmConverter.cleanTokenizerJson());
@@ -79,10 +79,10 @@ class MiniLmOracleTest {
             }
             long[] ones = new long[n];
             Arrays.fill(ones, 1);
-            Map<String, OnnxModelRunner.Output> out = oracle.run(List.of(
-                    new OnnxModelRunner.Input("input_ids", ids, 1, n),
-                    new OnnxModelRunner.Input("attention_mask", ones, 1, n),
-                    new OnnxModelRunner.Input("token_type_ids", new long[n], 1, n)));
+            Map<String, DjlModelRunner.Output> out = oracle.run(List.of(
+                    new DjlModelRunner.Input("input_ids", ids, 1, n),
+                    new DjlModelRunner.Input("attention_mask", ones, 1, n),
+                    new DjlModelRunner.Input("token_type_ids", new long[n], 1, n)));
             float[] hidden = out.containsKey("last_hidden_state") ? out.get("last_hidden_state").data() : out.values().iterator().next().data();
             assertThat(hidden).hasSize(n * 384);
             expected.add(hidden);

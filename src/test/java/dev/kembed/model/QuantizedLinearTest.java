@@ -6,7 +6,7 @@ import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
-import dev.kembed.engine.onnxruntime.OnnxModelRunner;
+import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.FloatTensor;
@@ -114,8 +114,8 @@ class QuantizedLinearTest {
         g.output(format.append(g, in, "l", w.data(), w.longShape(), bias), "y", 1, 1L, (long) ROWS, (long) n);
         Path file = tmp.resolve(format.label() + ".onnx");
         g.writeTo(file);
-        try (OnnxModelRunner r = OnnxModelRunner.load(file, 1, 1)) {
-            return r.run(List.of(new OnnxModelRunner.Input("x", x, 1, ROWS, k))).get("y").data();
+        try (DjlModelRunner r = DjlModelRunner.load(file, 1, 1)) {
+            return r.run(List.of(new DjlModelRunner.Input("x", x, 1, ROWS, k))).get("y").data();
         }
     }
 

@@ -12,17 +12,31 @@ import java.util.Objects;
  *                        batch holds (dynamic, ONNX Runtime only)
  * @param linear          how the projections and feed-forward layers are written (fp32 or an int8 format);
  *                        LayerNorm, softmax, GELU and the attention products stay float32 in every format
+ * @param tensorRt8       write only what TensorRT 8.4's ONNX parser takes: static shapes, LayerNorm
+ *                        decomposed (it has no LayerNormalization), no Mod, CumSum on floats
  */
-public record GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots, LinearFormat linear) {
+public record GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots, LinearFormat linear,
+        boolean tensorRt8) {
     public GraphOptions {
         if (staticBatch < 0 || staticLength < 0 || globalSlots < 0) {
             throw new IllegalArgumentException("graph sizes must be >= 0");
         }
         Objects.requireNonNull(linear, "linear");
+        if (tensorRt8 && (staticBatch == 0 || staticLength == 0 || (globalAttention && globalSlots == 0))) {
+            throw new IllegalArgumentException("a TensorRT 8 graph needs a static batch, length and number of global slots");
+        }
+        if (tensorRt8 && linear != LinearFormat.FP32) {
+            throw new IllegalArgumentException("a TensorRT 8 graph is written in float32; TensorRT lowers precision when it builds the engine");
+        }
     }
 
     public GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots) {
-        this(globalAttention, staticBatch, staticLength, globalSlots, LinearFormat.FP32);
+        this(globalAttention, staticBatch, staticLength, globalSlots, LinearFormat.FP32, false);
+    }
+
+    /** One static (batch, length) bucket for TensorRT 8 (DJL's TensorRT engine: no dynamic shapes). */
+    public static GraphOptions tensorRt8(boolean globalAttention, int batch, int length, int globalSlots) {
+        return new GraphOptions(globalAttention, batch, length, globalAttention ? globalSlots : 0, LinearFormat.FP32, true);
     }
 
     public static GraphOptions dynamic(boolean globalAttention) {
@@ -30,6 +44,6 @@ public record GraphOptions(boolean globalAttention, int staticBatch, int staticL
     }
 
     public GraphOptions withLinear(LinearFormat format) {
-        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, format);
+        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, format, tensorRt8);
     }
 }

@@ -26,6 +26,8 @@ import java.util.Map;
 public final class LongformerGraphBuilder {
     /** Added to masked scores; exp() of it underflows to exactly 0 in float32. */
     private static final float MASKED = -1e9f;
+    /** The same for TensorRT graphs, which may run in fp16: -1e9 would be -inf there, and 0 * inf = NaN. */
+    private static final float MASKED_FP16_SAFE = -1e4f;
     private static final long END = Long.MAX_VALUE;
 
     private final Checkpoint ckpt;
@@ -60,17 +62,27 @@ public final class LongformerGraphBuilder {
         String am = g.input("attention_mask", OnnxGraph.INT32, b, l);
         String gm = g.input("global_attention_mask", OnnxGraph.INT32, b, l);
         String pm = g.input("pool_mask", OnnxGraph.INT32, b, l);
+        // TensorRT graphs take HF's position ids from the host: counting them in the graph needs a
+        // CumSum that TensorRT 8 runs only on floats, which fp16 cannot count past 2048 exactly
+        String positionIds = opts.tensorRt8() ? g.input("position_ids", OnnxGraph.INT32, b, l) : null;
 
         // Right-pad to a multiple of every layer's window, as HF's _pad_to_window_size does.
-        String len = g.op("Gather", new Attr[] {Attr.i("axis", 0)}, g.op("Shape", ids), g.ints64(1)); // [1]
         long m = cfg.padMultiple();
-        String padLen = g.op("Mod", g.op("Sub", g.ints64(m), g.op("Mod", len, g.ints64(m))), g.ints64(m));
-        String pads = g.op("Concat", new Attr[] {Attr.i("axis", 0)}, g.ints64(0, 0, 0), padLen);
+        String len;
+        String pads;
+        if (opts.staticLength() > 0) { // known now: no Shape/Mod at run time (TensorRT 8 has no Mod)
+            len = g.ints64(opts.staticLength());
+            pads = g.ints64(0, 0, 0, (m - opts.staticLength() % m) % m);
+        } else {
+            len = g.op("Gather", new Attr[] {Attr.i("axis", 0)}, g.op("Shape", ids), g.ints64(1)); // [1]
+            String padLen = g.op("Mod", g.op("Sub", g.ints64(m), g.op("Mod", len, g.ints64(m))), g.ints64(m));
+            pads = g.op("Concat", new Attr[] {Attr.i("axis", 0)}, g.ints64(0, 0, 0), padLen);
+        }
         String idsP = g.op("Pad", ids, pads, g.scalarInt32(cfg.padTokenId()));
         String amP = g.op("Pad", am, pads, g.scalarInt32(0));
         String gmP = g.op("Pad", gm, pads, g.scalarInt32(0));
 
-        String x = embeddings(idsP);
+        String x = embeddings(idsP, positionIds == null ? null : g.op("Pad", positionIds, pads, g.scalarInt32(cfg.padTokenId())));
 
         // HF merges the masks: attention_mask * (global_attention_mask + 1) -> 0 pad, 1 local, 2 global.
         String amF = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, amP); // [B, Lp] 1 = real token
@@ -101,18 +113,9 @@ public final class LongformerGraphBuilder {
         return g;
     }
 
-    private String embeddings(String idsP) {
-        String pos;
-        if (cfg.family() == ModelFamily.LONGFORMER) {
-            // RoBERTa: cumsum(ids != pad) * (ids != pad) + pad
-            String notPad = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.INT32)},
-                    g.op("Not", g.op("Equal", idsP, g.scalarInt32(cfg.padTokenId()))));
-            String cum = g.op("CumSum", notPad, g.scalarInt32(1));
-            pos = g.op("Add", g.op("Mul", cum, notPad), g.scalarInt32(cfg.padTokenId()));
-        } else {
-            String ones = g.op("Add", g.op("Mul", idsP, g.scalarInt32(0)), g.scalarInt32(1));
-            pos = g.op("Sub", g.op("CumSum", ones, g.scalarInt32(1)), g.scalarInt32(1));
-        }
+    /** @param hostPositions position ids given as an input (TensorRT graphs), or null to count them here */
+    private String embeddings(String idsP, String hostPositions) {
+        String pos = hostPositions != null ? hostPositions : countedPositions(idsP);
         String word = g.op("Gather", weight("embeddings.word_embeddings.weight"), idsP);
         String position = g.op("Gather", weight("embeddings.position_embeddings.weight"), pos);
         float[] type0 = ckpt.tensor("embeddings.token_type_embeddings.weight").row(0);
@@ -120,13 +123,29 @@ public final class LongformerGraphBuilder {
         return layerNorm(sum, "embeddings.LayerNorm");
     }
 
+    /** HF's position ids, counted in float (exact below 2^24). */
+    private String countedPositions(String idsP) {
+        String posF;
+        if (cfg.family() == ModelFamily.LONGFORMER) {
+            // RoBERTa: cumsum(ids != pad) * (ids != pad) + pad
+            String notPad = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)},
+                    g.op("Not", g.op("Equal", idsP, g.scalarInt32(cfg.padTokenId()))));
+            String cum = g.op("CumSum", notPad, g.scalarInt32(1));
+            posF = g.op("Add", g.op("Mul", cum, notPad), g.scalarFloat(cfg.padTokenId()));
+        } else {
+            posF = positionsF(g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, idsP));
+        }
+        return g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.INT32)}, posF);
+    }
+
     /** Global token positions gathered into G slots; G = the most global tokens any sequence has. */
     private record GlobalSlots(String count, String oneHot, String oneHot4, String oneHotT, String bias, String isGlobal) {}
 
     private GlobalSlots globalSlots(String isGlobalF) {
-        // score = global * 2^22 - position: globals first, in position order; exact in float32
+        // score = global * 2^22 - position: globals first, in position order; exact in float32. The
+        // TensorRT graph uses 2^13, which fp16 can hold: globals still rank first (> 0, the rest <= 0).
         String positions = positionsF(isGlobalF);
-        String score = g.op("Sub", g.op("Mul", isGlobalF, g.scalarFloat(4194304f)), positions);
+        String score = g.op("Sub", g.op("Mul", isGlobalF, g.scalarFloat(opts.tensorRt8() ? 8192f : 4194304f)), positions);
         String k;
         if (opts.globalSlots() > 0) {
             k = g.ints64(opts.globalSlots());
@@ -138,25 +157,48 @@ public final class LongformerGraphBuilder {
         }
         String[] top = g.ops("TopK", 2, new Attr[] {Attr.i("axis", -1), Attr.i("largest", 1), Attr.i("sorted", 1)}, score, k);
         String validF = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, g.op("Greater", top[0], g.scalarFloat(0f))); // [B,G]
-        String posI = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.INT64)}, g.op("Unsqueeze", positions, g.ints64(1))); // [B,1,Lp]
-        String hit = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, g.op("Equal", g.op("Unsqueeze", top[1], g.ints64(-1)), posI));
+        String slotPos = g.op("Unsqueeze", top[1], g.ints64(-1)); // [B,G,1] int64 (TensorRT: int32)
+        String posI;
+        if (opts.staticLength() > 0) { // a constant, so no float position has to be exact in fp16
+            long[] range = new long[paddedLength()];
+            for (int i = 0; i < range.length; i++) {
+                range[i] = i;
+            }
+            posI = g.ints64(range);
+        } else {
+            posI = g.op("Unsqueeze", g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.INT64)}, positions), g.ints64(1)); // [B,1,Lp]
+        }
+        String hit = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, g.op("Equal", slotPos, posI));
         String oneHot = g.op("Mul", hit, g.op("Unsqueeze", validF, g.ints64(-1))); // [B,G,Lp]
         String oneHot4 = g.op("Unsqueeze", oneHot, g.ints64(1)); // [B,1,G,Lp]
         String oneHotT = g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1)}, oneHot); // [B,Lp,G]
         String bias = g.op("Unsqueeze", maskBias(validF), g.ints64(1, 2, 3)); // [B,1,1,1,G]
-        String count = g.op("Slice", g.op("Shape", top[1]), g.ints64(1), g.ints64(2)); // [1] = G
+        String count = opts.globalSlots() > 0 ? k : g.op("Slice", g.op("Shape", top[1]), g.ints64(1), g.ints64(2)); // [1] = G
         String isGlobal = g.op("Unsqueeze", g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.BOOL)}, isGlobalF), g.ints64(-1));
         return new GlobalSlots(count, oneHot, oneHot4, oneHotT, bias, isGlobal);
     }
 
+    private int paddedLength() {
+        int m = cfg.padMultiple();
+        return (opts.staticLength() + m - 1) / m * m;
+    }
+
+    /** 0, 1, 2, ... along the sequence, as floats: a constant when the length is static. */
     private String positionsF(String likeBL) {
+        if (opts.staticLength() > 0) {
+            float[] range = new float[paddedLength()];
+            for (int i = 0; i < range.length; i++) {
+                range[i] = i;
+            }
+            return g.floats("positions", range, range.length);
+        }
         String ones = g.op("Add", g.op("Mul", likeBL, g.scalarFloat(0f)), g.scalarFloat(1f));
         return g.op("Sub", g.op("CumSum", ones, g.scalarInt32(1)), g.scalarFloat(1f));
     }
 
     /** (allowed - 1) * 1e9: 0 where allowed, -1e9 where masked. */
     private String maskBias(String allowed) {
-        return g.op("Mul", g.op("Sub", allowed, g.scalarFloat(1f)), g.scalarFloat(-MASKED));
+        return g.op("Mul", g.op("Sub", allowed, g.scalarFloat(1f)), g.scalarFloat(-(opts.tensorRt8() ? MASKED_FP16_SAFE : MASKED)));
     }
 
     /** [B,1,nb,w,3w] additive bias: band |i-j| <= w, key is a real non-global token inside the sequence. */
@@ -266,8 +308,19 @@ public final class LongformerGraphBuilder {
     }
 
     private String layerNorm(String x, String prefix) {
-        return g.op("LayerNormalization", new Attr[] {Attr.i("axis", -1), Attr.f("epsilon", (float) cfg.layerNormEps())},
-                x, weight(prefix + ".weight"), weight(prefix + ".bias"));
+        if (!opts.tensorRt8()) {
+            return g.op("LayerNormalization", new Attr[] {Attr.i("axis", -1), Attr.f("epsilon", (float) cfg.layerNormEps())},
+                    x, weight(prefix + ".weight"), weight(prefix + ".bias"));
+        }
+        // TensorRT 8 has no LayerNormalization. Written out, and safe in fp16: each deviation is
+        // scaled by 1/sqrt(H) before it is squared, so the sum of squares is the variance itself
+        // and stays far inside fp16's 65504 unless a row's std exceeds 256; squaring first and then
+        // averaging overflows as soon as one |x - mean| passes 256 (NVIDIA/TensorRT #2564, #3101).
+        String centered = g.op("Sub", x, g.op("ReduceMean", new Attr[] {Attr.ints("axes", -1), Attr.i("keepdims", 1)}, x));
+        String scaled = g.op("Mul", centered, g.scalarFloat((float) (1.0 / Math.sqrt(cfg.hiddenSize()))));
+        String variance = g.op("ReduceSum", new Attr[] {Attr.i("keepdims", 1)}, g.op("Mul", scaled, scaled), g.ints64(-1));
+        String std = g.op("Sqrt", g.op("Add", variance, g.scalarFloat((float) cfg.layerNormEps())));
+        return g.op("Add", g.op("Mul", g.op("Div", centered, std), weight(prefix + ".weight")), weight(prefix + ".bias"));
     }
 
     /** Exact (erf) GELU, as HF's "gelu". */

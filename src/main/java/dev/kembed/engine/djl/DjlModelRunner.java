@@ -1,4 +1,4 @@
-package dev.kembed.engine.onnxruntime;
+package dev.kembed.engine.djl;
 
 import dev.kembed.engine.EngineException;
 
@@ -21,11 +21,12 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * The only class that talks to DJL: loads an ONNX file into ONNX Runtime and runs named tensors.
- * It keeps a small pool of {@link Predictor}s (not thread-safe, per DJL) over one loaded model,
- * so concurrent callers each borrow their own.
+ * The one class that runs DJL inference, for every engine adapter: loads a model file into a DJL
+ * engine (ONNX Runtime, TensorRT) and runs named tensors. It keeps a small pool of
+ * {@link Predictor}s (not thread-safe, per DJL) over one loaded model, so concurrent callers each
+ * borrow their own.
  */
-public final class OnnxModelRunner implements AutoCloseable {
+public final class DjlModelRunner implements AutoCloseable {
     /** A named input: {@code data} is an int[], long[] or float[] in row-major order. */
     public record Input(String name, Object data, long... shape) {}
 
@@ -36,7 +37,7 @@ public final class OnnxModelRunner implements AutoCloseable {
     private final BlockingQueue<Predictor<NDList, NDList>> predictors;
     private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
 
-    private OnnxModelRunner(Model model, int sessions) {
+    private DjlModelRunner(Model model, int sessions) {
         this.model = model;
         this.predictors = new ArrayBlockingQueue<>(sessions);
         for (int i = 0; i < sessions; i++) {
@@ -47,25 +48,36 @@ public final class OnnxModelRunner implements AutoCloseable {
     }
 
     /**
+     * An ONNX file on ONNX Runtime's CPU provider.
+     *
      * @param intraOpThreads ONNX Runtime threads per call (0 = ONNX Runtime's default: all cores)
      * @param sessions       how many calls may run at once
      */
-    public static OnnxModelRunner load(Path onnxFile, int intraOpThreads, int sessions) {
-        String file = onnxFile.getFileName().toString();
-        String name = file.endsWith(".onnx") ? file.substring(0, file.length() - 5) : file;
-        Model model = Model.newInstance(name, "OnnxRuntime");
-        Map<String, String> options = new LinkedHashMap<>();
+    public static DjlModelRunner load(Path onnxFile, int intraOpThreads, int sessions) {
+        Map<String, Object> options = new LinkedHashMap<>();
         if (intraOpThreads > 0) {
             options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
         }
         options.put("interOpNumThreads", "1");
+        return load(onnxFile, "OnnxRuntime", options, sessions);
+    }
+
+    /**
+     * @param djlEngine DJL's engine name ("OnnxRuntime", "TensorRT")
+     * @param options   DJL model options; ONNX Runtime also takes a ready {@code SessionOptions} under "sessionOptions"
+     */
+    public static DjlModelRunner load(Path file, String djlEngine, Map<String, ?> options, int sessions) {
+        String fileName = file.getFileName().toString();
+        int dot = fileName.lastIndexOf('.');
+        String name = dot > 0 ? fileName.substring(0, dot) : fileName;
+        Model model = Model.newInstance(name, djlEngine);
         try {
-            model.load(onnxFile.toAbsolutePath().getParent(), name, options);
-        } catch (IOException | MalformedModelException e) {
+            model.load(file.toAbsolutePath().getParent(), name, options); // DJL engines find name.onnx / name.trt
+        } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();
-            throw EngineException.fatal("ONNX Runtime cannot load " + onnxFile + ": " + e.getMessage(), e);
+            throw EngineException.fatal(djlEngine + " cannot load " + file + ": " + e.getMessage(), e);
         }
-        return new OnnxModelRunner(model, Math.max(1, sessions));
+        return new DjlModelRunner(model, Math.max(1, sessions));
     }
 
     public Map<String, Output> run(List<Input> inputs) {
@@ -110,7 +122,7 @@ public final class OnnxModelRunner implements AutoCloseable {
             return result;
         } catch (TranslateException | RuntimeException e) {
             // shapes and ids are checked before the call, so what fails here is the runtime (memory, threads): worth a retry
-            throw EngineException.transientFailure("ONNX Runtime run failed: " + e.getMessage(), e);
+            throw EngineException.transientFailure(model.getNDManager().getEngine().getEngineName() + " run failed: " + e.getMessage(), e);
         } finally {
             predictors.add(p);
         }

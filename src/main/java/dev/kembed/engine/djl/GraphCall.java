@@ -1,0 +1,84 @@
+package dev.kembed.engine.djl;
+
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EngineException;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.PaddedBatch;
+import dev.kembed.engine.WindowResult;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One call of kembed's Longformer graph, whichever engine runs it: the window checks every engine
+ * makes before native code sees a window, the graph's named inputs, and the per-window results
+ * (filler rows dropped).
+ */
+public final class GraphCall {
+    private static final Set<String> POOLED_OUTPUTS = Set.of("cls", "sum", "count");
+
+    private GraphCall() {}
+
+    /** Refuses what the graph can never run, as a window fault (DLQ), not an engine fault. */
+    public static void check(EngineWindow w, EngineInfo info) {
+        if (w.length() > info.maxTokens()) {
+            throw EngineException.badWindow("window-too-long", "a window of " + w.length() + " tokens exceeds the model's " + info.maxTokens());
+        }
+        if (w.globalMask() != null && !info.globalAttention()) {
+            for (int x : w.globalMask()) {
+                if (x != 0) {
+                    throw EngineException.badWindow("global-attention-unsupported",
+                            "this engine was built without global attention but a window asks for it");
+                }
+            }
+        }
+        for (int id : w.inputIds()) {
+            if (id < 0 || id >= info.vocabSize()) {
+                throw EngineException.badWindow("invalid-token-id", "token id " + id + " is outside the vocabulary [0, " + info.vocabSize() + ")");
+            }
+        }
+    }
+
+    /**
+     * @param positionIds pass HF's position ids as an input (the TensorRT graphs take them)
+     * @param tokenStates also copy back every token's hidden state
+     */
+    public static BatchResult run(DjlModelRunner runner, PaddedBatch in, EngineInfo info, boolean positionIds, boolean tokenStates,
+            List<EngineWindow> windows) {
+        int rows = in.rows();
+        int len = in.length();
+        List<DjlModelRunner.Input> inputs = new ArrayList<>(List.of(
+                new DjlModelRunner.Input("input_ids", in.inputIds(), rows, len),
+                new DjlModelRunner.Input("attention_mask", in.attentionMask(), rows, len),
+                new DjlModelRunner.Input("global_attention_mask", in.globalMask(), rows, len),
+                new DjlModelRunner.Input("pool_mask", in.poolMask(), rows, len)));
+        if (positionIds) {
+            inputs.add(new DjlModelRunner.Input("position_ids", in.positionIds(info.family(), info.padTokenId()), rows, len));
+        }
+        long t0 = System.nanoTime();
+        Map<String, DjlModelRunner.Output> out = runner.run(inputs, tokenStates ? null : POOLED_OUTPUTS);
+        long nanos = System.nanoTime() - t0;
+        int hidden = info.dimension();
+        float[] cls = out.get("cls").data();
+        float[] sum = out.get("sum").data();
+        float[] count = out.get("count").data();
+        float[] states = tokenStates ? out.get("last_hidden_state").data() : null;
+        List<WindowResult> results = new ArrayList<>(in.windows());
+        for (int i = 0; i < in.windows(); i++) {
+            float[][] tokens = null;
+            if (states != null) {
+                tokens = new float[windows.get(i).length()][];
+                for (int t = 0; t < tokens.length; t++) {
+                    int from = (i * len + t) * hidden;
+                    tokens[t] = Arrays.copyOfRange(states, from, from + hidden);
+                }
+            }
+            results.add(new WindowResult(Arrays.copyOfRange(cls, i * hidden, (i + 1) * hidden),
+                    Arrays.copyOfRange(sum, i * hidden, (i + 1) * hidden), count[i], tokens));
+        }
+        return new BatchResult(results, nanos, (long) rows * len);
+    }
+}

@@ -57,7 +57,7 @@ public final class KembedApp implements AutoCloseable {
         KembedModel model = null;
         EngineWorkers workers = null;
         try {
-            model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(), KembedConfig.ENGINE);
+            model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir), KembedConfig.ENGINE);
             // every setting checked against the engine before anything else starts
             WindowPlan plan = model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
             WorkerSettings ws = cfg.workerSettings();

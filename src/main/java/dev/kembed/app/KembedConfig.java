@@ -2,6 +2,7 @@ package dev.kembed.app;
 
 import dev.kembed.engine.EngineFactory;
 import dev.kembed.engine.EngineSpec;
+import dev.kembed.engine.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WorkerSettings;
 import dev.kembed.stream.InputFormat;
@@ -53,6 +54,11 @@ public final class KembedConfig extends AbstractConfig {
     public static final String MODEL_THREADS = "kembed.model.threads";
     public static final String ENGINE = "kembed.engine";
     public static final String PRECISION = "kembed.precision";
+    public static final String ENGINE_BUCKETS = "kembed.engine.buckets";
+    public static final String ENGINE_BATCH = "kembed.engine.batch";
+    public static final String ENGINE_GLOBAL_SLOTS = "kembed.engine.global.slots";
+    public static final String ENGINE_DEVICE = "kembed.engine.device";
+    public static final String ENGINE_ORT_TENSORRT = "kembed.engine.onnxruntime.tensorrt";
     public static final String POOLING = "kembed.pooling";
     public static final String GLOBAL_ATTENTION = "kembed.global.attention";
     public static final String NORMALIZE = "kembed.normalize";
@@ -92,6 +98,16 @@ public final class KembedConfig extends AbstractConfig {
             .define(PRECISION, Type.STRING, "fp32", Choice.of("fp32", "fp16", "int8"), Importance.MEDIUM,
                     "Numeric precision; the engine must support it. int8 (onnxruntime-cpu): quantized linear layers, "
                             + "document vectors within cosine 0.99 of fp32; see README \"int8 on the CPU\".")
+            .define(ENGINE_BUCKETS, Type.LIST, "", Importance.LOW,
+                    "GPU engines: static window lengths, e.g. 512,1024,2048,4096 (empty = those, up to the model's limit, "
+                            + "which is always added). The queue batches by these too.")
+            .define(ENGINE_BATCH, Type.INT, 8, Range.between(1, 1024), Importance.LOW,
+                    "GPU engines: windows per call; tensorrt builds one engine per (batch, length).")
+            .define(ENGINE_GLOBAL_SLOTS, Type.INT, 1, Range.between(1, 64), Importance.LOW,
+                    "tensorrt: global tokens per window its static graphs hold (cls pooling uses 1).")
+            .define(ENGINE_DEVICE, Type.INT, 0, Range.between(0, 64), Importance.LOW, "GPU engines: CUDA device index.")
+            .define(ENGINE_ORT_TENSORRT, Type.BOOLEAN, false, Importance.LOW,
+                    "onnxruntime-gpu: run through ONNX Runtime's TensorRT provider (needed for fp16); engines cached under the data directory.")
             .define(POOLING, Type.STRING, "mean", Choice.of("mean", "cls"), Importance.HIGH,
                     "How token states become one vector.")
             .define(GLOBAL_ATTENTION, Type.STRING, "auto", Choice.of("none", "cls", "auto"), Importance.MEDIUM,
@@ -306,9 +322,25 @@ public final class KembedConfig extends AbstractConfig {
         return getInt(METRICS_PORT);
     }
 
-    public EngineSpec engineSpec() {
+    /** @param dataDir where the GPU engines keep their built engines ({@code <data-dir>/engines}) */
+    public EngineSpec engineSpec(Path dataDir) {
+        List<Integer> buckets = new ArrayList<>();
+        for (String b : getList(ENGINE_BUCKETS)) {
+            try {
+                buckets.add(Integer.parseInt(b.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid configuration:\n  " + ENGINE_BUCKETS + ": '" + b + "' is not a length; "
+                        + "allowed: a list of positive integers, e.g. 512,1024,2048,4096");
+            }
+        }
+        if (buckets.stream().anyMatch(b -> b < 1)) {
+            throw new IllegalArgumentException("invalid configuration:\n  " + ENGINE_BUCKETS + "=" + getList(ENGINE_BUCKETS)
+                    + ": lengths must be >= 1");
+        }
+        GpuSettings gpu = new GpuSettings(buckets, getInt(ENGINE_BATCH), getInt(ENGINE_GLOBAL_SLOTS), dataDir.resolve("engines"),
+                getBoolean(ENGINE_ORT_TENSORRT), getInt(ENGINE_DEVICE));
         return new EngineSpec(getString(ENGINE), Precision.parse(PRECISION, getString(PRECISION)), getInt(MODEL_THREADS),
-                getInt(ENGINE_THREADS), embeddingSettings().globalCls());
+                getInt(ENGINE_THREADS), embeddingSettings().globalCls(), gpu);
     }
 
     public EmbeddingSettings embeddingSettings() {

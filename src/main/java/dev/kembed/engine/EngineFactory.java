@@ -18,9 +18,12 @@ public final class EngineFactory {
     private static final Logger LOG = LoggerFactory.getLogger(EngineFactory.class);
 
     public static final String AUTO = "auto";
-    public static final String ONNXRUNTIME_CPU = "onnxruntime-cpu"; // engine.onnxruntime.OnnxRuntimeEngine.NAME (engine does not import its adapters)
-    /** Preference order of {@code auto}; GPU engines go in front of the CPU one as they arrive. */
-    static final List<String> AUTO_ORDER = List.of(ONNXRUNTIME_CPU);
+    // the adapters' NAME constants, repeated because engine does not import its adapters
+    public static final String TENSORRT = "tensorrt";
+    public static final String ONNXRUNTIME_GPU = "onnxruntime-gpu";
+    public static final String ONNXRUNTIME_CPU = "onnxruntime-cpu";
+    /** Preference order of {@code auto}: the fastest engine that can run here. */
+    static final List<String> AUTO_ORDER = List.of(TENSORRT, ONNXRUNTIME_GPU, ONNXRUNTIME_CPU);
 
     private EngineFactory() {}
 
@@ -46,7 +49,7 @@ public final class EngineFactory {
             List<String> skipped = new ArrayList<>();
             for (String name : AUTO_ORDER) {
                 EngineProvider p = all.get(name);
-                String why = p == null ? "not in this build" : p.unavailable();
+                String why = p == null ? "not in this build" : p.unavailable(spec);
                 if (why == null && !p.precisions().contains(spec.precision())) {
                     why = "does not run " + spec.precision().label() + "; it runs " + labels(p);
                 }
@@ -64,7 +67,7 @@ public final class EngineFactory {
         if (p == null) {
             throw new IllegalArgumentException(key + "=" + spec.name() + " is not an engine; allowed: " + String.join(", ", names()));
         }
-        String why = p.unavailable();
+        String why = p.unavailable(spec);
         if (why != null) {
             throw new IllegalArgumentException(key + "=" + spec.name() + " cannot run here: " + why);
         }

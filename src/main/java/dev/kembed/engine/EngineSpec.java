@@ -8,8 +8,21 @@ package dev.kembed.engine;
  * @param intraOpThreads  threads per call inside the backend (0 = the backend's default)
  * @param sessions        calls that may run at once
  * @param globalAttention build the global-attention path (needed for global attention on {@code <s>})
+ * @param gpu             shapes and caches of the GPU engines (ignored by onnxruntime-cpu)
  */
-public record EngineSpec(String name, Precision precision, int intraOpThreads, int sessions, boolean globalAttention) {
+public record EngineSpec(String name, Precision precision, int intraOpThreads, int sessions, boolean globalAttention, GpuSettings gpu) {
+    public EngineSpec(String name, Precision precision, int intraOpThreads, int sessions, boolean globalAttention) {
+        this(name, precision, intraOpThreads, sessions, globalAttention, GpuSettings.defaults());
+    }
+
+    public EngineSpec withName(String engine) {
+        return new EngineSpec(engine, precision, intraOpThreads, sessions, globalAttention, gpu);
+    }
+
+    public EngineSpec withPrecision(Precision p) {
+        return new EngineSpec(name, p, intraOpThreads, sessions, globalAttention, gpu);
+    }
+
     public static EngineSpec cpu(int intraOpThreads, int sessions, boolean globalAttention) {
         return new EngineSpec(EngineFactory.ONNXRUNTIME_CPU, Precision.FP32, intraOpThreads, sessions, globalAttention);
     }

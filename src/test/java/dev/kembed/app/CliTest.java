@@ -9,7 +9,9 @@ import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
+import dev.kembed.engine.PaddedBatch;
 import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.djl.GraphCall;
 import dev.kembed.engine.WindowResult;
 import dev.kembed.testing.Captured;
 import dev.kembed.testing.TestModels;
@@ -140,45 +142,35 @@ class CliTest {
                 "--buckets", "64,128", "--static-batch", "2")).isZero();
         assertThat(out.resolve("model-b2-l64.onnx")).exists();
         assertThat(out.resolve("model-b2-l128.onnx")).exists();
-        int len = 64;
-        int[] ids = new int[2 * len];
-        int[] am = new int[2 * len];
-        int[] gm = new int[2 * len];
-        int[] pm = new int[2 * len];
         List<EngineWindow> ws = new ArrayList<>();
         for (int b = 0; b < 2; b++) {
             int real = b == 0 ? 64 : 40;
             int[] wi = new int[real];
             int[] wg = new int[real];
             int[] wp = new int[real];
-            for (int t = 0; t < len; t++) {
-                ids[b * len + t] = t < real ? 5 + (t * 7 + b) % 200 : 1;
-                am[b * len + t] = t < real ? 1 : 0;
-                pm[b * len + t] = t > 0 && t < real - 1 ? 1 : 0;
-                if (t < real) {
-                    wi[t] = ids[b * len + t];
-                    wp[t] = pm[b * len + t];
-                }
+            for (int t = 0; t < real; t++) {
+                wi[t] = 5 + (t * 7 + b) % 200;
+                wp[t] = t > 0 && t < real - 1 ? 1 : 0;
             }
-            gm[b * len] = 1;
             wg[0] = 1;
             ws.add(new EngineWindow(wi, wg, wp));
         }
-        Map<String, DjlModelRunner.Output> got;
-        try (DjlModelRunner r = DjlModelRunner.load(out.resolve("model-b2-l64.onnx"), 1, 1)) {
-            got = r.run(List.of(new DjlModelRunner.Input("input_ids", ids, 2, len), new DjlModelRunner.Input("attention_mask", am, 2, len),
-                    new DjlModelRunner.Input("global_attention_mask", gm, 2, len), new DjlModelRunner.Input("pool_mask", pm, 2, len)));
-        }
-        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true, Precision.FP32)) {
+        try (OnnxRuntimeEngine engine = new OnnxRuntimeEngine(Checkpoint.load(model), "tiny", 1, 1, true, Precision.FP32);
+                DjlModelRunner r = DjlModelRunner.load(out.resolve("model-b2-l64.onnx"), 1, 1)) {
+            List<WindowResult> got = GraphCall.run(r, PaddedBatch.of(ws, 2, 64, engine.info()), engine.info(), true, false, ws).windows();
             List<WindowResult> want = engine.embed(WindowBatch.of(ws)).windows();
             for (int b = 0; b < 2; b++) {
                 for (int c = 0; c < 32; c++) {
-                    assertThat(got.get("cls").data()[b * 32 + c]).isCloseTo(want.get(b).cls()[c], org.assertj.core.data.Offset.offset(1e-5f));
-                    assertThat(got.get("sum").data()[b * 32 + c]).isCloseTo(want.get(b).sum()[c], org.assertj.core.data.Offset.offset(1e-4f));
+                    assertThat(got.get(b).cls()[c]).isCloseTo(want.get(b).cls()[c], org.assertj.core.data.Offset.offset(1e-5f));
+                    assertThat(got.get(b).sum()[c]).isCloseTo(want.get(b).sum()[c], org.assertj.core.data.Offset.offset(1e-4f));
                 }
-                assertThat(got.get("count").data()[b]).isEqualTo(want.get(b).count());
+                assertThat(got.get(b).count()).isEqualTo(want.get(b).count());
             }
         }
+        Captured int8Static = Captured.run("model", "compile", "--model", model.toString(), "--out", out.toString(), "--buckets", "64",
+                "--static-batch", "2", "--precision", "int8");
+        assertThat(int8Static.exitCode()).isEqualTo(2);
+        assertThat(int8Static.stderr()).contains("--precision=int8 with --buckets");
     }
 
     @Test
@@ -200,7 +192,8 @@ class CliTest {
         assertThat(precision.exitCode()).isEqualTo(2);
         assertThat(precision.stderr()).contains("precision fp16 is not supported by onnxruntime-cpu; it runs: fp32, int8");
         Captured auto = Captured.run("embed", "--model", model.toString(), "--precision", "fp16");
-        assertThat(auto.stderr()).contains("--engine=auto: no engine here runs precision fp16 (onnxruntime-cpu: does not run fp16; it runs fp32, int8)");
+        assertThat(auto.stderr()).contains("--engine=auto: no engine here runs precision fp16 (tensorrt: ")
+                .contains("onnxruntime-cpu: does not run fp16; it runs fp32, int8)");
         Captured unknown = Captured.run("embed", "--model", model.toString(), "--precision", "int4");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.stderr()).contains("--precision=int4 is not a precision; allowed: fp32, fp16, int8");

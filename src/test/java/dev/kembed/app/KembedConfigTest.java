@@ -3,12 +3,15 @@ package dev.kembed.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kembed.engine.EngineSpec;
+import dev.kembed.engine.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.text.Pooling;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigDef;
@@ -33,10 +36,31 @@ class KembedConfigTest {
         assertThat(c.workerSettings().batchMaxTokens()).isEqualTo(16384);
         assertThat(c.workerSettings().bucketTokens()).isZero();
         assertThat(c.embeddingSettings().pooling()).isEqualTo(Pooling.MEAN);
-        assertThat(c.engineSpec().name()).isEqualTo("auto");
-        assertThat(c.engineSpec().precision()).isEqualTo(Precision.FP32);
+        assertThat(c.engineSpec(Path.of("data")).name()).isEqualTo("auto");
+        assertThat(c.engineSpec(Path.of("data")).precision()).isEqualTo(Precision.FP32);
+        assertThat(c.engineSpec(Path.of("data")).gpu()).isEqualTo(new GpuSettings(List.of(), 8, 1, Path.of("data", "engines"), false, 0));
         assertThat(KembedApp.streamsProps(c.kafka(), Path.of("d")))
                 .containsEntry("processing.guarantee", "exactly_once_v2").containsEntry("num.stream.threads", "3");
+    }
+
+    @Test
+    void gpuEngineSettingsAreTypedAndChecked() {
+        KembedConfig c = KembedConfig.from(props("kembed.model.dir", "m", "kembed.engine", "tensorrt", "kembed.precision", "fp16",
+                "kembed.engine.buckets", "1024, 4096", "kembed.engine.batch", "16", "kembed.engine.onnxruntime.tensorrt", "true"), Map.of());
+        EngineSpec spec = c.engineSpec(Path.of("d"));
+        assertThat(spec.name()).isEqualTo("tensorrt");
+        assertThat(spec.precision()).isEqualTo(Precision.FP16);
+        assertThat(spec.gpu().lengths()).containsExactly(1024, 4096);
+        assertThat(spec.gpu().batch()).isEqualTo(16);
+        assertThat(spec.gpu().ortTensorRt()).isTrue();
+        assertThat(spec.gpu().lengthsFor(4096, 512)).containsExactly(1024, 4096);
+        assertThat(spec.gpu().lengthsFor(2000, 128)).as("capped at the model's limit, which is always a bucket").containsExactly(1024, 2000);
+        assertThat(GpuSettings.defaults().lengthsFor(4096, 512)).containsExactly(512, 1024, 2048, 4096);
+        assertThat(GpuSettings.defaults().lengthsFor(8192, 512)).containsExactly(512, 1024, 2048, 4096, 8192);
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.model.dir", "m", "kembed.engine.buckets", "512,big"), Map.of())
+                .engineSpec(Path.of("d"))).hasMessageContaining("kembed.engine.buckets: 'big' is not a length");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.model.dir", "m", "kembed.engine.batch", "0"), Map.of()))
+                .hasMessageContaining("kembed.engine.batch");
     }
 
     @Test
@@ -101,7 +125,7 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(30);
+        assertThat(KembedConfig.DEF.names()).hasSize(35);
     }
 
     /** The README's configuration table is the generated one; edit the ConfigDef, then paste the table this prints. */

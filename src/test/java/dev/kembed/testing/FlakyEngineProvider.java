@@ -38,7 +38,7 @@ public final class FlakyEngineProvider implements EngineProvider {
     }
 
     @Override
-    public String unavailable() {
+    public String unavailable(EngineSpec spec) {
         return null;
     }
 

@@ -67,10 +67,15 @@ public final class DjlModelRunner implements AutoCloseable {
      * @param options   DJL model options; ONNX Runtime also takes a ready {@code SessionOptions} under "sessionOptions"
      */
     public static DjlModelRunner load(Path file, String djlEngine, Map<String, ?> options, int sessions) {
+        return load(file, djlEngine, options, sessions, -1);
+    }
+
+    /** @param gpu CUDA device index, or -1 for the engine's default device */
+    public static DjlModelRunner load(Path file, String djlEngine, Map<String, ?> options, int sessions, int gpu) {
         String fileName = file.getFileName().toString();
         int dot = fileName.lastIndexOf('.');
         String name = dot > 0 ? fileName.substring(0, dot) : fileName;
-        Model model = Model.newInstance(name, djlEngine);
+        Model model = gpu < 0 ? Model.newInstance(name, djlEngine) : Model.newInstance(name, ai.djl.Device.gpu(gpu), djlEngine);
         try {
             model.load(file.toAbsolutePath().getParent(), name, options); // DJL engines find name.onnx / name.trt
         } catch (IOException | MalformedModelException | RuntimeException e) {

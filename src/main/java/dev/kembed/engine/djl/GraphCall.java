@@ -43,6 +43,37 @@ public final class GraphCall {
     }
 
     /**
+     * Runs {@code windows} in slices of at most {@code batch}: the queue already forms batches that
+     * fit, a direct caller (bench, verify) may not.
+     */
+    public static BatchResult inSlices(List<EngineWindow> windows, int batch, java.util.function.Function<List<EngineWindow>, BatchResult> call) {
+        if (windows.size() <= batch) {
+            return call.apply(windows);
+        }
+        List<WindowResult> results = new ArrayList<>(windows.size());
+        long nanos = 0;
+        long computed = 0;
+        for (int from = 0; from < windows.size(); from += batch) {
+            BatchResult r = call.apply(windows.subList(from, Math.min(windows.size(), from + batch)));
+            results.addAll(r.windows());
+            nanos += r.inferenceNanos();
+            computed += r.computedTokens();
+        }
+        return new BatchResult(results, nanos, computed);
+    }
+
+    /** The smallest bucket length that holds {@code length} tokens; a longer window is a window fault. */
+    public static int bucket(List<Integer> lengths, int length) {
+        for (int l : lengths) {
+            if (l >= length) {
+                return l;
+            }
+        }
+        throw EngineException.badWindow("window-too-long",
+                "a window of " + length + " tokens is longer than the engine's largest shape " + lengths.get(lengths.size() - 1));
+    }
+
+    /**
      * @param positionIds pass HF's position ids as an input (the TensorRT graphs take them)
      * @param tokenStates also copy back every token's hidden state
      */

@@ -15,7 +15,7 @@ public final class OnnxRuntimeCpuProvider implements EngineProvider {
     }
 
     @Override
-    public String unavailable() {
+    public String unavailable(EngineSpec spec) {
         return null;
     }
 

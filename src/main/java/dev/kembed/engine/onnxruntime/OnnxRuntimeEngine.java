@@ -19,7 +19,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import dev.kembed.engine.Precision;
 
@@ -47,14 +49,26 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         }
         LinearFormat linear = precision == Precision.INT8 ? LinearFormat.INT8_DEFAULT : LinearFormat.FP32;
         LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(globalAttention).withLinear(linear));
+        Map<String, Object> options = new LinkedHashMap<>();
+        if (intraOpThreads > 0) {
+            options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
+        }
+        options.put("interOpNumThreads", "1");
+        this.runner = loadGraph(builder, options, sessions);
+        ModelConfig c = ckpt.config();
+        this.info = EngineInfo.dynamic(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), precision, c, builder.hasGlobalAttention(),
+                PRECISIONS);
+    }
+
+    /** Writes the graph to a temporary file, loads it into ONNX Runtime with {@code options}, and deletes the file. */
+    static DjlModelRunner loadGraph(LongformerGraphBuilder builder, Map<String, ?> options, int sessions) {
         OnnxGraph graph = builder.build();
-        Path tmp;
         try {
-            tmp = Files.createTempDirectory("kembed-graph");
+            Path tmp = Files.createTempDirectory("kembed-graph");
             Path file = tmp.resolve("model.onnx");
             graph.writeTo(file);
             try {
-                this.runner = DjlModelRunner.load(file, intraOpThreads, sessions);
+                return DjlModelRunner.load(file, "OnnxRuntime", options, sessions);
             } finally {
                 // ONNX Runtime holds the model in memory once the session exists
                 Files.deleteIfExists(file);
@@ -63,9 +77,6 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the ONNX graph: " + e.getMessage(), e);
         }
-        ModelConfig c = ckpt.config();
-        this.info = EngineInfo.dynamic(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), precision, c, builder.hasGlobalAttention(),
-                PRECISIONS);
     }
 
     @Override

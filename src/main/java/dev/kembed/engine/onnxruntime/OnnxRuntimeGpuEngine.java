@@ -1,0 +1,106 @@
+package dev.kembed.engine.onnxruntime;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineSpec;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.GpuSettings;
+import dev.kembed.engine.PaddedBatch;
+import dev.kembed.engine.Precision;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.djl.DjlModelRunner;
+import dev.kembed.engine.djl.GraphCall;
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.onnx.GraphOptions;
+import dev.kembed.model.onnx.LongformerGraphBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code onnxruntime-gpu}: the standard graph on ONNX Runtime's CUDA provider, or on its TensorRT
+ * provider with CUDA taking what TensorRT does not ({@code kembed.engine.onnxruntime.tensorrt}).
+ * Needs the CUDA build of ONNX Runtime ({@code mvn -Pgpu}). Batches are padded to the engine's
+ * length buckets, the same ones the queue forms and the TensorRT profiles are built for.
+ */
+public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
+    public static final String NAME = OnnxRuntimeGpuProvider.NAME;
+    private static final Set<Precision> PRECISIONS = OnnxRuntimeGpuProvider.PRECISIONS;
+
+    private final DjlModelRunner runner;
+    private final EngineInfo info;
+    private final List<Integer> lengths;
+    private final int batch;
+
+    OnnxRuntimeGpuEngine(Checkpoint ckpt, String modelName, EngineSpec spec) {
+        GpuSettings gpu = spec.gpu();
+        if (!PRECISIONS.contains(spec.precision())) {
+            throw new IllegalArgumentException(NAME + " does not run " + spec.precision().label());
+        }
+        if (spec.precision() == Precision.FP16 && !gpu.ortTensorRt()) {
+            throw new IllegalArgumentException(NAME + " runs fp16 only through its TensorRT provider (the graph is float32): "
+                    + "set kembed.engine.onnxruntime.tensorrt=true, or use precision fp32");
+        }
+        ModelConfig c = ckpt.config();
+        this.lengths = gpu.lengthsFor(c.maxTokens(), c.padMultiple());
+        this.batch = gpu.batch();
+        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(spec.globalAttention()));
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            if (gpu.ortTensorRt()) {
+                OrtTensorRTProviderOptions trt = new OrtTensorRTProviderOptions(gpu.device());
+                for (Map.Entry<String, String> e : OrtTensorRtOptions.of(lengths, batch, spec.precision() == Precision.FP16,
+                        cacheDir(gpu)).entrySet()) {
+                    trt.add(e.getKey(), e.getValue());
+                }
+                so.addTensorrt(trt);
+            }
+            so.addCUDA(gpu.device());
+        } catch (OrtException e) {
+            so.close();
+            throw new IllegalStateException(NAME + ": ONNX Runtime has no GPU provider here: " + e.getMessage()
+                    + "; build with mvn -Pgpu and run on a host with CUDA 12 and cuDNN 9", e);
+        }
+        this.runner = OnnxRuntimeEngine.loadGraph(builder, Map.of("sessionOptions", so), spec.sessions());
+        this.info = new EngineInfo(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), spec.precision(), c.family(), c.hiddenSize(),
+                c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), PRECISIONS, lengths, batch, c.vocabSize(), c.padTokenId(),
+                c.bosTokenId(), c.eosTokenId());
+    }
+
+    private static Path cacheDir(GpuSettings gpu) {
+        try {
+            Path dir = gpu.cacheDir() != null ? gpu.cacheDir().resolve("onnxruntime-tensorrt") : Files.createTempDirectory("kembed-ort-trt");
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the TensorRT provider's engine cache: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public EngineInfo info() {
+        return info;
+    }
+
+    @Override
+    public BatchResult embed(WindowBatch batch) {
+        batch.windows().forEach(w -> GraphCall.check(w, info));
+        return GraphCall.inSlices(batch.windows(), this.batch, ws -> {
+            int len = GraphCall.bucket(lengths, ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
+            return GraphCall.run(runner, PaddedBatch.of(ws, ws.size(), len, info), info, false, batch.tokenStates(), ws);
+        });
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+    }
+}

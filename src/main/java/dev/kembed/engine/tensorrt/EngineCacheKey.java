@@ -1,0 +1,19 @@
+package dev.kembed.engine.tensorrt;
+
+import dev.kembed.engine.Precision;
+import java.util.Locale;
+
+/**
+ * Names one built engine on disk: a serialized TensorRT engine only runs on the TensorRT version
+ * and GPU it was built for, with the model, shape and precision it was built from, so all of
+ * them are in the name and a change of any one misses the cache instead of loading a wrong plan.
+ */
+public record EngineCacheKey(String modelFingerprint, int batch, int length, int globalSlots, Precision precision, String tensorRtVersion,
+        String gpuName) {
+
+    /** e.g. {@code 3f2a…-b8-l512-g1-fp16-trt8.6.1-nvidia-h100-80gb-hbm3}. */
+    public String fileName() {
+        return String.join("-", modelFingerprint, "b" + batch, "l" + length, "g" + globalSlots, precision.label(),
+                "trt" + tensorRtVersion, gpuName).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]+", "-");
+    }
+}

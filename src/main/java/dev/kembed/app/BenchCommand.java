@@ -2,7 +2,9 @@ package dev.kembed.app;
 
 import dev.kembed.model.checkpoint.Checkpoint;
 
+import dev.kembed.engine.EngineFactory;
 import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.GpuHost;
 import dev.kembed.engine.Precision;
 import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.onnx.LinearFormat;
@@ -52,6 +54,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--global-attention", defaultValue = "none", description = "none or cls (global <s> per window). Default: ${DEFAULT-VALUE}")
         String global;
 
+        @Option(names = "--peak-tflops", description = "GPU engines: the device's dense peak for the share-of-peak column "
+                + "(default: a datasheet table of known GPUs, by nvidia-smi's name).")
+        Double peakTflops;
+
         @Override
         public Integer call() throws IOException {
             boolean globalCls = switch (global) {
@@ -66,15 +72,39 @@ final class BenchCommand implements Runnable {
             int threads = engine.threads;
             System.out.printf("# kembed bench engine  model=%s  engine=%s  precision=%s  threads=%s  cores=%d  global=%s%n", engine.model,
                     engine.engine, engine.precision, threads == 0 ? "all" : threads, Runtime.getRuntime().availableProcessors(), global);
-            double ceiling = matmulCeiling(threads, iterations);
-            System.out.printf("matmul ceiling (ORT MatMul 4096x768 @ 768x3072, fp32): %.1f GFLOP/s%n", ceiling);
-            System.out.printf("%-8s %-6s %-10s %-12s %-12s %-12s %-10s %-10s %s%n", "length", "batch", "precision", "median_ms", "tokens/s",
-                    "GFLOP/s", "of_ceiling", "vs_" + precisions.get(0).label(), "runs_ms");
+            boolean cpu = false;
             List<KembedModel> models = new ArrayList<>();
             try {
                 for (Precision p : precisions) {
                     models.add(engine.open(globalCls, p));
                 }
+                cpu = models.get(0).engine().info().engine().equals(EngineFactory.ONNXRUNTIME_CPU);
+            } catch (RuntimeException e) {
+                models.forEach(KembedModel::close);
+                throw e;
+            }
+            // the yardstick: on a CPU, ONNX Runtime's own large MatMul in this run; on a GPU, the device's dense peak
+            double[] refGflops = new double[precisions.size()];
+            String refName;
+            if (cpu) {
+                double ceiling = matmulCeiling(threads, iterations);
+                System.out.printf("matmul ceiling (ORT MatMul 4096x768 @ 768x3072, fp32): %.1f GFLOP/s%n", ceiling);
+                java.util.Arrays.fill(refGflops, ceiling);
+                refName = "of_ceiling";
+            } else {
+                String gpu = GpuHost.gpuName(0);
+                for (int p = 0; p < precisions.size(); p++) {
+                    Double peak = peakTflops != null ? peakTflops : GpuPeaks.denseTflops(gpu, precisions.get(p));
+                    refGflops[p] = peak == null ? Double.NaN : peak * 1000;
+                    System.out.printf("device %s, %s dense peak: %s%n", gpu, precisions.get(p).label(),
+                            peak == null ? "unknown (pass --peak-tflops)" : peak + " TFLOP/s" + (peakTflops != null ? " (--peak-tflops)" : " (datasheet)"));
+                }
+                refName = "of_peak";
+            }
+            System.out.printf("%-8s %-6s %-10s %-12s %-12s %-12s %-10s %-10s %s%n", "length", "batch", "precision", "median_ms", "tokens/s",
+                    cpu ? "GFLOP/s" : "TFLOP/s", refName, "vs_" + precisions.get(0).label(), "runs_ms");
+            double unit = cpu ? 1 : 1000; // GFLOP/s on a CPU, TFLOP/s on a GPU
+            try {
                 ModelConfig cfg = models.get(0).config();
                 // the bench's windows are planned like a document's, so they carry the same specials and global mask
                 WindowPlan plan = models.get(0).plan(new EmbeddingSettings(Pooling.CLS, globalCls ? GlobalAttention.CLS : GlobalAttention.NONE,
@@ -102,8 +132,8 @@ final class BenchCommand implements Runnable {
                             double median = median(ms[p]);
                             double flops = FlopCount.forward(cfg, len, globalCls) * b;
                             double gflops = flops / (median / 1e3) / 1e9;
-                            System.out.printf("%-8d %-6d %-10s %-12.1f %-12.0f %-12.1f %-10.2f %-10.2f %s%n", len, b, precisions.get(p).label(),
-                                    median, b * len / (median / 1e3), gflops, gflops / ceiling, first / median,
+                            System.out.printf("%-8d %-6d %-10s %-12.1f %-12.0f %-12.2f %-10.3f %-10.2f %s%n", len, b, precisions.get(p).label(),
+                                    median, b * len / (median / 1e3), gflops / unit, gflops / refGflops[p], first / median,
                                     Arrays.toString(Arrays.stream(ms[p]).map(x -> Math.round(x)).toArray()));
                         }
                     }
@@ -111,7 +141,9 @@ final class BenchCommand implements Runnable {
             } finally {
                 models.forEach(KembedModel::close);
             }
-            System.out.printf("matmul ceiling again (after the model runs): %.1f GFLOP/s%n", matmulCeiling(threads, iterations));
+            if (cpu) {
+                System.out.printf("matmul ceiling again (after the model runs): %.1f GFLOP/s%n", matmulCeiling(threads, iterations));
+            }
             return 0;
         }
 

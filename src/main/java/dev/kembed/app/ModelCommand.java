@@ -1,6 +1,10 @@
 package dev.kembed.app;
 
 import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineSpec;
+import dev.kembed.engine.EngineVerification;
+import dev.kembed.engine.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.onnx.LinearFormat;
@@ -18,7 +22,7 @@ import picocli.CommandLine.Option;
 
 /** {@code kembed model ...}: create, convert and compile checkpoints. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Create, convert and compile models.",
-        subcommands = {ModelCommand.Random.class, ModelCommand.Long.class, ModelCommand.Compile.class})
+        subcommands = {ModelCommand.Random.class, ModelCommand.Long.class, ModelCommand.Compile.class, ModelCommand.Verify.class})
 final class ModelCommand implements Runnable {
     @Override
     public void run() {
@@ -137,6 +141,61 @@ final class ModelCommand implements Runnable {
             new LongformerGraphBuilder(ckpt, o).build().writeTo(file);
             System.err.printf("wrote %s (%d MB)%s%n", file, Files.size(file) >> 20,
                     ckpt.config().family() == ModelFamily.BERT && o.globalAttention() ? " (bert family: no global attention)" : "");
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Runs a fixed set of windows on an engine and on the CPU fp32 engine, per length bucket (global attention",
+                    "on and off, padding present), and prints the max abs difference of the pooled outputs and the min cosine.",
+                    "Exits 1 past the threshold: fp32 max abs 1e-3, fp16 cosine 0.999, int8 cosine 0.99. Run it before trusting a GPU engine."})
+    static final class Verify implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        EngineOptions engine;
+
+        @Option(names = "--reference-model", description = "Checkpoint the CPU reference runs (default: --model).")
+        Path referenceModel;
+
+        @Option(names = "--lengths", split = ",", description = "Lengths to check (default: the engine's buckets; 512..4096 and the model's limit for dynamic engines).")
+        List<Integer> lengths;
+
+        @Option(names = "--global-attention", defaultValue = "cls", description = "none or cls: build the global-attention path. Default: ${DEFAULT-VALUE}")
+        String global;
+
+        @Override
+        public Integer call() {
+            boolean withGlobal = switch (global) {
+                case "none" -> false;
+                case "cls" -> true;
+                default -> throw new IllegalArgumentException("--global-attention: '" + global + "' is not allowed; allowed: none, cls");
+            };
+            try (KembedModel tested = engine.open(withGlobal);
+                    KembedModel reference = KembedModel.open(referenceModel != null ? referenceModel : engine.model,
+                            EngineSpec.cpu(engine.threads, 1, withGlobal), "--reference-model")) {
+                EngineInfo info = tested.engine().info();
+                List<Integer> checked = lengths != null && !lengths.isEmpty() ? lengths
+                        : !info.staticLengths().isEmpty() ? info.staticLengths()
+                        : GpuSettings.defaults().lengthsFor(info.maxTokens(), info.padMultiple());
+                EngineVerification.Threshold threshold = EngineVerification.Threshold.forPrecision(info.precision());
+                System.out.printf("# kembed model verify  model=%s  engine=%s  precision=%s  reference=onnxruntime-cpu fp32  global=%s%n",
+                        engine.model, info.engine(), info.precision().label(), info.globalAttention() ? "cls" : "none");
+                System.out.printf("%-8s %-8s %-14s %-12s %s%n", "bucket", "windows", "max_abs_diff", "min_cosine", "verdict");
+                List<String> failed = new java.util.ArrayList<>();
+                for (EngineVerification.BucketReport r : EngineVerification.run(tested.engine(), reference.engine(), checked, threshold)) {
+                    System.out.printf("%-8d %-8d %-14.3e %-12.6f %s%n", r.length(), r.windows(), r.maxAbsDiff(), r.minCosine(),
+                            r.passed() ? "ok" : "FAIL: " + r.failure());
+                    if (!r.passed()) {
+                        failed.add("bucket " + r.length() + ": " + r.failure());
+                    }
+                }
+                if (!failed.isEmpty()) {
+                    System.err.println("kembed model verify: " + info.engine() + " " + info.precision().label() + " FAILED on "
+                            + String.join("; ", failed));
+                    return 1;
+                }
+                System.err.println("kembed model verify: " + info.engine() + " " + info.precision().label() + " agrees with onnxruntime-cpu fp32 on "
+                        + checked.size() + " buckets");
+                return 0;
+            }
         }
     }
 }

@@ -75,6 +75,23 @@ public record GpuHost(Path root, Map<String, String> env) {
         return why.isEmpty() ? null : String.join("; ", why) + "; " + remedy;
     }
 
+    /** The GPU's product name from {@code nvidia-smi} (cache keys, peak tables); "gpu&lt;N&gt;" when it cannot be asked. */
+    public static String gpuName(int device) {
+        try {
+            Process p = new ProcessBuilder(List.of("nvidia-smi", "--query-gpu=name", "--format=csv,noheader", "-i", Integer.toString(device)))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0 && !out.isEmpty()) {
+                return out.lines().findFirst().orElse(out);
+            }
+        } catch (IOException e) {
+            // no nvidia-smi on PATH: fall through
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "gpu" + device;
+    }
+
     private void addAll(Set<Path> dirs, String list, String separator) {
         for (String d : list.split(separator)) {
             if (!d.isBlank()) {

@@ -6,6 +6,7 @@ import dev.kembed.engine.EngineException;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.GpuHost;
 import dev.kembed.engine.GpuSettings;
 import dev.kembed.engine.PaddedBatch;
 import dev.kembed.engine.Precision;
@@ -63,7 +64,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
         String fingerprint = Checkpoint.fingerprint(ckpt.dir());
         Path dir = cacheDir(gpu);
         String trtVersion = ai.djl.engine.Engine.getEngine("TensorRT").getVersion();
-        String gpuName = GpuName.of(gpu.device());
+        String gpuName = GpuHost.gpuName(gpu.device());
         Map<String, String> options = new LinkedHashMap<>();
         if (spec.precision() == Precision.FP16) {
             options.put("fp16", "true");

@@ -94,7 +94,7 @@ public final class KembedConfig extends AbstractConfig {
             .define(MODEL_THREADS, Type.INT, 0, Range.between(0, 1024), Importance.MEDIUM,
                     "Intra-op threads per engine call (0 = all cores).")
             .define(ENGINE, Type.STRING, EngineFactory.AUTO, Importance.HIGH,
-                    "Engine by name: auto picks the first that can run here; onnxruntime-cpu.")
+                    "Engine by name: tensorrt, onnxruntime-gpu, onnxruntime-cpu; auto picks the first of these that can run here.")
             .define(PRECISION, Type.STRING, "fp32", Choice.of("fp32", "fp16", "int8"), Importance.MEDIUM,
                     "Numeric precision; the engine must support it. int8 (onnxruntime-cpu): quantized linear layers, "
                             + "document vectors within cosine 0.99 of fp32; see README \"int8 on the CPU\".")

@@ -66,6 +66,11 @@ public final class KembedApp implements AutoCloseable {
                 throw new IllegalArgumentException("invalid configuration:\n  " + KembedConfig.BATCH_MAX_TOKENS + "=" + ws.batchMaxTokens() + " "
                         + holds + "; raise it or lower " + KembedConfig.WINDOW_MAX_TOKENS);
             }
+            String underfills = model.engine().info().staticBatch() ? ws.policy(model.engine().info()).underfills(model.engine().info().maxBatch())
+                    : null;
+            if (underfills != null) {
+                LOG.warn("{}={} {}", KembedConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
+            }
             model.engine().healthCheck(); // warm-up: fails fast on a broken model
             EngineInfo info = model.engine().info();
             LOG.info("engine {} ({}), model {} ({}), {} dims, windows of {} tokens, pooling {}, global attention on <s>: {}", info.engine(),

@@ -52,6 +52,22 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
         return Math.max(1, Math.min(maxWindows, maxTokens / bucketLength));
     }
 
+    /**
+     * Null, or why batches of some static length cannot reach the engine's batch size: an engine
+     * with static shapes (TensorRT) computes a full batch whatever it is given, so a token budget
+     * smaller than batch × length only leaves filler rows in every call.
+     */
+    public String underfills(int engineBatch) {
+        for (int l : staticLengths) {
+            if (engineBatch > 0 && capacity(l) < engineBatch) {
+                return "holds " + capacity(l) + " windows of the " + l + "-token bucket, but the engine runs " + engineBatch
+                        + " per call (the rest are filler rows); " + (long) engineBatch * staticLengths.get(staticLengths.size() - 1)
+                        + " tokens fill every bucket";
+            }
+        }
+        return null;
+    }
+
     /** Null if a batch can hold one window of {@code windowTokens}; else why not (for a start-up error). */
     public String checkHolds(int windowTokens) {
         int longest = bucket(windowTokens);

@@ -20,6 +20,7 @@ import java.util.Set;
  * @param precisions      precisions this engine can be opened with
  * @param staticLengths   padded lengths of static-shape engines (sorted); empty = any length
  * @param maxBatch        most windows per call (static engines: their batch size); 0 = no limit
+ * @param staticBatch     every call computes {@code maxBatch} rows whatever it is given (TensorRT's static shapes)
  * @param vocabSize       token ids must lie in {@code [0, vocabSize)}
  */
 public record EngineInfo(
@@ -35,6 +36,7 @@ public record EngineInfo(
         Set<Precision> precisions,
         List<Integer> staticLengths,
         int maxBatch,
+        boolean staticBatch,
         int vocabSize,
         int padTokenId,
         int bosTokenId,
@@ -48,13 +50,13 @@ public record EngineInfo(
     public static EngineInfo dynamic(String engine, String modelName, String fingerprint, Precision precision, ModelConfig c,
             boolean globalAttention, Set<Precision> precisions) {
         return new EngineInfo(engine, modelName, fingerprint, precision, c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
-                globalAttention, precisions, List.of(), 0, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+                globalAttention, precisions, List.of(), 0, false, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
     }
 
     /** The same capabilities under another engine name (an engine that wraps another). */
     public EngineInfo withEngine(String name) {
         return new EngineInfo(name, modelName, fingerprint, precision, family, dimension, maxTokens, padMultiple, globalAttention, precisions,
-                staticLengths, maxBatch, vocabSize, padTokenId, bosTokenId, eosTokenId);
+                staticLengths, maxBatch, staticBatch, vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     /** The model fields of output records: the fingerprint qualified by precision, so an int8 vector never passes for fp32. */

@@ -120,5 +120,9 @@ class WindowQueueTest {
         assertThat(p.bucket(33)).isEqualTo(128);
         assertThat(p.capacity(32)).isEqualTo(2);
         assertThatThrownBy(() -> p.bucket(129)).isInstanceOf(EngineException.class).hasMessageContaining("largest shape 128");
+        assertThat(p.underfills(2)).isNull();
+        BatchPolicy tight = BatchPolicy.forEngine(e.info(), 200, 64, 0, 0);
+        assertThat(tight.underfills(2)).isEqualTo("holds 1 windows of the 128-token bucket, but the engine runs 2 per call "
+                + "(the rest are filler rows); 256 tokens fill every bucket");
     }
 }

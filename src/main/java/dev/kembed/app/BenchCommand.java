@@ -1,6 +1,5 @@
 package dev.kembed.app;
 
-import dev.kembed.model.checkpoint.Checkpoint;
 
 import dev.kembed.engine.EngineFactory;
 import dev.kembed.engine.EngineWindow;

@@ -1,5 +1,8 @@
 package dev.kembed.engine;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +46,17 @@ public record GpuSettings(List<Integer> lengths, int batch, int globalSlots, Pat
         }
         out.sort(null);
         return out;
+    }
+
+    /** {@code cacheDir/<name>}, created; a fresh temporary directory when no cache directory is set. */
+    public Path engineCache(String name) {
+        try {
+            Path dir = cacheDir != null ? cacheDir.resolve(name) : Files.createTempDirectory("kembed-" + name);
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the engine cache " + (cacheDir != null ? cacheDir.resolve(name) : name) + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     public GpuSettings withCacheDir(Path dir) {

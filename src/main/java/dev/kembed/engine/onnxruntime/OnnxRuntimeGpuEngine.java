@@ -18,10 +18,6 @@ import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.onnx.LongformerGraphBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,7 +55,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
             if (gpu.ortTensorRt()) {
                 OrtTensorRTProviderOptions trt = new OrtTensorRTProviderOptions(gpu.device());
                 for (Map.Entry<String, String> e : OrtTensorRtOptions.of(lengths, batch, spec.precision() == Precision.FP16,
-                        cacheDir(gpu)).entrySet()) {
+                        gpu.engineCache("onnxruntime-tensorrt")).entrySet()) {
                     trt.add(e.getKey(), e.getValue());
                 }
                 so.addTensorrt(trt);
@@ -74,15 +70,6 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
         this.info = new EngineInfo(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), spec.precision(), c.family(), c.hiddenSize(),
                 c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), PRECISIONS, lengths, batch, false, c.vocabSize(), c.padTokenId(),
                 c.bosTokenId(), c.eosTokenId());
-    }
-
-    private static Path cacheDir(GpuSettings gpu) {
-        try {
-            Path dir = gpu.cacheDir() != null ? gpu.cacheDir().resolve("onnxruntime-tensorrt") : Files.createTempDirectory("kembed-ort-trt");
-            return Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the TensorRT provider's engine cache: " + e.getMessage(), e);
-        }
     }
 
     @Override

@@ -62,7 +62,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
         this.batch = gpu.batch();
         this.slots = global ? gpu.globalSlots() : 0;
         String fingerprint = Checkpoint.fingerprint(ckpt.dir());
-        Path dir = cacheDir(gpu);
+        Path dir = gpu.engineCache("tensorrt");
         String trtVersion = ai.djl.engine.Engine.getEngine("TensorRT").getVersion();
         String gpuName = GpuHost.gpuName(gpu.device());
         Map<String, String> options = new LinkedHashMap<>();
@@ -94,15 +94,6 @@ public final class TensorRtEngine implements EmbeddingEngine {
         }
         this.info = new EngineInfo(NAME, modelName, fingerprint, spec.precision(), c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
                 global, PRECISIONS, lengths, batch, true, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
-    }
-
-    private static Path cacheDir(GpuSettings gpu) {
-        try {
-            Path dir = gpu.cacheDir() != null ? gpu.cacheDir().resolve("tensorrt") : Files.createTempDirectory("kembed-tensorrt");
-            return Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the TensorRT engine cache: " + e.getMessage(), e);
-        }
     }
 
     @Override

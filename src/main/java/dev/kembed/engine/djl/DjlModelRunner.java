@@ -34,11 +34,15 @@ public final class DjlModelRunner implements AutoCloseable {
     public record Output(float[] data, long[] shape) {}
 
     private final Model model;
+    private final boolean closeOutputs;
     private final BlockingQueue<Predictor<NDList, NDList>> predictors;
     private final List<Predictor<NDList, NDList>> all = new ArrayList<>();
 
     private DjlModelRunner(Model model, int sessions) {
         this.model = model;
+        // DJL's TensorRT predictor returns the session's bound output buffers, reused by every call:
+        // they are copied out, never closed. ONNX Runtime returns fresh native tensors to free.
+        this.closeOutputs = !"TensorRT".equals(model.getNDManager().getEngine().getEngineName());
         this.predictors = new ArrayBlockingQueue<>(sessions);
         for (int i = 0; i < sessions; i++) {
             Predictor<NDList, NDList> p = model.newPredictor(new NoopTranslator());
@@ -123,7 +127,9 @@ public final class DjlModelRunner implements AutoCloseable {
                 }
                 result.put(a.getName(), new Output(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), a.getShape().getShape()));
             }
-            out.close();
+            if (closeOutputs) {
+                out.close();
+            }
             return result;
         } catch (TranslateException | RuntimeException e) {
             // shapes and ids are checked before the call, so what fails here is the runtime (memory, threads): worth a retry

@@ -30,9 +30,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
         try {
             String key = record.key() == null ? null : DocumentDecoder.utf8(record.key());
             if (record.value() == null) {
-                if (key == null) {
-                    throw new BadInputException("null-key", "a tombstone without a key");
-                }
+                DocumentDecoder.checkKey(key); // a tombstone names the document it deletes by the same rule
                 ctx.forward(record.withKey(key).withValue((Decoded) null), Names.EMBED);
                 return;
             }

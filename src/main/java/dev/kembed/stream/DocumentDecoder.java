@@ -37,15 +37,20 @@ public final class DocumentDecoder {
         this.vocabSize = vocabSize;
     }
 
-    public DocumentEvent decode(String key, byte[] value) {
+    /** The document id rule, for values and tombstones alike: present, not empty, no NUL. */
+    public static void checkKey(String key) {
         if (key == null) {
             throw new BadInputException("null-key", "the record has no key; kembed needs the document id as key");
         }
         if (key.isEmpty() || key.indexOf('\u0000') >= 0) {
             throw new BadInputException("invalid-key", "the document id (record key) is empty or holds a NUL character");
         }
+    }
+
+    public DocumentEvent decode(String key, byte[] value) {
+        checkKey(key);
         DocumentEvent e = switch (format) {
-            case TEXT -> new DocumentEvent(key, utf8(value), null, Map.of(), null, null);
+            case TEXT -> new DocumentEvent(key, withoutBom(utf8(value)), null, Map.of(), null, null);
             case JSON -> json(key, value);
             case AVRO -> avro(key, value);
         };
@@ -77,10 +82,15 @@ public final class DocumentDecoder {
         }
     }
 
+    /** A leading U+FEFF is an encoding mark some Windows tools write, not content. */
+    private static String withoutBom(String s) {
+        return s.startsWith("\uFEFF") ? s.substring(1) : s;
+    }
+
     private DocumentEvent json(String key, byte[] value) {
         JsonNode n;
         try {
-            n = JSON.readTree(utf8(value));
+            n = JSON.readTree(withoutBom(utf8(value)));
         } catch (IOException e) {
             throw new BadInputException("invalid-json", "the value is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
@@ -96,24 +106,51 @@ public final class DocumentDecoder {
             }
             ids = new int[arr.size()];
             for (int i = 0; i < ids.length; i++) {
-                if (!arr.get(i).canConvertToInt()) {
-                    throw new BadInputException("invalid-input-ids", "input_ids[" + i + "] is not an integer");
+                JsonNode id = arr.get(i);
+                // canConvertToInt() alone accepts 5.5 (it fits an int once truncated)
+                if (!id.isIntegralNumber() || !id.canConvertToInt()) {
+                    throw new BadInputException("invalid-input-ids", "input_ids[" + i + "] is " + id + ", not an integer token id");
                 }
-                ids[i] = arr.get(i).asInt();
+                ids[i] = id.asInt();
             }
         }
         requireContent(text, ids);
         Map<String, String> meta = new LinkedHashMap<>();
         JsonNode m = n.get("metadata");
+        if (m != null && !m.isNull() && !m.isObject()) {
+            throw new BadInputException("invalid-metadata", "\"metadata\" must be an object of string values, got " + m.getNodeType().name()
+                    .toLowerCase(java.util.Locale.ROOT));
+        }
         if (m != null && m.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
                 meta.put(f.getKey(), f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString());
             }
         }
-        Long version = n.hasNonNull("version") ? n.get("version").asLong() : null;
-        Long ts = n.hasNonNull("timestamp") ? n.get("timestamp").asLong() : null;
-        return new DocumentEvent(key, text, ids, meta, version, ts);
+        return new DocumentEvent(key, text, ids, meta, longField(n, "version"), longField(n, "timestamp"));
+    }
+
+    /**
+     * A 64-bit integer: a JSON integer, or a string holding one (JavaScript producers send 64-bit
+     * numbers as strings, since a JSON number past 2^53 loses digits there). Anything else
+     * ({@code "abc"}, {@code 7.5}, {@code true}) is refused instead of becoming 0.
+     */
+    private static Long longField(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return v.asLong();
+        }
+        if (v.isTextual() && v.asText().matches("-?[0-9]{1,19}")) {
+            try {
+                return Long.parseLong(v.asText());
+            } catch (NumberFormatException e) {
+                // past Long.MAX_VALUE: refused below
+            }
+        }
+        throw new BadInputException("invalid-" + field, "\"" + field + "\" must be a 64-bit integer (or a string of one), got " + v);
     }
 
     private static String textField(JsonNode t) {

@@ -50,4 +50,66 @@ class DocumentDecoderTest {
         assertThatThrownBy(() -> d.decode("k", "{\"input_ids\": [100]}".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("outside the model's vocabulary [0, 100)");
     }
+
+    static String reason(DocumentDecoder d, String key, String json) {
+        try {
+            d.decode(key, json.getBytes(StandardCharsets.UTF_8));
+            return "accepted";
+        } catch (BadInputException e) {
+            return e.reason() + ": " + e.getMessage();
+        }
+    }
+
+    @Test
+    void fractionalTokenIdsAreRefusedNotTruncated() {
+        DocumentDecoder d = new DocumentDecoder(InputFormat.JSON, null, 1000, 100);
+        assertThat(reason(d, "k", "{\"input_ids\": [5.5, 7.2]}")).isEqualTo("invalid-input-ids: input_ids[0] is 5.5, not an integer token id");
+        assertThat(reason(d, "k", "{\"input_ids\": [5, 7.0]}")).startsWith("invalid-input-ids: input_ids[1] is 7.0");
+        assertThat(reason(d, "k", "{\"input_ids\": [5, \"7\"]}")).startsWith("invalid-input-ids: input_ids[1] is \"7\"");
+        assertThat(reason(d, "k", "{\"input_ids\": [0, 5, 99]}")).isEqualTo("accepted");
+    }
+
+    @Test
+    void versionAndTimestampAreIntegersOrStringsOfOne() {
+        DocumentDecoder d = new DocumentDecoder(InputFormat.JSON, null, 1000, 100);
+        assertThat(reason(d, "k", "{\"text\": \"t\", \"version\": \"abc\"}"))
+                .isEqualTo("invalid-version: \"version\" must be a 64-bit integer (or a string of one), got \"abc\"");
+        assertThat(reason(d, "k", "{\"text\": \"t\", \"version\": 7.5}")).startsWith("invalid-version");
+        assertThat(reason(d, "k", "{\"text\": \"t\", \"version\": true}")).startsWith("invalid-version");
+        assertThat(reason(d, "k", "{\"text\": \"t\", \"version\": \"99999999999999999999\"}")).startsWith("invalid-version");
+        assertThat(reason(d, "k", "{\"text\": \"t\", \"timestamp\": \"yesterday\"}")).startsWith("invalid-timestamp");
+        // a string of digits is a version: JavaScript producers send 64-bit numbers that way
+        DocumentEvent quoted = d.decode("k", "{\"text\": \"t\", \"version\": \"7\", \"timestamp\": \"1764400000000\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(quoted.version()).isEqualTo(7L);
+        assertThat(quoted.timestamp()).isEqualTo(1764400000000L);
+        assertThat(d.decode("k", "{\"text\": \"t\", \"version\": 9007199254740993}".getBytes(StandardCharsets.UTF_8)).version())
+                .isEqualTo(9007199254740993L);
+        assertThat(d.decode("k", "{\"text\": \"t\", \"version\": null}".getBytes(StandardCharsets.UTF_8)).version()).isNull();
+    }
+
+    @Test
+    void metadataThatIsNotAnObjectIsRefused() {
+        DocumentDecoder d = new DocumentDecoder(InputFormat.JSON, null, 1000, 100);
+        assertThat(reason(d, "k", "{\"text\": \"t\", \"metadata\": \"source=wiki\"}"))
+                .isEqualTo("invalid-metadata: \"metadata\" must be an object of string values, got string");
+        assertThat(reason(d, "k", "{\"text\": \"t\", \"metadata\": [1, 2]}")).isEqualTo(
+                "invalid-metadata: \"metadata\" must be an object of string values, got array");
+        assertThat(reason(d, "k", "{\"text\": \"t\", \"metadata\": null}")).isEqualTo("accepted");
+    }
+
+    @Test
+    void aUtf8ByteOrderMarkIsAcceptedAndNotPartOfTheText() {
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        byte[] json = "{\"text\": \"hello\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] value = new byte[bom.length + json.length];
+        System.arraycopy(bom, 0, value, 0, 3);
+        System.arraycopy(json, 0, value, 3, json.length);
+        assertThat(new DocumentDecoder(InputFormat.JSON, null, 1000, 100).decode("k", value).text()).isEqualTo("hello");
+        byte[] text = "hello".getBytes(StandardCharsets.UTF_8);
+        byte[] plain = new byte[3 + text.length];
+        System.arraycopy(bom, 0, plain, 0, 3);
+        System.arraycopy(text, 0, plain, 3, text.length);
+        assertThat(new DocumentDecoder(InputFormat.TEXT, null, 1000, 100).decode("k", plain).text()).isEqualTo("hello");
+    }
 }

@@ -246,6 +246,24 @@ class TopologyTest {
         assertThat(output.readRecordsToList()).as("nothing emitted for the deleted document").isEmpty();
     }
 
+    /** A tombstone names the document it deletes by the same key rule as a value. */
+    @Test
+    void tombstonesWithAnInvalidKeyGoToTheDeadLetterTopic() throws Exception {
+        start(100_000, 500, 0, 0);
+        send("", null);
+        send("bad\u0000key", null);
+        send(null, null);
+        send("fine", null);
+        List<String> reasons = dlq.readRecordsToList().stream()
+                .map(r -> new String(r.headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8)).toList();
+        assertThat(reasons).containsExactly("invalid-key", "invalid-key", "null-key");
+        List<TestRecord<String, byte[]>> out = output.readRecordsToList();
+        assertThat(out).singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo("fine");
+            assertThat(r.value()).isNull();
+        });
+    }
+
     @Test
     void documentLargerThanOneBatch() throws Exception {
         start(64, 50, 32, 4); // 32-token windows, budget of two windows per batch

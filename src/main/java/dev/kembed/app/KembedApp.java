@@ -8,6 +8,13 @@ import dev.kembed.stream.EmbeddingPipeline;
 import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.text.WindowPlan;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -38,10 +45,14 @@ public final class KembedApp implements AutoCloseable {
     private final MetricsServer metricsServer;
     private final String bootstrap;
     private final CountDownLatch stopped;
+    private final KafkaStreamsMetrics kafkaMetrics;
+    private final AutoCloseable jvmMetrics;
 
     private KembedApp(EmbeddedKafkaBroker broker, KembedModel model, EngineWorkers workers, EmbeddingPipeline pipeline, KafkaStreams streams,
-            MetricsServer metricsServer, String bootstrap, CountDownLatch stopped) {
+            MetricsServer metricsServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics) {
         this.stopped = stopped;
+        this.kafkaMetrics = kafkaMetrics;
+        this.jvmMetrics = jvmMetrics;
         this.workers = workers;
         this.broker = broker;
         this.model = model;
@@ -51,11 +62,35 @@ public final class KembedApp implements AutoCloseable {
         this.bootstrap = bootstrap;
     }
 
+    /** Micrometer's JVM binders (memory, GC, threads, class loading, CPU, uptime); closing stops the GC listener. */
+    static AutoCloseable bindJvmMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        return gc;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
     public static KembedApp start(KembedConfig cfg, Path dataDir) {
         Properties kafka = cfg.kafka();
         EmbeddedKafkaBroker broker = null;
         KembedModel model = null;
         EngineWorkers workers = null;
+        KafkaStreamsMetrics kafkaMetrics = null;
+        AutoCloseable jvmMetrics = null;
         try {
             model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir), KembedConfig.ENGINE);
             // every setting checked against the engine before anything else starts
@@ -94,6 +129,9 @@ public final class KembedApp implements AutoCloseable {
             TopicAdmin.ensure(clientProps(kafka), topics, cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
             Properties sp = streamsProps(kafka, dataDir);
             KafkaStreams streams = new KafkaStreams(pipeline.topology(), sp);
+            kafkaMetrics = new KafkaStreamsMetrics(streams); // Kafka's own: lag, commit rate, process latency, clients
+            kafkaMetrics.bindTo(registry);
+            jvmMetrics = bindJvmMetrics(registry);
             CountDownLatch stopped = new CountDownLatch(1);
             streams.setStateListener((now, before) -> {
                 if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.PENDING_ERROR) {
@@ -110,8 +148,10 @@ public final class KembedApp implements AutoCloseable {
             LOG.info("kembed running: {} -> {} (dlq {}), {} partitions", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
                     cfg.topicsPartitions());
             return new KembedApp(broker, model, workers, pipeline, streams, ms, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
-                    stopped);
+                    stopped, kafkaMetrics, jvmMetrics);
         } catch (RuntimeException e) {
+            closeQuietly(kafkaMetrics);
+            closeQuietly(jvmMetrics);
             if (workers != null) {
                 workers.close();
             }
@@ -186,6 +226,8 @@ public final class KembedApp implements AutoCloseable {
     @Override
     public void close() {
         streams.close(Duration.ofSeconds(60));
+        closeQuietly(kafkaMetrics);
+        closeQuietly(jvmMetrics);
         if (metricsServer != null) {
             metricsServer.close();
         }

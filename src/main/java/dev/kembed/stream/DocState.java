@@ -6,6 +6,9 @@ import java.util.Map;
  * What the document store keeps per document id while its windows are in flight: the version
  * being embedded (its source offset is the generation), the running pooled sum, and what the
  * output record needs.
+ *
+ * @param receivedAt Kafka timestamp of the input record, for the end-to-end latency; null in states
+ *                   written before it was kept
  */
 public record DocState(
         long generation,
@@ -18,11 +21,12 @@ public record DocState(
         int doneWindows,
         int tokenCount,
         double[] acc,
-        double weight) {
+        double weight,
+        Long receivedAt) {
 
     public DocState withResult(double[] newAcc, double newWeight) {
         return new DocState(generation, version, timestamp, metadata, sourceTopic, sourcePartition, expectedWindows,
-                doneWindows + 1, tokenCount, newAcc, newWeight);
+                doneWindows + 1, tokenCount, newAcc, newWeight, receivedAt);
     }
 
     public boolean complete() {

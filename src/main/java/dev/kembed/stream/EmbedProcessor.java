@@ -110,7 +110,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         boolean globalCls = plan.globalCls();
         Long timestamp = event.timestamp() != null ? event.timestamp() : Long.valueOf(record.timestamp());
         DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
-                meta.partition(), windows.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0);
+                meta.partition(), windows.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0, record.timestamp());
         docs.put(id, state);
         for (TextWindow w : windows) {
             PendingWindow pw = new PendingWindow(w.index(), w.ids(), w.poolMask(), globalCls, w.charStart(), w.charEnd(), w.ownedTokens());
@@ -153,7 +153,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
             float[] vector = pooler.result(plan.settings().normalize());
             ctx.forward(new Record<String, Emitted>(job.docId(), new Emitted.Document(records.document(job.docId(), next, vector)),
                     ctx.currentSystemTimeMs()), Names.OUTPUT_SINK);
-            metrics.documentOut();
+            metrics.documentOut(next.receivedAt() == null ? -1 : ctx.currentSystemTimeMs() - next.receivedAt());
         } else {
             docs.put(job.docId(), next);
         }

@@ -31,6 +31,7 @@ public final class PipelineMetrics implements EngineListener {
     private final Timer inference;
     private final Timer process;
     private final Timer tokenize;
+    private final Timer endToEnd;
 
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -50,6 +51,10 @@ public final class PipelineMetrics implements EngineListener {
         inference = Timer.builder("kembed.batch.inference").register(registry);
         process = Timer.builder("kembed.process.time").description("time a stream thread spends in one process() call").register(registry);
         tokenize = Timer.builder("kembed.tokenize.time").register(registry);
+        // what a real-time indexing feed is judged by: input record timestamp to the emit of its embedding
+        endToEnd = Timer.builder("kembed.end.to.end.latency").description("input record timestamp to the emit of its document embedding")
+                .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
+                .maximumExpectedValue(java.time.Duration.ofMinutes(10)).register(registry);
     }
 
     /** Gauges read from the workers: queued windows, and {@code kembed_engine_up} (1 serving, 0 down). */
@@ -70,8 +75,12 @@ public final class PipelineMetrics implements EngineListener {
         in.increment();
     }
 
-    void documentOut() {
+    /** @param latencyMs from the input record's Kafka timestamp to this emit; negative when unknown (older state) */
+    void documentOut(long latencyMs) {
         out.increment();
+        if (latencyMs >= 0) {
+            endToEnd.record(latencyMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
     }
 
     void superseded() {

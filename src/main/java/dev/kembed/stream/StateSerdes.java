@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.avro.Schema;
@@ -37,19 +38,34 @@ final class StateSerdes {
 
     private StateSerdes() {}
 
-    static final Serde<DocState> DOC_STATE = serde(DocumentState.getClassSchema(), StateSerdes::docToAvro, StateSerdes::docFromAvro,
-            StateSerdes::legacyDoc);
-    static final Serde<PendingWindow> PENDING_WINDOW = serde(PendingWindowState.getClassSchema(), StateSerdes::windowToAvro,
+    /** Earlier writer schemas of the document state, resolved against today's when read back. */
+    static final List<Schema> DOC_STATE_HISTORY = List.of(history("document_state-1.avsc"));
+
+    static final Serde<DocState> DOC_STATE = serde(DocumentState.getClassSchema(), DOC_STATE_HISTORY, StateSerdes::docToAvro,
+            StateSerdes::docFromAvro, StateSerdes::legacyDoc);
+    static final Serde<PendingWindow> PENDING_WINDOW = serde(PendingWindowState.getClassSchema(), List.of(), StateSerdes::windowToAvro,
             StateSerdes::windowFromAvro, StateSerdes::legacyWindow);
+
+    private static Schema history(String name) {
+        try (java.io.InputStream in = StateSerdes.class.getResourceAsStream("/kembed/state-history/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("state schema history " + name + " is missing from the jar");
+            }
+            return new Schema.Parser().parse(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     interface LegacyReader<T> {
         T read(DataInputStream in) throws IOException;
     }
 
-    static <T> Serde<T> serde(Schema schema, Function<T, GenericRecord> toAvro, Function<GenericRecord, T> fromAvro, LegacyReader<T> legacy) {
+    static <T> Serde<T> serde(Schema schema, List<Schema> olderWriters, Function<T, GenericRecord> toAvro, Function<GenericRecord, T> fromAvro,
+            LegacyReader<T> legacy) {
         BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), schema);
-        // older writer schemas are registered here with decoder.addSchema(...) as the format evolves
         BinaryMessageDecoder<GenericRecord> decoder = new BinaryMessageDecoder<>(GenericData.get(), schema);
+        olderWriters.forEach(decoder::addSchema); // values are found by their writer's fingerprint, then resolved
         Serializer<T> ser = (topic, value) -> {
             if (value == null) {
                 return null;
@@ -100,6 +116,7 @@ final class StateSerdes {
         acc.asDoubleBuffer().put(s.acc());
         r.put("acc", acc);
         r.put("weight", s.weight());
+        r.put("received_at", s.receivedAt());
         return r;
     }
 
@@ -111,7 +128,7 @@ final class StateSerdes {
         accBytes.asDoubleBuffer().get(acc);
         return new DocState((Long) r.get("generation"), (Long) r.get("version"), (Long) r.get("timestamp"), meta,
                 r.get("source_topic").toString(), (Integer) r.get("source_partition"), (Integer) r.get("expected_windows"),
-                (Integer) r.get("done_windows"), (Integer) r.get("token_count"), acc, (Double) r.get("weight"));
+                (Integer) r.get("done_windows"), (Integer) r.get("token_count"), acc, (Double) r.get("weight"), (Long) r.get("received_at"));
     }
 
     private static GenericRecord windowToAvro(PendingWindow w) {
@@ -165,7 +182,7 @@ final class StateSerdes {
         for (int i = 0; i < acc.length; i++) {
             acc[i] = in.readDouble();
         }
-        return new DocState(gen, version, ts, meta, topic, partition, expected, done, tokens, acc, in.readDouble());
+        return new DocState(gen, version, ts, meta, topic, partition, expected, done, tokens, acc, in.readDouble(), null);
     }
 
     private static PendingWindow legacyWindow(DataInputStream in) throws IOException {

@@ -126,6 +126,17 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
             assertThat(h.status()).isEqualTo(200);
             assertThat(h.engineUp()).isEqualTo(1.0);
             assertThat(app.workers().health().up()).isTrue();
+
+            // one scrape shows Kafka's own metrics, the JVM's, and the end-to-end latency of exactly the emitted documents
+            String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).containsPattern("(?m)^kafka_stream_thread_process_latency_avg\\{")
+                    .containsPattern("(?m)^kafka_consumer_fetch_manager_records_lag_max\\{")
+                    .containsPattern("(?m)^jvm_memory_used_bytes\\{")
+                    .containsPattern("(?m)^kembed_end_to_end_latency_seconds_bucket\\{le=");
+            Matcher count = Pattern.compile("(?m)^kembed_end_to_end_latency_seconds_count(?:\\{[^}]*\\})? ([0-9.]+)").matcher(metrics);
+            assertThat(count.find()).isTrue();
+            assertThat(Double.parseDouble(count.group(1))).as("one latency per emitted document").isEqualTo(out.size());
         }
     }
 

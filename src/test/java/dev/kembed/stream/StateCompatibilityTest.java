@@ -53,6 +53,36 @@ class StateCompatibilityTest {
         }
     }
 
+    /** A value written with state schema 1 (before received_at) reads back under schema 2, received_at null. */
+    @Test
+    void documentStateWrittenWithSchema1IsResolved() throws Exception {
+        org.apache.avro.Schema v1 = StateSerdes.DOC_STATE_HISTORY.get(0);
+        assertThat(v1.getField("received_at")).isNull();
+        org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(v1);
+        r.put("generation", 41L);
+        r.put("version", 3L);
+        r.put("timestamp", 1764400000123L);
+        r.put("metadata", Map.of("source", "wiki"));
+        r.put("source_topic", "documents");
+        r.put("source_partition", 2);
+        r.put("expected_windows", 4);
+        r.put("done_windows", 1);
+        r.put("token_count", 900);
+        r.put("acc", java.nio.ByteBuffer.wrap(new byte[16]));
+        r.put("weight", 1.5);
+        java.nio.ByteBuffer b = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), v1).encode(r);
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        DocState s = StateSerdes.DOC_STATE.deserializer().deserialize("t", bytes);
+        assertThat(s.generation()).isEqualTo(41L);
+        assertThat(s.tokenCount()).isEqualTo(900);
+        assertThat(s.acc()).containsExactly(0.0, 0.0);
+        assertThat(s.receivedAt()).isNull();
+        byte[] now = StateSerdes.DOC_STATE.serializer().serialize("t", s.withResult(s.acc(), 2.0));
+        assertThat(StateSerdes.DOC_STATE.deserializer().deserialize("t", now).doneWindows()).isEqualTo(2);
+    }
+
     @Test
     void pendingWindowsWrittenByKembed01AreRead() throws Exception {
         for (JsonNode w : fixture().get("pending_windows")) {

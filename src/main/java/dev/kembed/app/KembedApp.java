@@ -47,10 +47,13 @@ public final class KembedApp implements AutoCloseable {
     private final CountDownLatch stopped;
     private final KafkaStreamsMetrics kafkaMetrics;
     private final AutoCloseable jvmMetrics;
+    private final RegistryWatch registryWatch;
 
     private KembedApp(EmbeddedKafkaBroker broker, KembedModel model, EngineWorkers workers, EmbeddingPipeline pipeline, KafkaStreams streams,
-            MetricsServer metricsServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics) {
+            MetricsServer metricsServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
+            RegistryWatch registryWatch) {
         this.stopped = stopped;
+        this.registryWatch = registryWatch;
         this.kafkaMetrics = kafkaMetrics;
         this.jvmMetrics = jvmMetrics;
         this.workers = workers;
@@ -91,6 +94,7 @@ public final class KembedApp implements AutoCloseable {
         EngineWorkers workers = null;
         KafkaStreamsMetrics kafkaMetrics = null;
         AutoCloseable jvmMetrics = null;
+        RegistryWatch registryWatch = null;
         try {
             model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir), KembedConfig.ENGINE);
             // every setting checked against the engine before anything else starts
@@ -144,12 +148,15 @@ public final class KembedApp implements AutoCloseable {
             });
             streams.start();
             EngineHealth health = workers.health();
-            MetricsServer ms = cfg.metricsPort() > 0 ? new MetricsServer(cfg.metricsPort(), registry, () -> notReady(streams, health)) : null;
+            registryWatch = new RegistryWatch(pipeline.registry());
+            RegistryWatch watch = registryWatch;
+            MetricsServer ms = cfg.metricsPort() > 0 ? new MetricsServer(cfg.metricsPort(), registry, () -> notReady(streams, health, watch)) : null;
             LOG.info("kembed running: {} -> {} (dlq {}), {} partitions", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
                     cfg.topicsPartitions());
             return new KembedApp(broker, model, workers, pipeline, streams, ms, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
-                    stopped, kafkaMetrics, jvmMetrics);
+                    stopped, kafkaMetrics, jvmMetrics, registryWatch);
         } catch (RuntimeException e) {
+            closeQuietly(registryWatch);
             closeQuietly(kafkaMetrics);
             closeQuietly(jvmMetrics);
             if (workers != null) {
@@ -166,8 +173,12 @@ public final class KembedApp implements AutoCloseable {
     }
 
     /** Null when ready; otherwise what is not, one line each. */
-    static String notReady(KafkaStreams streams, EngineHealth health) {
+    static String notReady(KafkaStreams streams, EngineHealth health, RegistryWatch registry) {
         List<String> not = new ArrayList<>();
+        String registryDown = registry.unreachable();
+        if (registryDown != null) {
+            not.add("schema registry: " + registryDown);
+        }
         if (!streams.state().isRunningOrRebalancing()) {
             not.add("streams: " + streams.state());
         }
@@ -228,6 +239,7 @@ public final class KembedApp implements AutoCloseable {
         streams.close(Duration.ofSeconds(60));
         closeQuietly(kafkaMetrics);
         closeQuietly(jvmMetrics);
+        closeQuietly(registryWatch);
         if (metricsServer != null) {
             metricsServer.close();
         }

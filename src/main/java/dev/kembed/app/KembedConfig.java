@@ -3,6 +3,8 @@ package dev.kembed.app;
 import dev.kembed.engine.EngineFactory;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.GpuSettings;
+import dev.kembed.serde.RegistrySettings;
+import dev.kembed.serde.SubjectNameStrategy;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WorkerSettings;
 import dev.kembed.stream.InputFormat;
@@ -75,6 +77,14 @@ public final class KembedConfig extends AbstractConfig {
     public static final String ENGINE_RETRY_BACKOFF_MS = "kembed.engine.retry.backoff.ms";
     public static final String DRAIN_INTERVAL_MS = "kembed.drain.interval.ms";
     public static final String SCHEMA_REGISTRY_URL = "kembed.schema.registry.url";
+    public static final String REGISTRY_BASIC_AUTH = "kembed.schema.registry.basic.auth.user.info";
+    public static final String REGISTRY_BEARER_TOKEN = "kembed.schema.registry.bearer.auth.token";
+    public static final String REGISTRY_TRUSTSTORE = "kembed.schema.registry.ssl.truststore.location";
+    public static final String REGISTRY_TRUSTSTORE_PASSWORD = "kembed.schema.registry.ssl.truststore.password";
+    public static final String REGISTRY_TRUSTSTORE_TYPE = "kembed.schema.registry.ssl.truststore.type";
+    public static final String REGISTRY_CONNECT_TIMEOUT_MS = "kembed.schema.registry.connect.timeout.ms";
+    public static final String REGISTRY_REQUEST_TIMEOUT_MS = "kembed.schema.registry.request.timeout.ms";
+    public static final String REGISTRY_SUBJECT_STRATEGY = "kembed.schema.registry.subject.name.strategy";
     public static final String TOPICS_CREATE = "kembed.topics.create";
     public static final String TOPICS_PARTITIONS = "kembed.topics.partitions";
     public static final String TOPICS_REPLICATION = "kembed.topics.replication";
@@ -133,8 +143,20 @@ public final class KembedConfig extends AbstractConfig {
                     "First retry delay (doubles each retry); also the first pause between health checks while the engine is down.")
             .define(DRAIN_INTERVAL_MS, Type.LONG, 20L, Range.between(1, 60_000), Importance.LOW,
                     "How often idle tasks pick up finished windows.")
-            .define(SCHEMA_REGISTRY_URL, Type.STRING, "mock://kembed", new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "Confluent-compatible registry URL, or mock://scope (in-JVM, for tests and demos).")
+            .define(SCHEMA_REGISTRY_URL, Type.LIST, "mock://kembed", Importance.HIGH,
+                    "Confluent-compatible registry URL(s), comma-separated and tried in order (failover), or mock://scope "
+                            + "(in-JVM, for tests and demos).")
+            .define(REGISTRY_BASIC_AUTH, Type.PASSWORD, null, Importance.MEDIUM,
+                    "user:password for HTTP basic auth to the registry (Confluent's basic.auth.user.info). Never logged.")
+            .define(REGISTRY_BEARER_TOKEN, Type.PASSWORD, null, Importance.MEDIUM, "Bearer token for the registry (instead of basic auth). Never logged.")
+            .define(REGISTRY_TRUSTSTORE, Type.STRING, "", Importance.LOW, "Trust store for an https registry (empty = the JVM's).")
+            .define(REGISTRY_TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.LOW, "Its password. Never logged.")
+            .define(REGISTRY_TRUSTSTORE_TYPE, Type.STRING, "pkcs12", Choice.of("pkcs12", "jks"), Importance.LOW, "Its type.")
+            .define(REGISTRY_CONNECT_TIMEOUT_MS, Type.INT, 10_000, Range.between(100, 600_000), Importance.LOW,
+                    "Connect timeout per registry URL; past it the next URL is tried.")
+            .define(REGISTRY_REQUEST_TIMEOUT_MS, Type.INT, 30_000, Range.between(100, 600_000), Importance.LOW, "Request timeout per registry call.")
+            .define(REGISTRY_SUBJECT_STRATEGY, Type.STRING, "topic", Choice.of("topic", "record", "topic-record"), Importance.LOW,
+                    "Subject of the output schemas: topic = <topic>-value, record = the record's full name, topic-record = <topic>-<full name>.")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM, "Create missing topics; false = refuse to start if one is missing.")
             .define(TOPICS_PARTITIONS, Type.INT, 4, Range.between(1, 100_000), Importance.LOW, "Partitions of topics kembed creates.")
             .define(TOPICS_REPLICATION, Type.INT, 1, Range.between(1, 32), Importance.LOW, "Replication factor of topics kembed creates.")
@@ -257,6 +279,20 @@ public final class KembedConfig extends AbstractConfig {
             errors.add(QUEUE_MAX_BLOCK_MS + "=" + queueMaxBlockMs() + " must be at most half of max.poll.interval.ms (" + maxPoll
                     + ") or a waiting stream thread gets fenced");
         }
+        if (getPassword(REGISTRY_BASIC_AUTH) != null && getPassword(REGISTRY_BEARER_TOKEN) != null) {
+            errors.add(REGISTRY_BASIC_AUTH + " and " + REGISTRY_BEARER_TOKEN + " are both set; set one");
+        }
+        if (getPassword(REGISTRY_BASIC_AUTH) != null && !getPassword(REGISTRY_BASIC_AUTH).value().contains(":")) {
+            errors.add(REGISTRY_BASIC_AUTH + " must be user:password");
+        }
+        for (String url : getList(SCHEMA_REGISTRY_URL)) {
+            if (!url.startsWith("mock://") && !url.startsWith("http://") && !url.startsWith("https://")) {
+                errors.add(SCHEMA_REGISTRY_URL + ": '" + url + "' must start with http://, https:// or mock://");
+            }
+        }
+        if (getList(SCHEMA_REGISTRY_URL).isEmpty()) {
+            errors.add(SCHEMA_REGISTRY_URL + " is empty; allowed: http(s) URL(s) or mock://scope");
+        }
         if (inputFormat() == InputFormat.AVRO && registryUrl().startsWith("mock://")) {
             errors.add(INPUT_FORMAT + "=avro needs the registry your producers use: set " + SCHEMA_REGISTRY_URL + " to its http(s) URL"
                     + " (mock:// is only visible inside this JVM)");
@@ -291,7 +327,21 @@ public final class KembedConfig extends AbstractConfig {
     }
 
     public String registryUrl() {
-        return getString(SCHEMA_REGISTRY_URL);
+        List<String> urls = getList(SCHEMA_REGISTRY_URL);
+        return urls.isEmpty() ? "" : urls.get(0);
+    }
+
+    public RegistrySettings registrySettings() {
+        String trustStore = getString(REGISTRY_TRUSTSTORE).trim();
+        return new RegistrySettings(getList(SCHEMA_REGISTRY_URL), secret(REGISTRY_BASIC_AUTH), secret(REGISTRY_BEARER_TOKEN),
+                trustStore.isEmpty() ? null : Path.of(trustStore), secret(REGISTRY_TRUSTSTORE_PASSWORD), getString(REGISTRY_TRUSTSTORE_TYPE).trim().toUpperCase(java.util.Locale.ROOT),
+                java.time.Duration.ofMillis(getInt(REGISTRY_CONNECT_TIMEOUT_MS)), java.time.Duration.ofMillis(getInt(REGISTRY_REQUEST_TIMEOUT_MS)),
+                SubjectNameStrategy.parse(REGISTRY_SUBJECT_STRATEGY, getString(REGISTRY_SUBJECT_STRATEGY)));
+    }
+
+    private String secret(String key) {
+        org.apache.kafka.common.config.types.Password p = getPassword(key);
+        return p == null ? null : p.value();
     }
 
     public Path modelDir() {
@@ -355,7 +405,7 @@ public final class KembedConfig extends AbstractConfig {
 
     public PipelineSettings pipelineSettings() {
         return new PipelineSettings(inputTopic(), outputTopic(), dlqTopic(), windowsTopic(), inputFormat(), getInt(INPUT_MAX_CHARS),
-                registryUrl(), getLong(DRAIN_INTERVAL_MS));
+                registrySettings(), getLong(DRAIN_INTERVAL_MS));
     }
 
     /** Kafka Streams / client properties as given (pass-through). */

@@ -10,17 +10,29 @@ public interface SchemaRegistry {
     /** The writer schema with this id. */
     Schema byId(int id);
 
+    /** Null when the registry answers; otherwise why not (readiness). */
+    default String unreachable() {
+        return null;
+    }
+
     /**
      * {@code mock://scope} gives an in-JVM registry shared by everything in the JVM that names the
      * same scope (as Confluent's serializers do in tests); http(s) URLs a REST client.
      */
     static SchemaRegistry forUrl(String url) {
-        if (url.startsWith("mock://")) {
-            return MockSchemaRegistry.scope(url.substring("mock://".length()));
+        return forSettings(RegistrySettings.of(url));
+    }
+
+    static SchemaRegistry forSettings(RegistrySettings settings) {
+        String first = settings.urls().get(0);
+        if (first.startsWith("mock://")) {
+            return MockSchemaRegistry.scope(first.substring("mock://".length()));
         }
-        if (url.startsWith("http://") || url.startsWith("https://")) {
-            return new RestSchemaRegistry(url);
+        for (String url : settings.urls()) {
+            if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                throw new IllegalArgumentException("kembed.schema.registry.url: '" + url + "' must start with mock://, http:// or https://");
+            }
         }
-        throw new IllegalArgumentException("kembed.schema.registry.url: '" + url + "' must start with mock://, http:// or https://");
+        return new RestSchemaRegistry(settings);
     }
 }

@@ -43,7 +43,7 @@ public final class EmbedTopology {
                 return Set.of(docStore, pendingStore);
             }
         };
-        Serializer<Emitted> avro = new EmittedSerializer(new AvroRecordSerializer(wire));
+        Serializer<Emitted> avro = new EmittedSerializer(new AvroRecordSerializer(wire, settings.registry().subjectStrategy()));
 
         Topology t = new Topology();
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), settings.inputTopic());

@@ -15,11 +15,13 @@ public final class EmbeddingPipeline {
     private final PipelineMetrics metrics;
     private final Topology topology;
     private final AvroWireFormat wire;
+    private final SchemaRegistry registry;
 
     public EmbeddingPipeline(PipelineSettings settings, WindowPlan plan, EngineWorkers workers, PipelineMetrics metrics) {
         this.settings = settings;
         this.metrics = metrics;
-        this.wire = new AvroWireFormat(SchemaRegistry.forUrl(settings.registryUrl()));
+        this.registry = SchemaRegistry.forSettings(settings.registry());
+        this.wire = new AvroWireFormat(registry);
         DocumentDecoder decoder = new DocumentDecoder(settings.inputFormat(), wire, settings.inputMaxChars(), plan.engine().vocabSize());
         this.topology = EmbedTopology.build(settings, decoder, plan, workers, wire, metrics);
     }
@@ -30,6 +32,11 @@ public final class EmbeddingPipeline {
 
     public PipelineMetrics metrics() {
         return metrics;
+    }
+
+    /** The registry the pipeline reads and writes through (readiness asks it whether it answers). */
+    public SchemaRegistry registry() {
+        return registry;
     }
 
     public AvroWireFormat wireFormat() {

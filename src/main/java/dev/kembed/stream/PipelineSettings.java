@@ -1,5 +1,7 @@
 package dev.kembed.stream;
 
+import dev.kembed.serde.RegistrySettings;
+
 /**
  * What the topology needs besides the window plan and the engine queue, typed (the app's config
  * layer validates it).
@@ -14,5 +16,5 @@ public record PipelineSettings(
         String windowsTopic,
         InputFormat inputFormat,
         int inputMaxChars,
-        String registryUrl,
+        RegistrySettings registry,
         long drainIntervalMs) {}

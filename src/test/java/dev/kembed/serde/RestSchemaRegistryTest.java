@@ -27,6 +27,7 @@ class RestSchemaRegistryTest {
     final List<String> schemas = new ArrayList<>();
     final List<String> requests = new ArrayList<>();
     final AtomicInteger registerCalls = new AtomicInteger();
+    final List<String> authorizations = new ArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -34,6 +35,13 @@ class RestSchemaRegistryTest {
         server.createContext("/subjects/", ex -> {
             registerCalls.incrementAndGet();
             requests.add(ex.getRequestMethod() + " " + ex.getRequestURI() + " " + ex.getRequestHeaders().getFirst("Content-Type"));
+            authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            if (ex.getRequestURI().getPath().contains("incompatible")) {
+                ex.getRequestBody().readAllBytes();
+                reply(ex, 409, "{\"error_code\":409,\"message\":\"Schema being registered is incompatible with an earlier schema for subject "
+                        + "\\\"incompatible-value\\\", details: [READER_FIELD_MISSING_DEFAULT_VALUE: text]\"}");
+                return;
+            }
             String schema = new ObjectMapper().readTree(ex.getRequestBody()).get("schema").asText();
             int id = schemas.indexOf(schema);
             if (id < 0) {
@@ -94,5 +102,134 @@ class RestSchemaRegistryTest {
         assertThatThrownBy(() -> reader.read(new byte[] {0, 0, 0, 0, 10, 2}, Document.getClassSchema()))
                 .isInstanceOf(SerdeException.class).hasMessageContaining("unreachable");
         assertThatThrownBy(() -> SchemaRegistry.forUrl("ftp://x")).hasMessageContaining("kembed.schema.registry.url");
+    }
+
+    static RegistrySettings settings(List<String> urls, String basic, String bearer, SubjectNameStrategy strategy) {
+        return new RegistrySettings(urls, basic, bearer, null, null, "PKCS12", java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(2),
+                strategy);
+    }
+
+    static String deadUrl() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return "http://localhost:" + s.getLocalPort(); // closed again: connection refused
+        }
+    }
+
+    @Test
+    void failsOverToTheNextUrlAndStaysThere() throws Exception {
+        SchemaRegistry r = SchemaRegistry.forSettings(settings(List.of(deadUrl(), url()), null, null, SubjectNameStrategy.TOPIC));
+        int id = r.register("docs-value", Document.getClassSchema());
+        assertThat(id).isEqualTo(1);
+        assertThat(r.byId(1)).isEqualTo(Document.getClassSchema());
+        assertThat(r.unreachable()).isNull();
+        SchemaRegistry none = SchemaRegistry.forSettings(settings(List.of(deadUrl(), deadUrl()), null, null, SubjectNameStrategy.TOPIC));
+        assertThatThrownBy(() -> none.register("docs-value", Document.getClassSchema())).isInstanceOf(SerdeException.class)
+                .hasMessageStartingWith("no schema registry answered; http://localhost:").hasMessageContaining("unreachable: ConnectException");
+        assertThat(none.unreachable()).startsWith("no schema registry answered");
+    }
+
+    @Test
+    void aSlowRegistryTimesOutAndTheNextOneAnswers() throws Exception {
+        HttpServer slow = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+        slow.createContext("/", ex -> {
+            try {
+                Thread.sleep(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            reply(ex, 200, "{}");
+        });
+        slow.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        slow.start();
+        try {
+            RegistrySettings s = new RegistrySettings(List.of("http://localhost:" + slow.getAddress().getPort(), url()), null, null, null, null,
+                    "PKCS12", java.time.Duration.ofSeconds(2), java.time.Duration.ofMillis(300), SubjectNameStrategy.TOPIC);
+            long t0 = System.nanoTime();
+            assertThat(SchemaRegistry.forSettings(s).register("docs-value", Document.getClassSchema())).isEqualTo(1);
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("one request timeout, not the slow server's 5 s").isLessThan(3_000);
+        } finally {
+            slow.stop(0);
+        }
+    }
+
+    @Test
+    void basicAuthAndBearerTokenAreSent() {
+        SchemaRegistry.forSettings(settings(List.of(url()), "kembed:s3cret", null, SubjectNameStrategy.TOPIC)).register("a-value", Document.getClassSchema());
+        SchemaRegistry.forSettings(settings(List.of(url()), null, "tok-123", SubjectNameStrategy.TOPIC)).register("b-value", Document.getClassSchema());
+        assertThat(authorizations).containsExactly("Basic " + java.util.Base64.getEncoder().encodeToString("kembed:s3cret".getBytes(StandardCharsets.UTF_8)),
+                "Bearer tok-123");
+        assertThat(settings(List.of(url()), "kembed:s3cret", null, SubjectNameStrategy.TOPIC).toString()).doesNotContain("s3cret").contains("auth=basic");
+        assertThatThrownBy(() -> settings(List.of(url()), "a:b", "t", SubjectNameStrategy.TOPIC)).hasMessageContaining("set one");
+    }
+
+    @Test
+    void anIncompatibleSchemaFailsWithTheRegistrysReason() {
+        SchemaRegistry r = SchemaRegistry.forSettings(settings(List.of(url()), null, null, SubjectNameStrategy.TOPIC));
+        assertThatThrownBy(() -> r.register("incompatible-value", Document.getClassSchema())).isInstanceOf(SerdeException.class)
+                .satisfies(e -> assertThat(((SerdeException) e).reason()).isEqualTo("registry-incompatible"))
+                .hasMessageContaining("refused the schema for subject incompatible-value as incompatible (409)")
+                .hasMessageContaining("READER_FIELD_MISSING_DEFAULT_VALUE: text");
+    }
+
+    @Test
+    void subjectNameStrategies() {
+        AvroWireFormat wire = new AvroWireFormat(SchemaRegistry.forUrl(url()));
+        Document d = Document.newBuilder().setId("x").setText("hello").build();
+        for (SubjectNameStrategy s : SubjectNameStrategy.values()) {
+            new AvroRecordSerializer(wire, s).serialize("docs", d);
+        }
+        assertThat(requests).extracting(q -> q.split(" ")[1]).containsExactly("/subjects/docs-value/versions",
+                "/subjects/dev.kembed.avro.Document/versions", "/subjects/docs-dev.kembed.avro.Document/versions");
+        assertThat(SubjectNameStrategy.parse("k", "topic-record")).isEqualTo(SubjectNameStrategy.TOPIC_RECORD);
+        assertThatThrownBy(() -> SubjectNameStrategy.parse("k", "wire")).hasMessageContaining("allowed: topic, record, topic-record");
+    }
+
+    /** An https registry with a self-signed certificate: refused without the trust store, answered with it. */
+    @Test
+    void httpsWithATrustStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        String keytool = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        java.nio.file.Path keys = tmp.resolve("server.p12");
+        java.nio.file.Path cert = tmp.resolve("server.crt");
+        java.nio.file.Path trust = tmp.resolve("trust.p12");
+        run(keytool, "-genkeypair", "-alias", "registry", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", "changeit");
+        run(keytool, "-exportcert", "-alias", "registry", "-keystore", keys.toString(), "-storepass", "changeit", "-file", cert.toString());
+        run(keytool, "-importcert", "-noprompt", "-alias", "registry", "-file", cert.toString(), "-storetype", "PKCS12", "-keystore", trust.toString(),
+                "-storepass", "trustpass");
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(keys)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "changeit".toCharArray());
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("localhost", 0), 0);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ctx));
+        https.createContext("/subjects/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            reply(ex, 200, "{\"id\":5}");
+        });
+        https.start();
+        try {
+            String url = "https://localhost:" + https.getAddress().getPort();
+            RegistrySettings trusted = new RegistrySettings(List.of(url), null, null, trust, "trustpass", "PKCS12", java.time.Duration.ofSeconds(5),
+                    java.time.Duration.ofSeconds(5), SubjectNameStrategy.TOPIC);
+            assertThat(SchemaRegistry.forSettings(trusted).register("docs-value", Document.getClassSchema())).isEqualTo(5);
+            assertThatThrownBy(() -> SchemaRegistry.forSettings(settings(List.of(url), null, null, SubjectNameStrategy.TOPIC))
+                    .register("docs-value", Document.getClassSchema())).hasMessageContaining("unreachable: SSLHandshakeException");
+            RegistrySettings wrongPassword = new RegistrySettings(List.of(url), null, null, trust, "nope", "PKCS12", java.time.Duration.ofSeconds(5),
+                    java.time.Duration.ofSeconds(5), SubjectNameStrategy.TOPIC);
+            assertThatThrownBy(() -> SchemaRegistry.forSettings(wrongPassword)).hasMessageContaining("kembed.schema.registry.ssl.truststore.location=")
+                    .hasMessageContaining("cannot be read as PKCS12");
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
     }
 }

@@ -101,7 +101,7 @@ class TopologyTest {
             int batchTokens, long maxWaitMs) {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = emb;
-        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, registry, 20);
+        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, dev.kembed.serde.RegistrySettings.of(registry), 20);
         plan = WindowPlan.create(emb, engine.info(), m.tokenizer(), WindowPlan.SettingNames.CONFIG);
         clock = new FakeClock();
         PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());

@@ -1,0 +1,36 @@
+package dev.kembed.app;
+
+import dev.kembed.serde.SchemaRegistry;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Asks the schema registry whether it answers every 10 s on its own thread, so that
+ * {@code /health/ready} reads the last answer instead of waiting on a registry timeout itself
+ * (a readiness probe gives up after a second).
+ */
+final class RegistryWatch implements AutoCloseable {
+    private final ScheduledExecutorService timer;
+    private volatile String unreachable;
+
+    RegistryWatch(SchemaRegistry registry) {
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kembed-registry-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        unreachable = registry.unreachable();
+        timer.scheduleWithFixedDelay(() -> unreachable = registry.unreachable(), 10, 10, TimeUnit.SECONDS);
+    }
+
+    /** Null when the registry answered last time; otherwise why not. */
+    String unreachable() {
+        return unreachable;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

@@ -24,8 +24,19 @@ import org.apache.kafka.common.test.TestKitNodes;
 public final class KafkaCluster implements AutoCloseable {
     private final KafkaClusterTestKit kit;
 
+    private final Properties clientSecurity = new Properties();
+
     public KafkaCluster() throws Exception {
-        kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+        this(org.apache.kafka.common.security.auth.SecurityProtocol.PLAINTEXT);
+    }
+
+    /**
+     * @param brokerProtocol the clients' listener: PLAINTEXT, or SASL_PLAINTEXT with the test kit's PLAIN
+     *                       users ({@code JaasUtils.KAFKA_PLAIN_ADMIN}/{@code KAFKA_PLAIN_USER1})
+     */
+    public KafkaCluster(org.apache.kafka.common.security.auth.SecurityProtocol brokerProtocol) throws Exception {
+        kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1)
+                .setBrokerSecurityProtocol(brokerProtocol).setControllerSecurityProtocol(brokerProtocol).build())
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "4")
                 .setConfigProp("transaction.state.log.replication.factor", "1")
@@ -37,6 +48,21 @@ public final class KafkaCluster implements AutoCloseable {
         kit.format();
         kit.startup();
         kit.waitForReadyBrokers();
+        if (brokerProtocol == org.apache.kafka.common.security.auth.SecurityProtocol.SASL_PLAINTEXT) {
+            // the test kit's super user, for the helpers below (the application under test brings its own)
+            clientSecurity.put("security.protocol", "SASL_PLAINTEXT");
+            clientSecurity.put("sasl.mechanism", "PLAIN");
+            clientSecurity.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                    + org.apache.kafka.common.test.JaasUtils.KAFKA_PLAIN_ADMIN + "\" password=\""
+                    + org.apache.kafka.common.test.JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD + "\";");
+        }
+    }
+
+    /** What a client needs besides bootstrap.servers to get in (empty for PLAINTEXT). */
+    public Properties clientSecurity() {
+        Properties p = new Properties();
+        p.putAll(clientSecurity);
+        return p;
     }
 
     public String bootstrap() {
@@ -44,7 +70,7 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     public void createTopic(String name, int partitions) throws Exception {
-        Properties p = new Properties();
+        Properties p = clientSecurity();
         p.put("bootstrap.servers", bootstrap());
         try (Admin a = Admin.create(p)) {
             a.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
@@ -52,7 +78,7 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     public KafkaProducer<byte[], byte[]> producer() {
-        Properties p = new Properties();
+        Properties p = clientSecurity();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
@@ -69,7 +95,7 @@ public final class KafkaCluster implements AutoCloseable {
 
     /** Reads a topic from the start (read_committed) until {@code atLeast} records or the timeout. */
     public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int atLeast, Duration timeout) {
-        Properties p = new Properties();
+        Properties p = clientSecurity();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -201,14 +201,22 @@ public final class KembedConfig extends AbstractConfig {
         return from(raw, env);
     }
 
+    /** The setting an environment variable names: {@code KEMBED_KAFKA_X_Y} is Kafka's {@code x.y}, {@code KEMBED_X_Y} is {@code kembed.x.y}. */
+    static String settingOf(String envName) {
+        if (envName.startsWith("KEMBED_KAFKA_")) {
+            return envName.substring("KEMBED_KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+        }
+        return "kembed." + envName.substring("KEMBED_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
     public static KembedConfig from(Properties raw, Map<String, String> env) {
         Properties merged = new Properties();
         merged.putAll(raw);
         new TreeMap<>(env).forEach((k, v) -> {
             if (k.startsWith("KEMBED_KAFKA_")) {
-                merged.put(k.substring("KEMBED_KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+                merged.put(settingOf(k), v);
             } else if (k.startsWith("KEMBED_") && !k.equals("KEMBED_JAVA_OPTS") && !k.equals("KEMBED_LOG4J")) {
-                String key = "kembed." + k.substring("KEMBED_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                String key = settingOf(k);
                 if (DEF.names().contains(key)) {
                     merged.put(key, v);
                 } else {

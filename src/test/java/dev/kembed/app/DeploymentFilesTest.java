@@ -18,6 +18,8 @@ import java.util.Set;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,8 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The deployment files stay true to the app: every property and environment variable they set is
  * a setting kembed (or Kafka) knows and accepts, the metrics port, probe paths, config mount and
- * selectors line up, and KEDA scales the group kembed actually uses. (Jackson's YAML reader comes
- * with Kafka's runtime dependencies.)
+ * selectors line up, and KEDA scales the group kembed actually uses; and every object passes the
+ * vendored Kubernetes 1.30 strict schemas, the compose file the Compose Specification's schema.
+ * (Jackson's YAML reader comes with Kafka's runtime dependencies.)
  */
 class DeploymentFilesTest {
     static final YAMLMapper YAML = new YAMLMapper();
@@ -69,6 +72,56 @@ class DeploymentFilesTest {
                 assertThat(KembedConfig.DEF.names()).as(where + ": " + name + " -> " + key).contains(key);
             }
         }
+    }
+
+    /** Kubernetes 1.30's strict schemas (no unknown fields), vendored under src/test/resources/schemas. */
+    static final Map<String, String> KUBERNETES_SCHEMAS = Map.of(
+            "ConfigMap", "configmap-v1.json",
+            "StatefulSet", "statefulset-apps-v1.json",
+            "Service", "service-v1.json",
+            "PodDisruptionBudget", "poddisruptionbudget-policy-v1.json");
+
+    static List<String> schemaErrors(String resource, SpecificationVersion version, JsonNode doc) throws Exception {
+        try (java.io.InputStream in = DeploymentFilesTest.class.getResourceAsStream("/schemas/" + resource)) {
+            assertThat(in).as(resource).isNotNull();
+            // in memory only: the Kubernetes files name their dialect by the unversioned meta-schema URI,
+            // and the compose schema's $id is relative; both are made explicit for the validator
+            String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("\"http://json-schema.org/schema#\"", "\"http://json-schema.org/draft-04/schema#\"")
+                    .replace("\"$id\": \"compose_spec.json\"", "\"$id\": \"https://github.com/compose-spec/compose-spec/schema/compose_spec.json\"");
+            com.networknt.schema.Schema schema = SchemaRegistry.withDefaultDialect(version).getSchema(text, com.networknt.schema.InputFormat.JSON);
+            return schema.validate(doc).stream().map(e -> e.getInstanceLocation() + ": " + e.getMessage()).toList();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"k8s/kembed.yaml", "k8s/gpu/kembed-gpu.yaml"})
+    void kubernetesManifestsPassTheApiSchemas(String file) throws Exception {
+        List<JsonNode> docs = documents(Path.of(file));
+        for (JsonNode doc : docs) {
+            String kind = doc.path("kind").asText();
+            if (kind.equals("ScaledObject")) {
+                assertThat(doc.path("apiVersion").asText()).isEqualTo("keda.sh/v1alpha1"); // a CRD: its fields are checked below
+                continue;
+            }
+            assertThat(KUBERNETES_SCHEMAS).as(file + ": a schema for " + kind).containsKey(kind);
+            assertThat(schemaErrors("kubernetes-v1.30.0-standalone-strict/" + KUBERNETES_SCHEMAS.get(kind), SpecificationVersion.DRAFT_4, doc))
+                    .as(file + " " + kind).isEmpty();
+        }
+        // and the schemas do bite: a misspelt field is refused
+        JsonNode sts = kind(docs, "StatefulSet").deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) sts.path("spec")).put("replicaz", 2);
+        assertThat(schemaErrors("kubernetes-v1.30.0-standalone-strict/statefulset-apps-v1.json", SpecificationVersion.DRAFT_4, sts))
+                .anyMatch(e -> e.contains("replicaz"));
+    }
+
+    @Test
+    void composeFilePassesTheComposeSpec() throws Exception {
+        JsonNode compose = documents(Path.of("docker-compose.yml")).get(0);
+        assertThat(schemaErrors("compose/compose-spec.json", SpecificationVersion.DRAFT_7, compose)).isEmpty();
+        JsonNode broken = compose.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) broken.path("services").path("kembed")).put("imagez", "kembed");
+        assertThat(schemaErrors("compose/compose-spec.json", SpecificationVersion.DRAFT_7, broken)).anyMatch(e -> e.contains("imagez"));
     }
 
     @ParameterizedTest

@@ -29,8 +29,13 @@ import org.junit.jupiter.api.Test;
 class CrashRecoveryTest extends BrokerTestBase {
 
     static Properties config(String name, int metricsPort) {
+        return config(name, kafka.bootstrap(), model, metricsPort);
+    }
+
+    /** A small kembed on {@code <name>-in} / {@code <name>-out} with fast commits and short timeouts. */
+    static Properties config(String name, String bootstrap, java.nio.file.Path model, int metricsPort) {
         Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrap());
+        p.put("bootstrap.servers", bootstrap);
         p.put("application.id", "kembed-" + name);
         p.put("kembed.model.dir", model.toString());
         p.put("kembed.model.threads", "1");

@@ -71,15 +71,7 @@ class SaslIntegrationTest {
     }
 
     static Properties config(String name, String user, String password) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrap());
-        p.put("application.id", "kembed-" + name);
-        p.put("kembed.model.dir", model.toString());
-        p.put("kembed.model.threads", "1");
-        p.put("kembed.input.topic", name + "-in");
-        p.put("kembed.output.topic", name + "-out");
-        p.put("kembed.batch.max.wait.ms", "20");
-        p.put("commit.interval.ms", "200");
+        Properties p = CrashRecoveryTest.config(name, kafka.bootstrap(), model, 0);
         p.put("security.protocol", "SASL_PLAINTEXT");
         p.put("sasl.mechanism", "PLAIN");
         p.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user + "\" password=\""

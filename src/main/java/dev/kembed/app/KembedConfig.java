@@ -4,6 +4,7 @@ import dev.kembed.engine.EngineFactory;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.GpuSettings;
 import dev.kembed.serde.RegistrySettings;
+import dev.kembed.text.Boundaries;
 import dev.kembed.serde.SubjectNameStrategy;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WorkerSettings;
@@ -66,6 +67,7 @@ public final class KembedConfig extends AbstractConfig {
     public static final String NORMALIZE = "kembed.normalize";
     public static final String WINDOW_MAX_TOKENS = "kembed.window.max.tokens";
     public static final String WINDOW_OVERLAP = "kembed.window.overlap";
+    public static final String WINDOW_BOUNDARIES = "kembed.window.boundaries";
     public static final String BATCH_MAX_TOKENS = "kembed.batch.max.tokens";
     public static final String BATCH_MAX_WINDOWS = "kembed.batch.max.windows";
     public static final String BATCH_MAX_WAIT_MS = "kembed.batch.max.wait.ms";
@@ -126,6 +128,9 @@ public final class KembedConfig extends AbstractConfig {
             .define(WINDOW_MAX_TOKENS, Type.INT, 0, Range.between(0, 1 << 20), Importance.MEDIUM,
                     "Window size incl. <s> and </s> (0 = the model's maximum).")
             .define(WINDOW_OVERLAP, Type.INT, 0, Range.between(0, 1 << 20), Importance.MEDIUM, "Tokens shared by consecutive windows.")
+            .define(WINDOW_BOUNDARIES, Type.STRING, "fixed", Choice.of("fixed", "text"), Importance.MEDIUM,
+                    "fixed: a window every max tokens; text: cut at the latest paragraph break, else sentence end, else whitespace in the "
+                            + "last quarter of the window, so an edit changes only nearby windows (README \"Window boundaries\").")
             .define(BATCH_MAX_TOKENS, Type.INT, 16384, Range.atLeast(1), Importance.MEDIUM,
                     "Padded tokens per batch (windows x bucket length); must hold one full window.")
             .define(BATCH_MAX_WINDOWS, Type.INT, 64, Range.between(1, 100_000), Importance.MEDIUM, "Windows per batch.")
@@ -403,7 +408,8 @@ public final class KembedConfig extends AbstractConfig {
 
     public EmbeddingSettings embeddingSettings() {
         return new EmbeddingSettings(Pooling.parse(POOLING, getString(POOLING)), GlobalAttention.parse(GLOBAL_ATTENTION, getString(GLOBAL_ATTENTION)),
-                getBoolean(NORMALIZE), getInt(WINDOW_MAX_TOKENS), getInt(WINDOW_OVERLAP));
+                getBoolean(NORMALIZE), getInt(WINDOW_MAX_TOKENS), getInt(WINDOW_OVERLAP),
+                Boundaries.parse(WINDOW_BOUNDARIES, getString(WINDOW_BOUNDARIES)));
     }
 
     public WorkerSettings workerSettings() {

@@ -18,6 +18,6 @@ final class PoolingOptions {
 
     EmbeddingSettings settings(WindowOptions windows) {
         return new EmbeddingSettings(Pooling.parse("--pooling", pooling), GlobalAttention.parse("--global-attention", globalAttention), normalize,
-                windows.maxTokens, windows.overlap);
+                windows.maxTokens, windows.overlap, windows.boundaries());
     }
 }

@@ -28,7 +28,8 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EmbeddingSettings settings = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, windows.maxTokens, windows.overlap);
+        EmbeddingSettings settings = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, windows.maxTokens, windows.overlap,
+                windows.boundaries());
         long failed;
         try (KembedModel.Tokenizing tokenizing = KembedModel.tokenizing(model);
                 JsonLinesIo lines = io.open()) {
@@ -47,7 +48,8 @@ final class TokenizeCommand implements Callable<Integer> {
                 for (TextWindow w : plan.cut(doc)) {
                     ws.addObject().put("index", w.index()).put("token_start", w.tokenStart()).put("token_end", w.tokenEnd())
                             .put("length", w.length()).put("owned_tokens", w.ownedTokens())
-                            .put("char_start", w.charStart()).put("char_end", w.charEnd());
+                            .put("char_start", w.charStart()).put("char_end", w.charEnd())
+                            .put("cut", w.cut().name().toLowerCase(java.util.Locale.ROOT));
                 }
                 return o;
             }, () -> { });

@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.text.Boundaries;
 import picocli.CommandLine.Option;
 
 /** How documents are cut into windows. */
@@ -9,4 +10,12 @@ final class WindowOptions {
 
     @Option(names = "--overlap", defaultValue = "0", description = "Tokens shared by consecutive windows. Default: ${DEFAULT-VALUE}")
     int overlap;
+
+    @Option(names = "--boundaries", defaultValue = "fixed",
+            description = "fixed (every max-tokens) or text (cut at a paragraph, sentence or word boundary near the limit). Default: ${DEFAULT-VALUE}")
+    String boundaries;
+
+    Boundaries boundaries() {
+        return Boundaries.parse("--boundaries", boundaries);
+    }
 }

@@ -11,8 +11,9 @@ package dev.kembed.text;
  * @param ids         {@code <s>} + content ids + {@code </s>}
  * @param poolMask    1 on the content tokens this window owns: overlapping tokens are split at the
  *                    middle of the overlap, so each document token counts exactly once
+ * @param cut         what ended the window (the document, a paragraph, a sentence, whitespace, the limit)
  */
-public record TextWindow(int index, int tokenStart, int tokenEnd, int charStart, int charEnd, int[] ids, int[] poolMask) {
+public record TextWindow(int index, int tokenStart, int tokenEnd, int charStart, int charEnd, int[] ids, int[] poolMask, Windower.Cut cut) {
     public int length() {
         return ids.length;
     }

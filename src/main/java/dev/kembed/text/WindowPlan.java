@@ -46,7 +46,7 @@ public final class WindowPlan {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
         int max = windowTokens(settings, engine);
-        return new WindowPlan(settings, engine, tokenizer, new Windower(max, settings.overlap(), engine.bosTokenId(), engine.eosTokenId()));
+        return new WindowPlan(settings, engine, tokenizer, new Windower(max, settings.overlap(), engine.bosTokenId(), engine.eosTokenId(), settings.boundaries()));
     }
 
     static List<String> check(EmbeddingSettings s, EngineInfo engine, SettingNames names) {

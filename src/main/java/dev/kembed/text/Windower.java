@@ -5,15 +5,25 @@ import java.util.List;
 
 /**
  * Cuts a tokenized document into windows of at most {@code maxTokens} tokens, {@code <s>} and
- * {@code </s>} included, consecutive windows sharing {@code overlap} content tokens.
+ * {@code </s>} included, consecutive windows sharing {@code overlap} content tokens. With
+ * {@link Boundaries#TEXT} a window ends at the best text boundary in the last quarter of its
+ * budget (see {@link Cut}); pre-tokenized input has no text and is cut at fixed counts.
  */
 public final class Windower {
+    /** What ended a window: the document, a paragraph break, a sentence end, whitespace, or the token limit. */
+    public enum Cut { END, PARAGRAPH, SENTENCE, WHITESPACE, LIMIT }
+
     private final int maxTokens;
     private final int overlap;
     private final int bosId;
     private final int eosId;
+    private final Boundaries boundaries;
 
     public Windower(int maxTokens, int overlap, int bosId, int eosId) {
+        this(maxTokens, overlap, bosId, eosId, Boundaries.FIXED);
+    }
+
+    public Windower(int maxTokens, int overlap, int bosId, int eosId, Boundaries boundaries) {
         if (maxTokens < 3) {
             throw new IllegalArgumentException("max_tokens must be at least 3 (<s>, one token, </s>), got " + maxTokens);
         }
@@ -24,6 +34,7 @@ public final class Windower {
         this.overlap = overlap;
         this.bosId = bosId;
         this.eosId = eosId;
+        this.boundaries = boundaries;
     }
 
     public int maxTokens() {
@@ -34,7 +45,11 @@ public final class Windower {
         return overlap;
     }
 
-    /** How many windows a document of {@code contentTokens} tokens needs. */
+    public Boundaries boundaries() {
+        return boundaries;
+    }
+
+    /** How many windows a document of {@code contentTokens} tokens needs with fixed boundaries (text boundaries may need more). */
     public int windowCount(int contentTokens) {
         int capacity = maxTokens - 2;
         if (contentTokens <= capacity) {
@@ -45,36 +60,117 @@ public final class Windower {
     }
 
     public List<TextWindow> cut(TokenizedText doc) {
-        return cut(doc.ids(), doc.charStart(), doc.charEnd());
+        return cut(doc.ids(), doc.charStart(), doc.charEnd(), doc.text());
     }
 
     /** @param charStart may be null for pre-tokenized input (windows then have no character span) */
     public List<TextWindow> cut(int[] content, int[] charStart, int[] charEnd) {
+        return cut(content, charStart, charEnd, null);
+    }
+
+    private List<TextWindow> cut(int[] content, int[] charStart, int[] charEnd, String text) {
         int n = content.length;
         int capacity = maxTokens - 2;
-        int step = capacity - overlap;
-        int count = windowCount(n);
-        List<TextWindow> out = new ArrayList<>(count);
+        boolean byText = boundaries == Boundaries.TEXT && text != null && charStart != null;
+        // window k covers [starts[k], ends[k]); the next starts `overlap` tokens before this one ends
+        List<int[]> spans = new ArrayList<>();
+        int start = 0;
+        while (true) {
+            int hardEnd = Math.min(start + capacity, n);
+            if (hardEnd == n) {
+                spans.add(new int[] {start, n, Cut.END.ordinal()});
+                break;
+            }
+            int end = hardEnd;
+            Cut kind = Cut.LIMIT;
+            if (byText) {
+                // look back over the last quarter of the budget, never so far that the window holds only its overlap
+                int earliest = Math.max(start + overlap + 1, hardEnd - Math.max(1, capacity / 4));
+                int[] best = bestBoundary(text, charStart, charEnd, earliest, hardEnd);
+                if (best != null) {
+                    end = best[0];
+                    kind = Cut.values()[best[1]];
+                }
+            }
+            spans.add(new int[] {start, end, kind.ordinal()});
+            start = end - overlap;
+        }
+        List<TextWindow> out = new ArrayList<>(spans.size());
         int ownedFrom = 0;
-        for (int k = 0; k < count; k++) {
-            int start = k * step;
-            int end = Math.min(start + capacity, n);
-            int nextStart = (k + 1) * step;
+        for (int k = 0; k < spans.size(); k++) {
+            int s = spans.get(k)[0];
+            int e = spans.get(k)[1];
             // overlap with the next window is split in the middle: the first half stays here
-            int ownedTo = k == count - 1 ? n : (nextStart + end) / 2;
-            int[] ids = new int[end - start + 2];
+            int ownedTo = k == spans.size() - 1 ? n : (spans.get(k + 1)[0] + e) / 2;
+            int[] ids = new int[e - s + 2];
             int[] pool = new int[ids.length];
             ids[0] = bosId;
-            System.arraycopy(content, start, ids, 1, end - start);
+            System.arraycopy(content, s, ids, 1, e - s);
             ids[ids.length - 1] = eosId;
             for (int t = ownedFrom; t < ownedTo; t++) {
-                pool[1 + t - start] = 1;
+                pool[1 + t - s] = 1;
             }
-            int cs = charStart == null ? -1 : charStart[start];
-            int ce = charEnd == null ? -1 : charEnd[end - 1];
-            out.add(new TextWindow(k, start, end, cs, ce, ids, pool));
+            int cs = charStart == null ? -1 : charStart[s];
+            int ce = charEnd == null ? -1 : charEnd[e - 1];
+            out.add(new TextWindow(k, s, e, cs, ce, ids, pool, Cut.values()[spans.get(k)[2]]));
             ownedFrom = ownedTo;
         }
         return out;
+    }
+
+    /**
+     * The latest cut {@code end} in [{@code from}, {@code to}] (the window then holds tokens up to
+     * {@code end - 1}) of the best kind, judged by the text between token {@code end - 1} and token {@code end}.
+     */
+    private static int[] bestBoundary(String text, int[] charStart, int[] charEnd, int from, int to) {
+        int[] best = null;
+        for (int end = to; end >= from; end--) {
+            Cut kind = boundaryBefore(text, charStart, charEnd, end);
+            if (kind == null) {
+                continue;
+            }
+            if (best == null || kind.ordinal() < best[1]) {
+                best = new int[] {end, kind.ordinal()};
+                if (kind == Cut.PARAGRAPH) {
+                    break; // the latest paragraph break: nothing ranks higher
+                }
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The boundary between token {@code end - 1} and token {@code end}, or null when a word
+     * continues: judged by the run of whitespace around the cut, which may sit between the tokens'
+     * spans or inside them (byte-level BPE keeps newlines as tokens and spaces at word starts).
+     */
+    private static Cut boundaryBefore(String text, int[] charStart, int[] charEnd, int end) {
+        int p = Math.min(Math.min(charEnd[end - 1], charStart[end]), text.length());
+        int left = p;
+        while (left > 0 && Character.isWhitespace(text.charAt(left - 1)) && left > charStart[end - 1]) {
+            left--;
+        }
+        int right = p;
+        int limit = Math.min(charEnd[end], text.length());
+        while (right < limit && Character.isWhitespace(text.charAt(right))) {
+            right++;
+        }
+        if (left == right) {
+            return null;
+        }
+        int newlines = 0;
+        for (int i = left; i < right; i++) {
+            if (text.charAt(i) == '\n') {
+                newlines++;
+            }
+        }
+        if (newlines >= 2) {
+            return Cut.PARAGRAPH; // a blank line
+        }
+        char before = left > 0 ? text.charAt(left - 1) : ' ';
+        if (before == '.' || before == '!' || before == '?' || before == '\u3002' || before == '\uFF01' || before == '\uFF1F') {
+            return Cut.SENTENCE;
+        }
+        return Cut.WHITESPACE;
     }
 }

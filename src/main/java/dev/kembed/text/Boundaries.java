@@ -1,0 +1,28 @@
+package dev.kembed.text;
+
+import java.util.Locale;
+
+/** Where windows are cut: every {@code max_tokens} tokens, or at the best text boundary near there. */
+public enum Boundaries {
+    /** Fixed token counts: an insertion shifts every later window. */
+    FIXED,
+    /**
+     * At the latest paragraph break in the last part of the window's budget, else the latest
+     * sentence end, else whitespace, else the hard limit. After an edit the cuts land on the same
+     * text boundaries again, so later windows come out identical (and reusable).
+     */
+    TEXT;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Boundaries parse(String key, String value) {
+        for (Boundaries b : values()) {
+            if (b.label().equals(value.trim().toLowerCase(Locale.ROOT))) {
+                return b;
+            }
+        }
+        throw new IllegalArgumentException(key + "=" + value + " is not allowed; allowed: fixed, text");
+    }
+}

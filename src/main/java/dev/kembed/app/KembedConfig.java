@@ -68,6 +68,8 @@ public final class KembedConfig extends AbstractConfig {
     public static final String WINDOW_MAX_TOKENS = "kembed.window.max.tokens";
     public static final String WINDOW_OVERLAP = "kembed.window.overlap";
     public static final String WINDOW_BOUNDARIES = "kembed.window.boundaries";
+    public static final String WINDOW_REUSE = "kembed.window.reuse";
+    public static final String CACHE_MAX_BYTES = "kembed.cache.max.bytes";
     public static final String BATCH_MAX_TOKENS = "kembed.batch.max.tokens";
     public static final String BATCH_MAX_WINDOWS = "kembed.batch.max.windows";
     public static final String BATCH_MAX_WAIT_MS = "kembed.batch.max.wait.ms";
@@ -128,6 +130,11 @@ public final class KembedConfig extends AbstractConfig {
             .define(WINDOW_MAX_TOKENS, Type.INT, 0, Range.between(0, 1 << 20), Importance.MEDIUM,
                     "Window size incl. <s> and </s> (0 = the model's maximum).")
             .define(WINDOW_OVERLAP, Type.INT, 0, Range.between(0, 1 << 20), Importance.MEDIUM, "Tokens shared by consecutive windows.")
+            .define(WINDOW_REUSE, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Reuse the result of a window whose identity (model, precision, ids, masks) is unchanged: from the document's "
+                            + "previous version (kept in a changelogged store) or from the shared cache.")
+            .define(CACHE_MAX_BYTES, Type.LONG, 64L << 20, Range.between(0L, Long.MAX_VALUE), Importance.LOW,
+                    "Window results cached per process for all tasks (repeated boilerplate across documents); 0 = off. Empty after a restart.")
             .define(WINDOW_BOUNDARIES, Type.STRING, "fixed", Choice.of("fixed", "text"), Importance.MEDIUM,
                     "fixed: a window every max tokens; text: cut at the latest paragraph break, else sentence end, else whitespace in the "
                             + "last quarter of the window, so an edit changes only nearby windows (README \"Window boundaries\").")
@@ -419,7 +426,7 @@ public final class KembedConfig extends AbstractConfig {
 
     public PipelineSettings pipelineSettings() {
         return new PipelineSettings(inputTopic(), outputTopic(), dlqTopic(), windowsTopic(), inputFormat(), getInt(INPUT_MAX_CHARS),
-                registrySettings(), getLong(DRAIN_INTERVAL_MS));
+                registrySettings(), getLong(DRAIN_INTERVAL_MS), getBoolean(WINDOW_REUSE), getLong(CACHE_MAX_BYTES));
     }
 
     /** Kafka Streams / client properties as given (pass-through). */

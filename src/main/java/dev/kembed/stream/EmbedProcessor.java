@@ -1,6 +1,10 @@
 package dev.kembed.stream;
 
 import dev.kembed.engine.Completion;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.WindowIdentity;
+import dev.kembed.engine.WindowResult;
+import dev.kembed.engine.WindowResultCache;
 import dev.kembed.engine.EngineWorkers;
 import dev.kembed.engine.TaskHandle;
 import dev.kembed.engine.WindowJob;
@@ -11,6 +15,8 @@ import dev.kembed.text.WindowPlan;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -29,6 +35,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * A newer event for the same id supersedes the older version; a tombstone deletes and forwards.
  * At {@code init} every pending window in the store is resubmitted, so a restarted or migrated
  * task loses nothing; results already applied are gone from the store, so nothing is doubled.
+ *
+ * <p>Reuse: each window's result is kept in the window-results store under its
+ * {@link WindowIdentity}, for the document's last emitted version (older versions' results are
+ * pruned at the next emit, all of them at a tombstone). A new version takes the result of every
+ * window whose identity it finds there, or in the process-wide {@link WindowResultCache}, and sends
+ * only the others to the engine. An identity fixes the result, so a reused window is exactly what
+ * the engine would compute; the store is changelogged, so this survives restarts.
  */
 final class EmbedProcessor implements Processor<String, Decoded, String, Emitted> {
     private static final char SEP = '\u0000';
@@ -43,10 +56,14 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     private ProcessorContext<String, Emitted> ctx;
     private KeyValueStore<String, DocState> docs;
     private KeyValueStore<String, PendingWindow> pending;
+    private KeyValueStore<String, StoredResult> results;
     private TaskHandle handle;
+    private final WindowResultCache cache;
 
-    EmbedProcessor(PipelineSettings settings, WindowPlan plan, EngineWorkers queue, OutputRecords records, PipelineMetrics metrics) {
+    EmbedProcessor(PipelineSettings settings, WindowPlan plan, EngineWorkers queue, OutputRecords records, PipelineMetrics metrics,
+            WindowResultCache cache) {
         this.settings = settings;
+        this.cache = cache;
         this.plan = plan;
         this.queue = queue;
         this.records = records;
@@ -58,6 +75,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         this.ctx = context;
         this.docs = context.getStateStore(Names.DOCUMENT_STORE);
         this.pending = context.getStateStore(Names.PENDING_STORE);
+        this.results = context.getStateStore(Names.RESULT_STORE);
         this.handle = queue.register(context.taskId().toString());
         resubmitPending();
         context.schedule(Duration.ofMillis(settings.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, ts -> applyCompletions());
@@ -81,6 +99,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
             dropPending(record.key());
             docs.delete(record.key());
         }
+        deleteResults(record.key(), -1); // a deleted document's results go too
         metrics.tombstone();
         ctx.forward(record.withValue((Emitted) null), Names.OUTPUT_SINK);
     }
@@ -112,11 +131,57 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
                 meta.partition(), windows.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0, record.timestamp());
         docs.put(id, state);
+        Map<String, StoredResult> previous = settings.reuseWindows() ? storedResults(id) : Map.of();
+        List<Completion> reused = new ArrayList<>();
         for (TextWindow w : windows) {
             PendingWindow pw = new PendingWindow(w.index(), w.ids(), w.poolMask(), globalCls, w.charStart(), w.charEnd(), w.ownedTokens());
             pending.put(pendingKey(id, generation, w.index()), pw);
-            queue.submit(handle, new WindowJob(id, generation, w.index(), pw.toEngineWindow(), meta.partition()));
+            EngineWindow ew = pw.toEngineWindow();
+            WindowJob job = new WindowJob(id, generation, w.index(), ew, meta.partition());
+            WindowResult known = null;
+            if (settings.reuseWindows()) {
+                String identity = WindowIdentity.of(plan.engine(), ew);
+                StoredResult own = previous.get(identity);
+                known = own != null ? own.result() : cache.get(identity);
+                if (known != null) {
+                    metrics.windowReused(own != null ? "document" : "cache", ew.length());
+                }
+            }
+            if (known != null) {
+                reused.add(new Completion(job, known, null, null));
+            } else {
+                metrics.windowComputed(ew.length());
+                queue.submit(handle, job);
+            }
         }
+        reused.forEach(this::apply); // after every window is pending: the last one applied emits
+    }
+
+    /** Results kept for this document (any version), by identity. */
+    private Map<String, StoredResult> storedResults(String id) {
+        Map<String, StoredResult> byIdentity = new HashMap<>();
+        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(id + SEP, new StringSerializer())) {
+            while (it.hasNext()) {
+                StoredResult r = it.next().value;
+                byIdentity.put(r.identity(), r);
+            }
+        }
+        return byIdentity;
+    }
+
+    /** Deletes the document's kept results, all of them or (keep >= 0) all but generation {@code keep}'s. */
+    private void deleteResults(String id, long keep) {
+        List<String> keys = new ArrayList<>();
+        String current = keep < 0 ? null : pendingKey(id, keep, 0).substring(0, id.length() + 21);
+        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(id + SEP, new StringSerializer())) {
+            while (it.hasNext()) {
+                String k = it.next().key;
+                if (current == null || !k.startsWith(current)) {
+                    keys.add(k);
+                }
+            }
+        }
+        keys.forEach(results::delete);
     }
 
     private void applyCompletions() {
@@ -144,12 +209,20 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         pooler.add(c.result().cls(), c.result().sum(), c.result().count(), w.ownedTokens());
         DocState next = state.withResult(pooler.accumulated(), pooler.weight());
         pending.delete(key);
+        if (settings.reuseWindows()) {
+            String identity = WindowIdentity.of(plan.engine(), w.toEngineWindow());
+            results.put(key, StoredResult.of(identity, c.result()));
+            cache.put(identity, c.result());
+        }
         if (settings.windowsTopic() != null) {
             ctx.forward(new Record<String, Emitted>(job.docId(), new Emitted.Window(records.window(job.docId(), state, w, windowVector(c, w))),
                     ctx.currentSystemTimeMs()), Names.WINDOWS_SINK);
         }
         if (next.complete()) {
             docs.delete(job.docId());
+            if (settings.reuseWindows()) {
+                deleteResults(job.docId(), job.generation()); // keep only the emitted version's results
+            }
             float[] vector = pooler.result(plan.settings().normalize());
             ctx.forward(new Record<String, Emitted>(job.docId(), new Emitted.Document(records.document(job.docId(), next, vector)),
                     ctx.currentSystemTimeMs()), Names.OUTPUT_SINK);

@@ -1,5 +1,7 @@
 package dev.kembed.stream;
 
+import dev.kembed.engine.WindowResultCache;
+
 import dev.kembed.engine.EngineWorkers;
 import dev.kembed.serde.AvroRecordSerializer;
 import dev.kembed.serde.AvroWireFormat;
@@ -25,22 +27,25 @@ import org.apache.kafka.streams.state.Stores;
 public final class EmbedTopology {
     private EmbedTopology() {}
 
+    /** @param cache window results shared by every task of this process (may be off) */
     public static Topology build(PipelineSettings settings, DocumentDecoder decoder, WindowPlan plan, EngineWorkers workers,
-            AvroWireFormat wire, PipelineMetrics metrics) {
+            AvroWireFormat wire, PipelineMetrics metrics, WindowResultCache cache) {
         OutputRecords records = new OutputRecords(plan.engine(), plan.settings());
         StoreBuilder<KeyValueStore<String, DocState>> docStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.DOCUMENT_STORE), Serdes.String(), StateSerdes.DOC_STATE);
         StoreBuilder<KeyValueStore<String, PendingWindow>> pendingStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.PENDING_STORE), Serdes.String(), StateSerdes.PENDING_WINDOW);
+        StoreBuilder<KeyValueStore<String, StoredResult>> resultStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.RESULT_STORE), Serdes.String(), StateSerdes.WINDOW_RESULT);
         ProcessorSupplier<String, Decoded, String, Emitted> embed = new ProcessorSupplier<>() {
             @Override
             public EmbedProcessor get() {
-                return new EmbedProcessor(settings, plan, workers, records, metrics);
+                return new EmbedProcessor(settings, plan, workers, records, metrics, cache);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(docStore, pendingStore);
+                return Set.of(docStore, pendingStore, resultStore);
             }
         };
         Serializer<Emitted> avro = new EmittedSerializer(new AvroRecordSerializer(wire, settings.registry().subjectStrategy()));

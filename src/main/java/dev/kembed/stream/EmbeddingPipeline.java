@@ -1,5 +1,7 @@
 package dev.kembed.stream;
 
+import dev.kembed.engine.WindowResultCache;
+
 import dev.kembed.engine.EngineWorkers;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.SchemaRegistry;
@@ -16,6 +18,7 @@ public final class EmbeddingPipeline {
     private final Topology topology;
     private final AvroWireFormat wire;
     private final SchemaRegistry registry;
+    private final WindowResultCache cache;
 
     public EmbeddingPipeline(PipelineSettings settings, WindowPlan plan, EngineWorkers workers, PipelineMetrics metrics) {
         this.settings = settings;
@@ -23,7 +26,9 @@ public final class EmbeddingPipeline {
         this.registry = SchemaRegistry.forSettings(settings.registry());
         this.wire = new AvroWireFormat(registry);
         DocumentDecoder decoder = new DocumentDecoder(settings.inputFormat(), wire, settings.inputMaxChars(), plan.engine().vocabSize());
-        this.topology = EmbedTopology.build(settings, decoder, plan, workers, wire, metrics);
+        this.cache = new WindowResultCache(settings.reuseWindows() ? settings.cacheMaxBytes() : 0);
+        metrics.watch(cache);
+        this.topology = EmbedTopology.build(settings, decoder, plan, workers, wire, metrics, cache);
     }
 
     public Topology topology() {

@@ -1,5 +1,7 @@
 package dev.kembed.stream;
 
+import dev.kembed.engine.WindowResultCache;
+
 import dev.kembed.engine.EngineHealth;
 import dev.kembed.engine.EngineListener;
 import dev.kembed.engine.EngineWorkers;
@@ -32,6 +34,8 @@ public final class PipelineMetrics implements EngineListener {
     private final Timer process;
     private final Timer tokenize;
     private final Timer endToEnd;
+    private final io.micrometer.core.instrument.Counter windowsComputed;
+    private final io.micrometer.core.instrument.Counter tokensComputed;
 
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -52,12 +56,43 @@ public final class PipelineMetrics implements EngineListener {
         process = Timer.builder("kembed.process.time").description("time a stream thread spends in one process() call").register(registry);
         tokenize = Timer.builder("kembed.tokenize.time").register(registry);
         // what a real-time indexing feed is judged by: input record timestamp to the emit of its embedding
+        windowsComputed = registry.counter("kembed.windows.computed");
+        tokensComputed = registry.counter("kembed.tokens.computed");
+        registry.gauge("kembed.windows.reuse.ratio", this, PipelineMetrics::reuseRatio);
         endToEnd = Timer.builder("kembed.end.to.end.latency").description("input record timestamp to the emit of its document embedding")
                 .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
                 .maximumExpectedValue(java.time.Duration.ofMinutes(10)).register(registry);
     }
 
     /** Gauges read from the workers: queued windows, and {@code kembed_engine_up} (1 serving, 0 down). */
+    /** Reuse counters by source, and the shared cache's size and hit ratio. */
+    public void watch(WindowResultCache cache) {
+        registry.gauge("kembed.cache.bytes", cache, WindowResultCache::bytes);
+        registry.gauge("kembed.cache.entries", cache, WindowResultCache::size);
+    }
+
+    /** @param source "document" (the document's previous version) or "cache" (the shared cache) */
+    void windowReused(String source, int tokens) {
+        registry.counter("kembed.windows.reused", "source", source).increment();
+        registry.counter("kembed.tokens.reused", "source", source).increment(tokens);
+    }
+
+    void windowComputed(int tokens) {
+        windowsComputed.increment();
+        tokensComputed.increment(tokens);
+    }
+
+    /** Windows reused / all windows admitted since start. */
+    public double reuseRatio() {
+        double reused = registry.find("kembed.windows.reused").counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+        double all = reused + windowsComputed.count();
+        return all == 0 ? 0 : reused / all;
+    }
+
+    public double tokensComputed() {
+        return tokensComputed.count();
+    }
+
     public void watch(EngineWorkers workers) {
         registry.gauge("kembed.queue.windows", workers, EngineWorkers::queued);
         EngineHealth health = workers.health();

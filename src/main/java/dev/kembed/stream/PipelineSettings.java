@@ -8,6 +8,8 @@ import dev.kembed.serde.RegistrySettings;
  *
  * @param windowsTopic    optional per-window output topic, or null
  * @param drainIntervalMs how often a task drains its completions with idle input (wall clock)
+ * @param reuseWindows    reuse the result of a window whose identity is unchanged (own previous version, shared cache)
+ * @param cacheMaxBytes   size of the per-process window result cache shared by all tasks (0 = off)
  */
 public record PipelineSettings(
         String inputTopic,
@@ -17,4 +19,6 @@ public record PipelineSettings(
         InputFormat inputFormat,
         int inputMaxChars,
         RegistrySettings registry,
-        long drainIntervalMs) {}
+        long drainIntervalMs,
+        boolean reuseWindows,
+        long cacheMaxBytes) {}

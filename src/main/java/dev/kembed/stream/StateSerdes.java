@@ -1,6 +1,7 @@
 package dev.kembed.stream;
 
 import dev.kembed.avro.state.DocumentState;
+import dev.kembed.avro.state.WindowResultState;
 import dev.kembed.avro.state.PendingWindowState;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -45,6 +46,38 @@ final class StateSerdes {
             StateSerdes::docFromAvro, StateSerdes::legacyDoc);
     static final Serde<PendingWindow> PENDING_WINDOW = serde(PendingWindowState.getClassSchema(), List.of(), StateSerdes::windowToAvro,
             StateSerdes::windowFromAvro, StateSerdes::legacyWindow);
+
+    static final Serde<StoredResult> WINDOW_RESULT = serde(WindowResultState.getClassSchema(), List.of(), StateSerdes::resultToAvro,
+            StateSerdes::resultFromAvro, in -> {
+                throw new IOException("window results have no kembed 0.1 format");
+            });
+
+    private static GenericRecord resultToAvro(StoredResult r) {
+        GenericRecord g = new GenericData.Record(WindowResultState.getClassSchema());
+        g.put("identity", r.identity());
+        g.put("cls", floats(r.cls()));
+        g.put("sum", floats(r.sum()));
+        g.put("count", r.count());
+        return g;
+    }
+
+    private static StoredResult resultFromAvro(GenericRecord g) {
+        return new StoredResult(g.get("identity").toString(), floats((ByteBuffer) g.get("cls")), floats((ByteBuffer) g.get("sum")),
+                (Float) g.get("count"));
+    }
+
+    private static ByteBuffer floats(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        return b;
+    }
+
+    private static float[] floats(ByteBuffer b) {
+        ByteBuffer le = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        float[] v = new float[le.remaining() / 4];
+        le.asFloatBuffer().get(v);
+        return v;
+    }
 
     private static Schema history(String name) {
         try (java.io.InputStream in = StateSerdes.class.getResourceAsStream("/kembed/state-history/" + name)) {

@@ -125,7 +125,7 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(44);
+        assertThat(KembedConfig.DEF.names()).hasSize(46);
     }
 
     /** The README's configuration table is the generated one; edit the ConfigDef, then paste the table this prints. */

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Properties;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -101,7 +103,8 @@ class TopologyTest {
             int batchTokens, long maxWaitMs) {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = emb;
-        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, dev.kembed.serde.RegistrySettings.of(registry), 20);
+        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, dev.kembed.serde.RegistrySettings.of(registry), 20, true,
+                64L << 20);
         plan = WindowPlan.create(emb, engine.info(), m.tokenizer(), WindowPlan.SettingNames.CONFIG);
         clock = new FakeClock();
         PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
@@ -446,5 +449,128 @@ class TopologyTest {
             workers.close();
             workers = null;
         }
+    }
+
+    // ---- window reuse ----
+
+    static final String[] WORDS = ("kafka stream record partition offset broker consumer group window token model vector index search "
+            + "document update embedding cluster replica leader follower commit").split(" ");
+
+    static String paragraphs(int n, long seed) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        List<String> paras = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            StringBuilder p = new StringBuilder();
+            int sentences = 2 + rnd.nextInt(2);
+            for (int k = 0; k < sentences; k++) {
+                int words = 4 + rnd.nextInt(6);
+                for (int w = 0; w < words; w++) {
+                    p.append(WORDS[rnd.nextInt(WORDS.length)]).append(w == words - 1 ? ". " : " ");
+                }
+            }
+            paras.add(p.toString().strip());
+        }
+        return String.join("\n\n", paras);
+    }
+
+    final java.util.concurrent.atomic.AtomicInteger sentWindows = new java.util.concurrent.atomic.AtomicInteger();
+
+    void startReusing(int overlap) {
+        start(model, delegating(batch -> sentWindows.addAndGet(batch.windows().size())),
+                new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, 48, overlap, dev.kembed.text.Boundaries.TEXT),
+                InputFormat.JSON, null, 100_000, 50);
+    }
+
+    /** Sends one version and returns its vector; {@code sentWindows} counts what reached the engine. */
+    float[] embedVersion(String id, String text) throws Exception {
+        sentWindows.set(0);
+        send(id, doc(text));
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        assertThat(out).hasSize(1);
+        List<Float> e = decode(out.get(0).value()).getEmbedding();
+        float[] v = new float[e.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = e.get(i);
+        }
+        return v;
+    }
+
+    void assertSameVector(float[] got, String text) {
+        float[] scratch = new DirectEmbedder(plan, model.engine(), 16384).embed(text).vector();
+        double max = 0;
+        for (int i = 0; i < scratch.length; i++) {
+            max = Math.max(max, Math.abs(got[i] - scratch[i]));
+        }
+        assertThat(max).as("reuse vs from scratch").isLessThanOrEqualTo(1e-6);
+    }
+
+    static Set<String> identities(WindowPlan plan, String text) {
+        Set<String> ids = new java.util.HashSet<>();
+        for (dev.kembed.text.TextWindow w : plan.cut(text).windows()) {
+            ids.add(dev.kembed.engine.WindowIdentity.of(plan.engine(), plan.engineWindow(w)));
+        }
+        return ids;
+    }
+
+    @Test
+    void anEditedDocumentSendsOnlyItsChangedWindowsAndMatchesFromScratch() throws Exception {
+        startReusing(8);
+        String v1 = paragraphs(30, 1);
+        String[] paras = v1.split("\n\n");
+        paras[15] = "an entirely new paragraph about search. it replaces the old one.";
+        String v2 = String.join("\n\n", paras);
+        embedVersion("doc", v1);
+        int windowsV1 = sentWindows.get();
+        assertThat(windowsV1).isGreaterThan(8);
+        float[] vector = embedVersion("doc", v2);
+        Set<String> changed = identities(plan, v2);
+        changed.removeAll(identities(plan, v1));
+        System.out.printf("edit: %d windows, %d sent again (%d identities changed)%n", windowsV1, sentWindows.get(), changed.size());
+        assertThat(sentWindows.get()).isEqualTo(changed.size()).isLessThanOrEqualTo(3);
+        double reused = pipeline.metrics().registry().find("kembed.windows.reused").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+        assertThat(reused).as("every other window of v2 was reused").isEqualTo(plan.cut(v2).windows().size() - sentWindows.get());
+        assertThat(pipeline.metrics().registry().get("kembed.windows.reused").tag("source", "document").counter().count())
+                .as("mostly from the document's own previous version").isGreaterThan(reused / 2);
+        assertSameVector(vector, v2);
+        // a tombstone drops the kept results: the same text again is computed (or served by the process cache)
+        send("doc", null);
+        assertThat(output.readRecordsToList()).singleElement().satisfies(r -> assertThat(r.value()).isNull());
+        assertThat(driver.<String, StoredResult>getKeyValueStore(Names.RESULT_STORE).prefixScan("doc\u0000",
+                new org.apache.kafka.common.serialization.StringSerializer()).hasNext()).isFalse();
+    }
+
+    /** Edit one word in the first, a middle, the last window, and inside an overlap: the windows holding it are always recomputed. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"first", "middle", "last", "overlap"})
+    void aChangedWindowIsNeverReused(String where) throws Exception {
+        startReusing(8);
+        String v1 = paragraphs(20, 7);
+        List<dev.kembed.text.TextWindow> windows = plan.cut(v1).windows();
+        int at = switch (where) {
+            case "first" -> windows.get(0).charStart() + 3;
+            case "middle" -> windows.get(windows.size() / 2).charStart() + (windows.get(windows.size() / 2).charEnd() - windows.get(windows.size() / 2).charStart()) / 2;
+            case "last" -> windows.get(windows.size() - 1).charEnd() - 3;
+            default -> windows.get(3).charStart() + 2; // window 3 starts inside window 2's overlap
+        };
+        if (where.equals("overlap")) {
+            assertThat(at).isLessThan(windows.get(2).charEnd());
+        }
+        int from = at;
+        while (from > 0 && Character.isLetter(v1.charAt(from - 1))) {
+            from--;
+        }
+        int to = at;
+        while (to < v1.length() && Character.isLetter(v1.charAt(to))) {
+            to++;
+        }
+        String v2 = v1.substring(0, from) + "zebra" + v1.substring(to);
+        embedVersion("d-" + where, v1);
+        float[] vector = embedVersion("d-" + where, v2);
+        Set<String> changed = identities(plan, v2);
+        changed.removeAll(identities(plan, v1));
+        assertThat(changed).as("the edit changes at least one window").isNotEmpty();
+        assertThat(sentWindows.get()).as("exactly the changed windows reach the engine").isEqualTo(changed.size());
+        assertSameVector(vector, v2);
     }
 }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code kembed bench ...}: benchmark harnesses that print numbers. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Engine.class, BenchCommand.Linear.class, BenchStreamCommand.class, BenchBurstCommand.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {BenchCommand.Engine.class, BenchCommand.Linear.class, BenchStreamCommand.class, BenchBurstCommand.class, BenchEditsCommand.class})
 final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * Cuts a tokenized document into windows of at most {@code maxTokens} tokens, {@code <s>} and
  * {@code </s>} included, consecutive windows sharing {@code overlap} content tokens. With
- * {@link Boundaries#TEXT} a window ends at the best text boundary in the last quarter of its
- * budget (see {@link Cut}); pre-tokenized input has no text and is cut at fixed counts.
+ * {@link Boundaries#TEXT} a window ends at the latest paragraph break in the last half of its
+ * budget, else at the best boundary in its last quarter (see {@link Cut}); pre-tokenized input has
+ * no text and is cut at fixed counts.
  */
 public final class Windower {
     /** What ended a window: the document, a paragraph break, a sentence end, whitespace, or the token limit. */
@@ -84,9 +85,14 @@ public final class Windower {
             int end = hardEnd;
             Cut kind = Cut.LIMIT;
             if (byText) {
-                // look back over the last quarter of the budget, never so far that the window holds only its overlap
-                int earliest = Math.max(start + overlap + 1, hardEnd - Math.max(1, capacity / 4));
-                int[] best = bestBoundary(text, charStart, charEnd, earliest, hardEnd);
+                // a paragraph break anywhere in the last half of the budget wins; sentence ends and whitespace
+                // count in the last quarter. Paragraph breaks are rare, so two versions of a text soon pick
+                // the same one again; never look back so far that the window holds only its overlap.
+                int floor = start + overlap + 1;
+                int[] best = bestBoundary(text, charStart, charEnd, Math.max(floor, hardEnd - Math.max(1, capacity / 2)), hardEnd, Cut.PARAGRAPH);
+                if (best == null) {
+                    best = bestBoundary(text, charStart, charEnd, Math.max(floor, hardEnd - Math.max(1, capacity / 4)), hardEnd, Cut.WHITESPACE);
+                }
                 if (best != null) {
                     end = best[0];
                     kind = Cut.values()[best[1]];
@@ -122,11 +128,11 @@ public final class Windower {
      * The latest cut {@code end} in [{@code from}, {@code to}] (the window then holds tokens up to
      * {@code end - 1}) of the best kind, judged by the text between token {@code end - 1} and token {@code end}.
      */
-    private static int[] bestBoundary(String text, int[] charStart, int[] charEnd, int from, int to) {
+    private static int[] bestBoundary(String text, int[] charStart, int[] charEnd, int from, int to, Cut weakest) {
         int[] best = null;
         for (int end = to; end >= from; end--) {
             Cut kind = boundaryBefore(text, charStart, charEnd, end);
-            if (kind == null) {
+            if (kind == null || kind.ordinal() > weakest.ordinal()) {
                 continue;
             }
             if (best == null || kind.ordinal() < best[1]) {

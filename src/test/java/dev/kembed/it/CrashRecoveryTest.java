@@ -77,6 +77,10 @@ class CrashRecoveryTest extends BrokerTestBase {
             consumer.subscribe(List.of(topic));
         }
 
+        int records() {
+            return perKey.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
         int pollUntil(int distinct, Duration timeout) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (perKey.size() < distinct && System.nanoTime() < deadline) {
@@ -200,6 +204,84 @@ class CrashRecoveryTest extends BrokerTestBase {
             assertThat(doubled).as("documents emitted more than once").isEmpty();
             assertThat(watcher.perKey).hasSize(n);
             assertVectorsMatchTheSynchronousPath(watcher.vectors, n);
+        }
+    }
+
+    /**
+     * Window reuse across a SIGKILL: every document is out, the process is killed (its cache dies
+     * with it), each document is updated at its end, and kembed is killed again mid-way through the
+     * updates. The kept results come back from the changelogged store, the unchanged windows are
+     * reused from it, and every updated vector still equals the synchronous path's for the new text.
+     */
+    @Test
+    void reusedResultsAreStillRightAfterKills() throws Exception {
+        String name = "reuse";
+        int n = 120;
+        int port = freePort();
+        kafka.createTopic(name + "-in", 4);
+        kafka.send(name + "-in", documents(name + "-in", n));
+        Path dir = tmp.resolve(name);
+        try (OutputWatcher watcher = new OutputWatcher(name + "-out")) {
+            ChildKembed first = ChildKembed.start(config(name, port), dir, name);
+            assertThat(watcher.pollUntil(n, Duration.ofMinutes(3))).as("first versions\n%s", first.logTail()).isEqualTo(n);
+            first.kill();
+            List<ProducerRecord<byte[], byte[]>> updates = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                updates.add(new ProducerRecord<>(name + "-in", ("doc-" + i).getBytes(StandardCharsets.UTF_8), ("{\"text\": "
+                        + com.fasterxml.jackson.databind.node.TextNode.valueOf(updated(i)) + "}").getBytes(StandardCharsets.UTF_8)));
+            }
+            kafka.send(name + "-in", updates);
+            ChildKembed second = ChildKembed.start(config(name, port), dir, name);
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (watcher.records() < n + n / 3 && System.nanoTime() < deadline) {
+                watcher.pollUntil(n + 1, Duration.ofMillis(200));
+            }
+            double reusedBeforeKill = reusedFromDocuments(port);
+            second.kill();
+            try (ChildKembed last = ChildKembed.start(config(name, port), dir, name)) {
+                deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+                while (watcher.records() < 2 * n && System.nanoTime() < deadline) {
+                    watcher.pollUntil(n + 1, Duration.ofMillis(200));
+                }
+                assertThat(watcher.records()).as("every update out\n%s", last.logTail()).isEqualTo(2 * n);
+                double reused = reusedBeforeKill + reusedFromDocuments(port);
+                System.out.printf("reuse across kills: %.0f windows reused from the documents' kept results%n", reused);
+                assertThat(reused).as("unchanged windows came from the restored store, not the engine").isPositive();
+            }
+            assertThat(watcher.perKey.values()).as("each version once").containsOnly(2);
+            dev.kembed.text.EmbeddingSettings settings = new dev.kembed.text.EmbeddingSettings(dev.kembed.text.Pooling.MEAN,
+                    dev.kembed.text.GlobalAttention.AUTO, false, 256, 0);
+            try (dev.kembed.app.KembedModel m = TestModels.open(model, false)) {
+                dev.kembed.stream.DirectEmbedder direct = new dev.kembed.stream.DirectEmbedder(
+                        m.plan(settings, dev.kembed.text.WindowPlan.SettingNames.CLI), m.engine(), 4096);
+                for (int i = 0; i < n; i++) {
+                    float[] want = direct.embed(updated(i)).vector();
+                    float[] got = watcher.vectors.get("doc-" + i);
+                    double diff = 0;
+                    for (int d = 0; d < want.length; d++) {
+                        diff = Math.max(diff, Math.abs(got[d] - want[d]));
+                    }
+                    assertThat(diff).as("doc-%d's updated vector", i).isLessThan(1e-4);
+                }
+            }
+        }
+    }
+
+    /** The text with a sentence added at its end: with fixed windows every window but the last stays the same. */
+    static String updated(int i) {
+        return text(i) + " An update appended one more sentence.";
+    }
+
+    /** kembed_windows_reused_total{source="document"} of a child, 0 while it does not answer. */
+    static double reusedFromDocuments(int port) {
+        try {
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^kembed_windows_reused_total\\{[^}]*source=\"document\"[^}]*\\} ([0-9.eE+]+)")
+                    .matcher(metrics);
+            return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        } catch (java.io.IOException | InterruptedException e) {
+            return 0;
         }
     }
 

@@ -145,14 +145,24 @@ class CrashRecoveryTest extends BrokerTestBase {
         if (REFERENCE.size() >= n) { // filled from 0 upwards, so the size says which are there
             return;
         }
+        List<float[]> vectors = synchronousVectors(CrashRecoveryTest::text, n);
+        for (int i = 0; i < n; i++) {
+            REFERENCE.putIfAbsent(i, vectors.get(i));
+        }
+    }
+
+    /** The synchronous path's vectors for texts 0..n-1, with the settings the children run. */
+    static List<float[]> synchronousVectors(java.util.function.IntFunction<String> texts, int n) {
         dev.kembed.text.EmbeddingSettings settings = new dev.kembed.text.EmbeddingSettings(dev.kembed.text.Pooling.MEAN,
                 dev.kembed.text.GlobalAttention.AUTO, false, 256, 0);
         try (dev.kembed.app.KembedModel m = TestModels.open(model, false)) {
             dev.kembed.stream.DirectEmbedder direct = new dev.kembed.stream.DirectEmbedder(
                     m.plan(settings, dev.kembed.text.WindowPlan.SettingNames.CLI), m.engine(), 4096);
+            List<float[]> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                REFERENCE.computeIfAbsent(i, k -> direct.embed(text(k)).vector());
+                out.add(direct.embed(texts.apply(i)).vector());
             }
+            return out;
         }
     }
 
@@ -249,20 +259,15 @@ class CrashRecoveryTest extends BrokerTestBase {
                 assertThat(reused).as("unchanged windows came from the restored store, not the engine").isPositive();
             }
             assertThat(watcher.perKey.values()).as("each version once").containsOnly(2);
-            dev.kembed.text.EmbeddingSettings settings = new dev.kembed.text.EmbeddingSettings(dev.kembed.text.Pooling.MEAN,
-                    dev.kembed.text.GlobalAttention.AUTO, false, 256, 0);
-            try (dev.kembed.app.KembedModel m = TestModels.open(model, false)) {
-                dev.kembed.stream.DirectEmbedder direct = new dev.kembed.stream.DirectEmbedder(
-                        m.plan(settings, dev.kembed.text.WindowPlan.SettingNames.CLI), m.engine(), 4096);
-                for (int i = 0; i < n; i++) {
-                    float[] want = direct.embed(updated(i)).vector();
-                    float[] got = watcher.vectors.get("doc-" + i);
-                    double diff = 0;
-                    for (int d = 0; d < want.length; d++) {
-                        diff = Math.max(diff, Math.abs(got[d] - want[d]));
-                    }
-                    assertThat(diff).as("doc-%d's updated vector", i).isLessThan(1e-4);
+            List<float[]> reference = synchronousVectors(CrashRecoveryTest::updated, n);
+            for (int i = 0; i < n; i++) {
+                float[] want = reference.get(i);
+                float[] got = watcher.vectors.get("doc-" + i);
+                double diff = 0;
+                for (int d = 0; d < want.length; d++) {
+                    diff = Math.max(diff, Math.abs(got[d] - want[d]));
                 }
+                assertThat(diff).as("doc-%d's updated vector", i).isLessThan(1e-4);
             }
         }
     }

@@ -62,17 +62,6 @@ public final class GraphCall {
         return new BatchResult(results, nanos, computed);
     }
 
-    /** The smallest bucket length that holds {@code length} tokens; a longer window is a window fault. */
-    public static int bucket(List<Integer> lengths, int length) {
-        for (int l : lengths) {
-            if (l >= length) {
-                return l;
-            }
-        }
-        throw EngineException.badWindow("window-too-long",
-                "a window of " + length + " tokens is longer than the engine's largest shape " + lengths.get(lengths.size() - 1));
-    }
-
     /**
      * @param positionIds pass HF's position ids as an input (the TensorRT graphs take them)
      * @param tokenStates also copy back every token's hidden state

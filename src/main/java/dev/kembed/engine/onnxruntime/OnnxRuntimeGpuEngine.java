@@ -3,6 +3,7 @@ package dev.kembed.engine.onnxruntime;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
+import dev.kembed.engine.BatchPolicy;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineInfo;
@@ -81,7 +82,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
     public BatchResult embed(WindowBatch batch) {
         batch.windows().forEach(w -> GraphCall.check(w, info));
         return GraphCall.inSlices(batch.windows(), this.batch, ws -> {
-            int len = GraphCall.bucket(lengths, ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
+            int len = BatchPolicy.staticBucket(lengths, ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
             return GraphCall.run(runner, PaddedBatch.of(ws, ws.size(), len, info), info, false, batch.tokenStates(), ws);
         });
     }

@@ -1,5 +1,6 @@
 package dev.kembed.engine.tensorrt;
 
+import dev.kembed.engine.BatchPolicy;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineException;
@@ -105,7 +106,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
     public BatchResult embed(WindowBatch batch) {
         batch.windows().forEach(w -> GraphCall.check(w, info));
         return GraphCall.inSlices(batch.windows(), this.batch, ws -> {
-            int len = GraphCall.bucket(lengths, ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
+            int len = BatchPolicy.staticBucket(lengths, ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
             PaddedBatch in = PaddedBatch.of(ws, this.batch, len, info);
             if (in.maxGlobalTokens() > Math.max(1, slots)) {
                 throw EngineException.badWindow("too-many-global-tokens", "a window has " + in.maxGlobalTokens()

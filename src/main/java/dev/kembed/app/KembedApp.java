@@ -1,6 +1,7 @@
 package dev.kembed.app;
 
 import dev.kembed.engine.EngineHealth;
+import dev.kembed.engine.BatchPolicy;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineWorkers;
 import dev.kembed.engine.WorkerSettings;
@@ -100,18 +101,18 @@ public final class KembedApp implements AutoCloseable {
             // every setting checked against the engine before anything else starts
             WindowPlan plan = model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
             WorkerSettings ws = cfg.workerSettings();
-            String holds = ws.policy(model.engine().info()).checkHolds(plan.maxTokens());
+            EngineInfo info = model.engine().info();
+            BatchPolicy policy = ws.policy(info);
+            String holds = policy.checkHolds(plan.maxTokens());
             if (holds != null) {
                 throw new IllegalArgumentException("invalid configuration:\n  " + KembedConfig.BATCH_MAX_TOKENS + "=" + ws.batchMaxTokens() + " "
                         + holds + "; raise it or lower " + KembedConfig.WINDOW_MAX_TOKENS);
             }
-            String underfills = model.engine().info().staticBatch() ? ws.policy(model.engine().info()).underfills(model.engine().info().maxBatch())
-                    : null;
+            String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;
             if (underfills != null) {
                 LOG.warn("{}={} {}", KembedConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
             }
             model.engine().healthCheck(); // warm-up: fails fast on a broken model
-            EngineInfo info = model.engine().info();
             LOG.info("engine {} ({}), model {} ({}), {} dims, windows of {} tokens, pooling {}, global attention on <s>: {}", info.engine(),
                     info.precision().label(), info.modelName(), info.modelFingerprint(), info.dimension(), plan.maxTokens(),
                     plan.settings().pooling().label(), plan.globalCls());

@@ -21,14 +21,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -79,7 +76,7 @@ final class BenchBurstCommand implements Callable<Integer> {
             double peakQueued = 0;
             Map<String, Integer> seen = new HashMap<>();
             int records = 0;
-            try (KafkaConsumer<String, byte[]> out = consumer(broker.bootstrapServers())) {
+            try (KafkaConsumer<String, byte[]> out = BenchStreamCommand.committedReader(broker.bootstrapServers(), "kembed-burst-reader")) {
                 out.subscribe(List.of("burst-out"));
                 long deadline = t0 + Duration.ofMinutes(timeoutMinutes).toNanos();
                 long nextSample = 0;
@@ -170,15 +167,6 @@ final class BenchBurstCommand implements Callable<Integer> {
                 "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Dai.djl.default_engine=OnnxRuntime",
                 "dev.kembed.app.KembedCli", "run", "--config", cfg.toString(), "--data-dir", dir.resolve("kembed").toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("kembed.log").toFile()).start();
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "kembed-burst-reader");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     /** VmRSS of a process in kB (Linux), 0 where /proc is not there. */

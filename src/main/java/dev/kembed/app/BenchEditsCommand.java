@@ -11,13 +11,10 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -79,7 +76,7 @@ final class BenchEditsCommand implements Callable<Integer> {
             p.put("kembed.schema.registry.url", "mock://kembed-bench-edits-" + run);
             p.put("application.id", "kembed-bench-edits-" + run);
             try (KembedApp app = KembedApp.start(KembedConfig.from(p, Map.of()), data)) {
-                awaitRunning(app);
+                BenchStreamCommand.awaitRunning(app);
                 PipelineMetrics metrics = app.pipeline().metrics();
                 long t0 = System.nanoTime();
                 send(app.bootstrapServers(), feed, -1);
@@ -134,22 +131,10 @@ final class BenchEditsCommand implements Callable<Integer> {
         }
     }
 
-    private static void awaitRunning(KembedApp app) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (app.streams().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-    }
-
     private static void awaitRecords(String bootstrap, int n) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "kembed-bench-edits-reader-" + System.nanoTime());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         int seen = 0;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c = BenchStreamCommand.committedReader(bootstrap, "kembed-bench-edits-reader-" + System.nanoTime())) {
             c.subscribe(List.of("edits-out"));
             while (seen < n && System.nanoTime() < deadline) {
                 seen += c.poll(Duration.ofMillis(100)).count();

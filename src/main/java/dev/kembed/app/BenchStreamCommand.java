@@ -109,7 +109,8 @@ final class BenchStreamCommand implements Callable<Integer> {
         }
     }
 
-    private static void awaitRunning(KembedApp app) throws InterruptedException {
+    /** Waits (at most 60 s) until the app's Streams are RUNNING; the benches time from there. */
+    static void awaitRunning(KembedApp app) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (app.streams().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
             Thread.sleep(50);
@@ -117,14 +118,9 @@ final class BenchStreamCommand implements Callable<Integer> {
     }
 
     private static int awaitOutputs(String bootstrap, int n, Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "kembed-bench-reader");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         Set<String> seen = new HashSet<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> c = committedReader(bootstrap, "kembed-bench-reader")) {
             c.subscribe(List.of("bench-out"));
             while (seen.size() < n && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
@@ -133,5 +129,15 @@ final class BenchStreamCommand implements Callable<Integer> {
             }
         }
         return seen.size();
+    }
+
+    /** A consumer of the output from the start, committed transactions only: what a downstream reader sees. */
+    static KafkaConsumer<String, byte[]> committedReader(String bootstrap, String group) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -172,7 +172,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     /** Deletes the document's kept results, all of them or (keep >= 0) all but generation {@code keep}'s. */
     private void deleteResults(String id, long keep) {
         List<String> keys = new ArrayList<>();
-        String current = keep < 0 ? null : pendingKey(id, keep, 0).substring(0, id.length() + 21);
+        String current = keep < 0 ? null : generationPrefix(id, keep);
         try (KeyValueIterator<String, StoredResult> it = results.prefixScan(id + SEP, new StringSerializer())) {
             while (it.hasNext()) {
                 String k = it.next().key;
@@ -281,7 +281,12 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     }
 
     static String pendingKey(String id, long generation, int index) {
-        return id + SEP + String.format("%019d", generation) + SEP + String.format("%09d", index);
+        return generationPrefix(id, generation) + String.format("%09d", index);
+    }
+
+    /** Every key of one document version (pending windows, kept results) starts with this. */
+    private static String generationPrefix(String id, long generation) {
+        return id + SEP + String.format("%019d", generation) + SEP;
     }
 
     @Override

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.CheckpointWriter;
 import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.testing.Captured;
 import dev.kembed.testing.TestModels;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -21,28 +19,10 @@ class ModelVerifyTest {
     @TempDir
     static Path tmp;
 
-    record Run(int exitCode, String stdout, String stderr) {}
-
-    static synchronized Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int rc = KembedCli.execute(args);
-            return new Run(rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     @Test
     void theCpuEngineAgainstItselfShowsZeroDifference() {
         Path model = TestModels.tiny(tmp.resolve("tiny"));
-        Run r = run("model", "verify", "--model", model.toString(), "--engine", "onnxruntime-cpu", "--lengths", "32,96");
+        Captured r = Captured.run("model", "verify", "--model", model.toString(), "--engine", "onnxruntime-cpu", "--lengths", "32,96");
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout()).contains("engine=onnxruntime-cpu  precision=fp32")
                 .containsPattern("(?m)^32 +4 +0\\.000e\\+00 +1\\.000000 +ok$")
@@ -61,7 +41,7 @@ class ModelVerifyTest {
         CheckpointWriter.write(perturbed, ckpt.config(), weights);
         Files.copy(model.resolve("tokenizer.json"), perturbed.resolve("tokenizer.json"));
 
-        Run r = run("model", "verify", "--model", perturbed.toString(), "--reference-model", model.toString(), "--engine", "onnxruntime-cpu",
+        Captured r = Captured.run("model", "verify", "--model", perturbed.toString(), "--reference-model", model.toString(), "--engine", "onnxruntime-cpu",
                 "--lengths", "64");
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.stdout()).containsPattern("(?m)^64 +4 +.*FAIL: max abs difference");
@@ -71,7 +51,7 @@ class ModelVerifyTest {
     @Test
     void int8IsCheckedByCosine() {
         Path model = TestModels.tiny(tmp.resolve("tiny"));
-        Run r = run("model", "verify", "--model", model.toString(), "--engine", "onnxruntime-cpu", "--precision", "int8", "--lengths", "64");
+        Captured r = Captured.run("model", "verify", "--model", model.toString(), "--engine", "onnxruntime-cpu", "--precision", "int8", "--lengths", "64");
         assertThat(r.stdout()).contains("precision=int8");
         assertThat(r.exitCode()).as(r.stdout()).isZero();
     }

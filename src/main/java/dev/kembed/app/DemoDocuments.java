@@ -11,12 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The bundled demo documents ({@code {"id", "text"}} per line), for {@code kembed demo} and {@code kembed bench stream}. */
-final class DemoDocuments {
+public final class DemoDocuments {
     static final String RESOURCE = "/kembed/demo/documents.jsonl";
 
     private DemoDocuments() {}
 
-    static List<JsonNode> load() throws IOException {
+    public static List<JsonNode> load() throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> out = new ArrayList<>();
         InputStream in = DemoDocuments.class.getResourceAsStream(RESOURCE);

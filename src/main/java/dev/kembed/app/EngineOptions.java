@@ -8,7 +8,7 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options of commands that open a model on an engine. */
-final class EngineOptions {
+public final class EngineOptions {
     @Option(names = "--model", required = true, description = "Checkpoint directory (config.json, weights, tokenizer).")
     Path model;
 
@@ -21,6 +21,23 @@ final class EngineOptions {
 
     @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads per engine call (0 = all cores). Default: ${DEFAULT-VALUE}")
     int threads;
+
+    public Path model() {
+        return model;
+    }
+
+    public String engineName() {
+        return engine;
+    }
+
+    /** As given: one precision, or a comma-separated list where a command takes several. */
+    public String precision() {
+        return precision;
+    }
+
+    public int threads() {
+        return threads;
+    }
 
     EngineSpec spec(boolean globalAttention) {
         return spec(globalAttention, Precision.parse("--precision", precision));
@@ -43,11 +60,11 @@ final class EngineOptions {
         return new EngineSpec(engine, p, threads, 1, globalAttention, gpu);
     }
 
-    KembedModel open(boolean globalAttention) {
+    public KembedModel open(boolean globalAttention) {
         return KembedModel.open(model, spec(globalAttention), "--engine");
     }
 
-    KembedModel open(boolean globalAttention, Precision p) {
+    public KembedModel open(boolean globalAttention, Precision p) {
         return KembedModel.open(model, spec(globalAttention, p), "--engine");
     }
 }

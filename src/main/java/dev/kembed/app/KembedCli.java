@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -11,10 +11,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates kembed's topics where missing, or refuses to start when creation is switched off. */
-final class TopicAdmin {
+public final class TopicAdmin {
     private TopicAdmin() {}
 
-    static void ensure(Properties clientProps, List<String> topics, boolean create, int partitions, short replication) {
+    public static void ensure(Properties clientProps, List<String> topics, boolean create, int partitions, short replication) {
         try (Admin admin = Admin.create(clientProps)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();

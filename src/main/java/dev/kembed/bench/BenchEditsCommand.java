@@ -1,4 +1,7 @@
-package dev.kembed.app;
+package dev.kembed.bench;
+
+import dev.kembed.app.KembedApp;
+import dev.kembed.app.KembedConfig;
 
 import dev.kembed.stream.PipelineMetrics;
 import java.nio.file.Files;
@@ -76,7 +79,7 @@ final class BenchEditsCommand implements Callable<Integer> {
             p.put("kembed.schema.registry.url", "mock://kembed-bench-edits-" + run);
             p.put("application.id", "kembed-bench-edits-" + run);
             try (KembedApp app = KembedApp.start(KembedConfig.from(p, Map.of()), data)) {
-                BenchStreamCommand.awaitRunning(app);
+                BenchSupport.awaitRunning(app);
                 PipelineMetrics metrics = app.pipeline().metrics();
                 long t0 = System.nanoTime();
                 send(app.bootstrapServers(), feed, -1);
@@ -134,7 +137,7 @@ final class BenchEditsCommand implements Callable<Integer> {
     private static void awaitRecords(String bootstrap, int n) {
         int seen = 0;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60);
-        try (KafkaConsumer<String, byte[]> c = BenchStreamCommand.committedReader(bootstrap, "kembed-bench-edits-reader-" + System.nanoTime())) {
+        try (KafkaConsumer<String, byte[]> c = BenchSupport.committedReader(bootstrap, "kembed-bench-edits-reader-" + System.nanoTime())) {
             c.subscribe(List.of("edits-out"));
             while (seen < n && System.nanoTime() < deadline) {
                 seen += c.poll(Duration.ofMillis(100)).count();

@@ -1,4 +1,10 @@
-package dev.kembed.app;
+package dev.kembed.bench;
+
+import dev.kembed.app.EngineOptions;
+import dev.kembed.app.KembedModel;
+import dev.kembed.app.KembedApp;
+import dev.kembed.app.KembedConfig;
+import dev.kembed.app.DemoDocuments;
 
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
@@ -47,7 +53,7 @@ final class BenchStreamCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<JsonNode> docs = DemoDocuments.load();
         int n = docs.size() * copies;
-        System.out.printf("# kembed bench stream  model=%s  engine=%s  documents=%d (%d bundled x %d)  cores=%d%n", engine.model, engine.engine,
+        System.out.printf("# kembed bench stream  model=%s  engine=%s  documents=%d (%d bundled x %d)  cores=%d%n", engine.model(), engine.engineName(),
                 n, docs.size(), copies,
                 Runtime.getRuntime().availableProcessors());
 
@@ -71,10 +77,10 @@ final class BenchStreamCommand implements Callable<Integer> {
         // 2. the streaming job on an embedded broker
         Path data = Files.createTempDirectory("kembed-bench-stream");
         Properties p = new Properties();
-        p.put("kembed.model.dir", engine.model.toString());
-        p.put("kembed.model.threads", Integer.toString(engine.threads));
-        p.put("kembed.engine", engine.engine);
-        p.put("kembed.precision", engine.precision);
+        p.put("kembed.model.dir", engine.model().toString());
+        p.put("kembed.model.threads", Integer.toString(engine.threads()));
+        p.put("kembed.engine", engine.engineName());
+        p.put("kembed.precision", engine.precision());
         p.put("kembed.input.topic", "bench-in");
         p.put("kembed.output.topic", "bench-out");
         p.put("kembed.normalize", "true");
@@ -82,7 +88,7 @@ final class BenchStreamCommand implements Callable<Integer> {
         p.put("kembed.schema.registry.url", "mock://kembed-bench");
         p.put("application.id", "kembed-bench");
         try (KembedApp app = KembedApp.start(KembedConfig.from(p, Map.of()), data)) {
-            awaitRunning(app);
+            BenchSupport.awaitRunning(app);
             Properties pp = new Properties();
             pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, app.bootstrapServers());
             long s0 = System.nanoTime();
@@ -109,18 +115,10 @@ final class BenchStreamCommand implements Callable<Integer> {
         }
     }
 
-    /** Waits (at most 60 s) until the app's Streams are RUNNING; the benches time from there. */
-    static void awaitRunning(KembedApp app) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (app.streams().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-    }
-
     private static int awaitOutputs(String bootstrap, int n, Duration timeout) {
         Set<String> seen = new HashSet<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<String, byte[]> c = committedReader(bootstrap, "kembed-bench-reader")) {
+        try (KafkaConsumer<String, byte[]> c = BenchSupport.committedReader(bootstrap, "kembed-bench-reader")) {
             c.subscribe(List.of("bench-out"));
             while (seen.size() < n && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
@@ -129,15 +127,5 @@ final class BenchStreamCommand implements Callable<Integer> {
             }
         }
         return seen.size();
-    }
-
-    /** A consumer of the output from the start, committed transactions only: what a downstream reader sees. */
-    static KafkaConsumer<String, byte[]> committedReader(String bootstrap, String group) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -1,4 +1,7 @@
-package dev.kembed.app;
+package dev.kembed.bench;
+
+import dev.kembed.app.EmbeddedKafkaBroker;
+import dev.kembed.app.TopicAdmin;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,7 +79,7 @@ final class BenchBurstCommand implements Callable<Integer> {
             double peakQueued = 0;
             Map<String, Integer> seen = new HashMap<>();
             int records = 0;
-            try (KafkaConsumer<String, byte[]> out = BenchStreamCommand.committedReader(broker.bootstrapServers(), "kembed-burst-reader")) {
+            try (KafkaConsumer<String, byte[]> out = BenchSupport.committedReader(broker.bootstrapServers(), "kembed-burst-reader")) {
                 out.subscribe(List.of("burst-out"));
                 long deadline = t0 + Duration.ofMinutes(timeoutMinutes).toNanos();
                 long nextSample = 0;

@@ -1,4 +1,4 @@
-package dev.kembed.app;
+package dev.kembed.bench;
 
 import dev.kembed.engine.Precision;
 import java.util.List;

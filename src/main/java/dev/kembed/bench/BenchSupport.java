@@ -1,0 +1,54 @@
+package dev.kembed.bench;
+
+import dev.kembed.app.KembedApp;
+import java.util.Arrays;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/** What several benches share: statistics, waiting for a started job, reading its committed output. */
+final class BenchSupport {
+    private BenchSupport() {}
+
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** The p-th percentile (0..100) by nearest rank. */
+    static double percentile(double[] xs, double p) {
+        if (xs.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        int rank = (int) Math.ceil(p / 100.0 * s.length);
+        return s[Math.max(0, Math.min(s.length - 1, rank - 1))];
+    }
+
+    /** Waits (at most 60 s) until the app's Streams are RUNNING; the benches time from there. */
+    static void awaitRunning(KembedApp app) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (app.streams().state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Kafka Streams not RUNNING after 60 s: " + app.streams().state());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** A consumer of the output from the start, committed transactions only: what a downstream reader sees. */
+    static KafkaConsumer<String, byte[]> committedReader(String bootstrap, String group) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+}

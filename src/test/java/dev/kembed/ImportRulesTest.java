@@ -13,9 +13,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The house rules, read from the sources: imports run one way, app → stream → {text, engine,
- * serde} → model; only engine adapters (engine.djl, engine.onnxruntime, engine.tensorrt) import DJL
- * and ONNX Runtime; engines never import Kafka.
+ * The house rules, read from the sources: imports run one way, app (and bench beside it) → stream →
+ * {text, engine, serde} → model; only engine adapters (engine.djl, engine.onnxruntime,
+ * engine.tensorrt) import DJL and ONNX Runtime; engines never import Kafka; the synchronous embed
+ * path reaches no Kafka class; commands are wiring, never libraries.
  */
 class ImportRulesTest {
     static final Path MAIN = Path.of("src/main/java/dev/kembed");
@@ -66,6 +67,75 @@ class ImportRulesTest {
         assertThat(violations("dev.kembed.model", "dev.kembed.engine")).isEmpty();
         assertThat(violations("dev.kembed.model", "dev.kembed.text")).isEmpty();
         assertThat(violations("dev.kembed.stream", "dev.kembed.app")).isEmpty();
+    }
+
+    @Test
+    void appHoldsNoBenchCode() throws IOException {
+        List<String> benchy = new ArrayList<>();
+        try (Stream<Path> files = Files.list(MAIN.resolve("app"))) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                String src = Files.readString(f);
+                if (name.startsWith("Bench") || src.contains("matmul ceiling") || src.contains("System.nanoTime() - t0")) {
+                    benchy.add(name);
+                }
+            }
+        }
+        assertThat(benchy).as("bench code in app").isEmpty();
+        // the one way from app to bench: the CLI registers the bench command
+        assertThat(imports().stream().filter(i -> i.from().startsWith("dev.kembed.app.") && i.imported().startsWith("dev.kembed.bench"))
+                .map(i -> i.from() + " imports " + i.imported()).toList())
+                .containsExactly("dev.kembed.app.KembedCli.java imports dev.kembed.bench.BenchCommand");
+        assertThat(violations("dev.kembed.stream", "dev.kembed.bench")).isEmpty();
+    }
+
+    /** A command is wiring: when one command needs another's code, that code belongs in a support class. */
+    @Test
+    void noMainClassCallsAStaticMethodOfACommand() throws IOException {
+        Pattern call = Pattern.compile("\\b([A-Z]\\w*Command)\\.([a-z]\\w*)\\s*\\(");
+        List<String> calls = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                Matcher m = call.matcher(Files.readString(f));
+                while (m.find()) {
+                    calls.add(MAIN.relativize(f) + ": " + m.group(1) + "." + m.group(2) + "(");
+                }
+            }
+        }
+        assertThat(calls).isEmpty();
+    }
+
+    /** Every package the synchronous plan → run → pool path reaches, transitively, and none of them imports Kafka. */
+    @Test
+    void synchronousEmbedPathReachesNoKafka() throws IOException {
+        List<Import> all = imports();
+        java.util.Set<String> packages = new java.util.TreeSet<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of("dev.kembed.embed"));
+        List<String> kafka = new ArrayList<>();
+        while (!todo.isEmpty()) {
+            String pkg = todo.poll();
+            if (!packages.add(pkg)) {
+                continue;
+            }
+            for (Import i : all) {
+                if (!packageOf(i.from()).equals(pkg)) {
+                    continue;
+                }
+                if (i.imported().startsWith("org.apache.kafka") || i.imported().startsWith("dev.kembed.stream")) {
+                    kafka.add(i.from() + " imports " + i.imported());
+                }
+                // generated Avro classes (dev.kembed.avro) are not in the sources: they import no Kafka either
+                all.stream().map(Import::from).map(ImportRulesTest::packageOf).filter(q -> i.imported().startsWith(q + "."))
+                        .max(java.util.Comparator.comparingInt(String::length)).ifPresent(todo::add);
+            }
+        }
+        assertThat(packages).as("the walk reached the engine and the window plan").contains("dev.kembed.engine", "dev.kembed.text");
+        assertThat(kafka).isEmpty();
+    }
+
+    private static String packageOf(String file) {
+        String noExt = file.substring(0, file.length() - ".java".length());
+        return noExt.substring(0, noExt.lastIndexOf('.'));
     }
 
     @Test

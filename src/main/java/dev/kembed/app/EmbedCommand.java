@@ -1,8 +1,8 @@
 package dev.kembed.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kembed.stream.DirectEmbedder;
-import dev.kembed.stream.DocumentVector;
+import dev.kembed.embed.DirectEmbedder;
+import dev.kembed.embed.DocumentVector;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.WindowPlan;
 import java.util.concurrent.Callable;

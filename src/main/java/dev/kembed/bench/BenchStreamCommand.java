@@ -11,7 +11,7 @@ import dev.kembed.text.GlobalAttention;
 import dev.kembed.text.Pooling;
 import dev.kembed.text.WindowPlan;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kembed.stream.DirectEmbedder;
+import dev.kembed.embed.DirectEmbedder;
 import dev.kembed.stream.PipelineMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -156,7 +156,7 @@ class CrashRecoveryTest extends BrokerTestBase {
         dev.kembed.text.EmbeddingSettings settings = new dev.kembed.text.EmbeddingSettings(dev.kembed.text.Pooling.MEAN,
                 dev.kembed.text.GlobalAttention.AUTO, false, 256, 0);
         try (dev.kembed.app.KembedModel m = TestModels.open(model, false)) {
-            dev.kembed.stream.DirectEmbedder direct = new dev.kembed.stream.DirectEmbedder(
+            dev.kembed.embed.DirectEmbedder direct = new dev.kembed.embed.DirectEmbedder(
                     m.plan(settings, dev.kembed.text.WindowPlan.SettingNames.CLI), m.engine(), 4096);
             List<float[]> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {

@@ -6,7 +6,7 @@ import dev.kembed.app.KembedApp;
 import dev.kembed.app.KembedConfig;
 import dev.kembed.app.KembedModel;
 import dev.kembed.avro.DocumentEmbedding;
-import dev.kembed.stream.DirectEmbedder;
+import dev.kembed.embed.DirectEmbedder;
 import dev.kembed.stream.Names;
 import dev.kembed.testing.BrokerTestBase;
 import dev.kembed.testing.FlakyEngineProvider;

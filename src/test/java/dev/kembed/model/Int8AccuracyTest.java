@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.app.KembedModel;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.Precision;
-import dev.kembed.stream.DirectEmbedder;
+import dev.kembed.embed.DirectEmbedder;
 import dev.kembed.testing.Sentences;
 import dev.kembed.testing.TestModels;
 import dev.kembed.text.EmbeddingSettings;

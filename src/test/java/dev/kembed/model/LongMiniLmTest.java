@@ -3,8 +3,8 @@ package dev.kembed.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
-import dev.kembed.stream.DirectEmbedder;
-import dev.kembed.stream.DocumentVector;
+import dev.kembed.embed.DirectEmbedder;
+import dev.kembed.embed.DocumentVector;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.WindowPlan;
 import dev.kembed.testing.Sentences;

@@ -3,6 +3,8 @@ package dev.kembed.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
+import dev.kembed.embed.DirectEmbedder;
+import dev.kembed.embed.DocumentVector;
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.MockSchemaRegistry;

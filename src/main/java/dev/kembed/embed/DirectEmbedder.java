@@ -1,4 +1,4 @@
-package dev.kembed.stream;
+package dev.kembed.embed;
 
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EmbeddingEngine;

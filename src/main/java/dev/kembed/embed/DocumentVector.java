@@ -1,4 +1,4 @@
-package dev.kembed.stream;
+package dev.kembed.embed;
 
 import dev.kembed.text.TextWindow;
 import java.util.List;

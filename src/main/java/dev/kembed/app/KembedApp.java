@@ -27,7 +27,6 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +95,8 @@ public final class KembedApp implements AutoCloseable {
         KafkaStreamsMetrics kafkaMetrics = null;
         AutoCloseable jvmMetrics = null;
         RegistryWatch registryWatch = null;
+        MetricsServer metricsServer = null;
+        KafkaStreams created = null;
         try {
             model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir), KembedConfig.ENGINE);
             // every setting checked against the engine before anything else starts
@@ -134,6 +135,7 @@ public final class KembedApp implements AutoCloseable {
             TopicAdmin.ensure(clientProps(kafka), topics, cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
             Properties sp = streamsProps(kafka, dataDir);
             KafkaStreams streams = new KafkaStreams(pipeline.topology(), sp);
+            created = streams;
             kafkaMetrics = new KafkaStreamsMetrics(streams); // Kafka's own: lag, commit rate, process latency, clients
             kafkaMetrics.bindTo(registry);
             jvmMetrics = bindJvmMetrics(registry);
@@ -143,20 +145,25 @@ public final class KembedApp implements AutoCloseable {
                     stopped.countDown();
                 }
             });
-            streams.setUncaughtExceptionHandler(e -> {
-                LOG.error("stream thread failed; replacing it", e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-            });
-            streams.start();
+            StreamThreadFailures failures = StreamThreadFailures.standard();
+            streams.setUncaughtExceptionHandler(failures::handle);
             EngineHealth health = workers.health();
             registryWatch = new RegistryWatch(pipeline.registry());
             RegistryWatch watch = registryWatch;
-            MetricsServer ms = cfg.metricsPort() > 0 ? new MetricsServer(cfg.metricsPort(), registry, () -> notReady(streams, health, watch)) : null;
+            // bound before Streams starts, so a port in use stops start-up with nothing left running
+            MetricsServer ms = cfg.metricsPort() > 0 ? new MetricsServer(cfg.metricsPort(), registry,
+                    () -> notReady(streams, health, watch, failures)) : null;
+            metricsServer = ms;
+            streams.start();
             LOG.info("kembed running: {} -> {} (dlq {}), {} partitions", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
                     cfg.topicsPartitions());
             return new KembedApp(broker, model, workers, pipeline, streams, ms, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
                     stopped, kafkaMetrics, jvmMetrics, registryWatch);
         } catch (RuntimeException e) {
+            if (created != null) {
+                created.close(Duration.ofSeconds(30));
+            }
+            closeQuietly(metricsServer);
             closeQuietly(registryWatch);
             closeQuietly(kafkaMetrics);
             closeQuietly(jvmMetrics);
@@ -174,8 +181,12 @@ public final class KembedApp implements AutoCloseable {
     }
 
     /** Null when ready; otherwise what is not, one line each. */
-    static String notReady(KafkaStreams streams, EngineHealth health, RegistryWatch registry) {
+    static String notReady(KafkaStreams streams, EngineHealth health, RegistryWatch registry, StreamThreadFailures failures) {
         List<String> not = new ArrayList<>();
+        String looping = failures.unstable();
+        if (looping != null) {
+            not.add(looping);
+        }
         String registryDown = registry.unreachable();
         if (registryDown != null) {
             not.add("schema registry: " + registryDown);

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one engine-side queue of a process, shared by every task and stream thread, and the
  * threads that run it. Tasks submit windows and return at once; workers take batches from the
- * {@link WindowQueue}, run them, retry {@link EngineException.Kind#TRANSIENT} failures with
+ * {@link WindowQueue}, run them, retry retryable ({@link EngineException#transientFailure}) failures with
  * backoff, and split a failing batch to isolate the window at fault. A window fails on its own
  * (dead-lettered) only when the engine passes its health check right after; otherwise the engine
  * is down ({@link EngineHealth}): the work goes back to the queue and is held until a check passes.
@@ -278,7 +278,7 @@ public final class EngineWorkers implements AutoCloseable {
     }
 
     private void failed(List<WindowQueue.Entry> batch, EngineException e) {
-        String checkError = e.kind() == EngineException.Kind.BAD_WINDOW ? null : healthCheckError();
+        String checkError = e.badInput() ? null : healthCheckError();
         if (checkError != null) {
             lock.lock();
             try {

@@ -41,7 +41,7 @@ public final class AvroWireFormat {
             writer.write(record, enc);
             enc.flush();
         } catch (IOException e) {
-            throw new SerdeException("avro-write", "cannot encode " + record.getSchema().getFullName() + ": " + e.getMessage());
+            throw SerdeException.fatal("avro-write", "cannot encode " + record.getSchema().getFullName() + ": " + e.getMessage(), e);
         }
         return out.toByteArray();
     }
@@ -49,7 +49,7 @@ public final class AvroWireFormat {
     /** Reads with the writer's schema from the registry, resolved to {@code readerSchema}. */
     public GenericRecord read(byte[] bytes, Schema readerSchema) {
         if (bytes.length < 5 || bytes[0] != 0) {
-            throw new SerdeException("not-wire-format", "value is not in Schema Registry wire format (magic byte 0 + schema id)");
+            throw SerdeException.badValue("not-wire-format", "value is not in Schema Registry wire format (magic byte 0 + schema id)");
         }
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
         Schema writer = registry.byId(id);
@@ -57,7 +57,7 @@ public final class AvroWireFormat {
         try {
             return new GenericDatumReader<GenericRecord>(writer, readerSchema).read(null, dec);
         } catch (IOException | RuntimeException e) {
-            throw new SerdeException("bad-avro", "cannot decode Avro with schema id " + id + ": " + e.getMessage());
+            throw SerdeException.badValue("bad-avro", "cannot decode Avro with schema id " + id + ": " + e.getMessage());
         }
     }
 

@@ -80,7 +80,7 @@ final class RestSchemaRegistry implements SchemaRegistry {
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), subject);
             int id = r.path("id").asInt(-1);
             if (id < 0) {
-                throw new SerdeException("registry-error", "schema registry returned no id for subject " + subject + ": " + r);
+                throw SerdeException.registryRefused("registry-error", "schema registry returned no id for subject " + subject + ": " + r);
             }
             byId.put(id, schema);
             return id;
@@ -93,7 +93,7 @@ final class RestSchemaRegistry implements SchemaRegistry {
             String path = "/schemas/ids/" + i;
             JsonNode r = call(path, base -> request(base + path).GET().build(), null);
             if (!r.hasNonNull("schema")) {
-                throw new SerdeException("unknown-schema", "schema id " + i + " is not in the registry at " + bases.get(preferred));
+                throw SerdeException.badValue("unknown-schema", "schema id " + i + " is not in the registry at " + bases.get(preferred));
             }
             return new Schema.Parser().parse(r.get("schema").asText());
         });
@@ -138,15 +138,15 @@ final class RestSchemaRegistry implements SchemaRegistry {
                     return JSON.createObjectNode();
                 }
                 if (status == 409) {
-                    throw new SerdeException("registry-incompatible", "schema registry " + base + " refused the schema for subject " + subject
+                    throw SerdeException.registryRefused("registry-incompatible", "schema registry " + base + " refused the schema for subject " + subject
                             + " as incompatible (409): " + message(resp.body()));
                 }
                 if (status == 401 || status == 403) {
-                    throw new SerdeException("registry-unauthorized", "schema registry " + base + path + " answered " + status + ": "
+                    throw SerdeException.registryRefused("registry-unauthorized", "schema registry " + base + path + " answered " + status + ": "
                             + message(resp.body()) + " (check kembed.schema.registry.basic.auth.user.info or bearer.auth.token)");
                 }
                 if (status / 100 != 2) {
-                    throw new SerdeException("registry-error", "schema registry " + base + path + " answered " + status + ": " + message(resp.body()));
+                    throw SerdeException.registryRefused("registry-error", "schema registry " + base + path + " answered " + status + ": " + message(resp.body()));
                 }
                 return JSON.readTree(resp.body());
             } catch (IOException e) {
@@ -154,10 +154,10 @@ final class RestSchemaRegistry implements SchemaRegistry {
                         .append(e.getMessage() == null ? "" : " " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SerdeException("registry-unavailable", "interrupted");
+                throw SerdeException.registryUnavailable("interrupted", e);
             }
         }
-        throw new SerdeException("registry-unavailable", "no schema registry answered" + failures);
+        throw SerdeException.registryUnavailable("no schema registry answered" + failures, null);
     }
 
     /** The registry's own reason ({"error_code":..,"message":..}), else the body. */

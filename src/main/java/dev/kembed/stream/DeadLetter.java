@@ -5,5 +5,6 @@ package dev.kembed.stream;
  * after decoding, a small JSON body naming the document) and why.
  *
  * @param reason short code for the {@code kembed.error.reason} header
+ * @param source the failed document's own input record (the {@code kembed.source.*} headers)
  */
-public record DeadLetter(byte[] key, byte[] value, String reason, String message) implements Decoded, Emitted {}
+public record DeadLetter(byte[] key, byte[] value, String reason, String message, SourceRecord source) implements Decoded, Emitted {}

@@ -5,11 +5,11 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Turns {@link DeadLetter}s from decode and embed into dead-letter records: original key and value,
- * the source record's headers, plus headers naming the error and the source coordinates.
+ * the source record's headers, plus headers naming the error and the failed document's own source
+ * coordinates (carried in the letter: a letter may be written while another record is processed).
  */
 final class DeadLetterProcessor implements Processor<String, DeadLetter, byte[], byte[]> {
     private ProcessorContext<byte[], byte[]> ctx;
@@ -25,12 +25,10 @@ final class DeadLetterProcessor implements Processor<String, DeadLetter, byte[],
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         headers.add(Names.HEADER_REASON, bytes(letter.reason()));
         headers.add(Names.HEADER_MESSAGE, bytes(letter.message()));
-        RecordMetadata m = ctx.recordMetadata().orElse(null);
-        if (m != null) {
-            headers.add(Names.HEADER_TOPIC, bytes(m.topic()));
-            headers.add(Names.HEADER_PARTITION, bytes(Integer.toString(m.partition())));
-            headers.add(Names.HEADER_OFFSET, bytes(Long.toString(m.offset())));
-        }
+        SourceRecord s = letter.source();
+        headers.add(Names.HEADER_TOPIC, bytes(s.topic()));
+        headers.add(Names.HEADER_PARTITION, bytes(Integer.toString(s.partition())));
+        headers.add(Names.HEADER_OFFSET, bytes(Long.toString(s.offset())));
         ctx.forward(new Record<>(letter.key(), letter.value(), record.timestamp(), headers), Names.DLQ_SINK);
     }
 

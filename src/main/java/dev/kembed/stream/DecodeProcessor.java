@@ -1,45 +1,163 @@
 package dev.kembed.stream;
 
-import dev.kembed.text.BadInputException;
+import dev.kembed.error.KembedException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Raw bytes in; a {@link DocumentEvent} (or a tombstone) on to the embed processor, or a
  * {@link DeadLetter} with the original bytes and the reason. Never throws on bad input.
+ *
+ * <p>A record that cannot be decoded <em>now</em> (the schema registry does not answer for its
+ * schema id) is not bad: it is parked in a changelogged store, and so is every later record of
+ * the task, so nothing overtakes it. A wall-clock punctuator replays the parked records in order,
+ * with a doubling backoff between attempts ({@link RetryBackoff}). The stream thread never sleeps
+ * and never dies for it; a parked record is delayed, never dead-lettered, and survives a restart.
  */
 final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded> {
+    private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
+    /** How often the punctuator looks whether a retry is due. */
+    static final Duration RETRY_TICK = Duration.ofMillis(100);
+    /** Records replayed per punctuation at most, so one punctuation stays short. */
+    static final int REPLAY_BATCH = 256;
+
     private final DocumentDecoder decoder;
     private final PipelineMetrics metrics;
+    private final RetryBackoff backoff;
     private ProcessorContext<String, Decoded> ctx;
+    private KeyValueStore<String, ParkedRecord> parked;
+    private long parkedCount;
+    private long nextSeq;
+    private Cancellable retry;
 
-    DecodeProcessor(DocumentDecoder decoder, PipelineMetrics metrics) {
+    DecodeProcessor(DocumentDecoder decoder, PipelineMetrics metrics, RetryBackoff backoff) {
         this.decoder = decoder;
         this.metrics = metrics;
+        this.backoff = backoff;
     }
 
     @Override
     public void init(ProcessorContext<String, Decoded> context) {
         this.ctx = context;
+        this.parked = context.getStateStore(Names.PARKED_STORE);
+        try (KeyValueIterator<String, ParkedRecord> it = parked.all()) {
+            while (it.hasNext()) {
+                nextSeq = Long.parseLong(it.next().key) + 1;
+                parkedCount++;
+            }
+        }
+        if (parkedCount > 0) {
+            metrics.parked(parkedCount);
+            LOG.info("task {}: {} records parked while the schema registry was unavailable; replaying them", context.taskId(), parkedCount);
+            scheduleRetry();
+        }
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         metrics.documentIn();
+        SourceRecord source = SourceRecord.of(ctx.recordMetadata().orElseThrow());
+        ParkedRecord r = new ParkedRecord(record.key(), record.value(), record.timestamp(), source);
+        if (parkedCount > 0) {
+            park(r); // keeps the order: nothing overtakes a parked record of this task
+            return;
+        }
         try {
-            String key = record.key() == null ? null : DocumentDecoder.utf8(record.key());
-            if (record.value() == null) {
+            decodeAndForward(r);
+        } catch (KembedException e) {
+            if (!e.retryable()) {
+                throw e;
+            }
+            park(r);
+            long pause = backoff.failed(ctx.currentSystemTimeMs());
+            metrics.registryRetry();
+            LOG.warn("task {}: {}; parking input from {}-{}@{} on, next attempt in {} ms", ctx.taskId(), e.getMessage(), source.topic(),
+                    source.partition(), source.offset(), pause);
+            scheduleRetry();
+        }
+    }
+
+    /** Forwards the record's event, tombstone or dead letter; throws a retryable {@link KembedException} if it cannot be decoded now. */
+    private void decodeAndForward(ParkedRecord r) {
+        String key = null;
+        try {
+            key = r.key() == null ? null : DocumentDecoder.utf8(r.key());
+            if (r.value() == null) {
                 DocumentDecoder.checkKey(key); // a tombstone names the document it deletes by the same rule
-                ctx.forward(record.withKey(key).withValue((Decoded) null), Names.EMBED);
+                ctx.forward(new Record<String, Decoded>(key, null, r.timestamp()), Names.EMBED);
                 return;
             }
-            DocumentEvent event = decoder.decode(key, record.value());
-            ctx.forward(record.withKey(key).withValue((Decoded) event), Names.EMBED);
-        } catch (BadInputException e) {
+            DocumentEvent event = decoder.decode(key, r.value()).from(r.source());
+            ctx.forward(new Record<String, Decoded>(key, event, r.timestamp()), Names.EMBED);
+        } catch (KembedException e) {
+            if (!e.badInput()) {
+                throw e;
+            }
             metrics.deadLetter(e.reason());
-            ctx.forward(record.withKey((String) null).withValue((Decoded) new DeadLetter(record.key(), record.value(), e.reason(), e.getMessage())),
-                    Names.DEAD_LETTERS);
+            ctx.forward(new Record<String, Decoded>(null, new DeadLetter(r.key(), r.value(), e.reason(), e.getMessage(), r.source()),
+                    r.timestamp()), Names.DEAD_LETTERS);
         }
+    }
+
+    private void park(ParkedRecord r) {
+        parked.put(String.format("%019d", nextSeq++), r); // zero-padded: the store's byte order is the arrival order
+        parkedCount++;
+        metrics.parked(1);
+    }
+
+    private void scheduleRetry() {
+        if (retry == null) {
+            retry = ctx.schedule(RETRY_TICK, PunctuationType.WALL_CLOCK_TIME, this::replay);
+        }
+    }
+
+    private void replay(long now) {
+        if (!backoff.due(now)) {
+            return;
+        }
+        List<KeyValue<String, ParkedRecord>> batch = new ArrayList<>();
+        try (KeyValueIterator<String, ParkedRecord> it = parked.all()) {
+            while (it.hasNext() && batch.size() < REPLAY_BATCH) {
+                batch.add(it.next());
+            }
+        }
+        for (KeyValue<String, ParkedRecord> next : batch) {
+            try {
+                decodeAndForward(next.value);
+            } catch (KembedException e) {
+                if (!e.retryable()) {
+                    throw e;
+                }
+                long pause = backoff.failed(now);
+                metrics.registryRetry();
+                LOG.warn("task {}: still {} ({} records parked); next attempt in {} ms", ctx.taskId(), e.getMessage(), parkedCount, pause);
+                return;
+            }
+            parked.delete(next.key);
+            parkedCount--;
+            metrics.parked(-1);
+        }
+        backoff.succeeded();
+        if (parkedCount == 0) {
+            LOG.info("task {}: every parked record replayed", ctx.taskId());
+            retry.cancel();
+            retry = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        metrics.parked(-parkedCount); // the task's parked records stay in its store; the gauge counts this process's
     }
 }

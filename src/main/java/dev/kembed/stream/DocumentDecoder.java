@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.avro.Document;
 import dev.kembed.serde.AvroWireFormat;
-import dev.kembed.serde.SerdeException;
 import dev.kembed.text.BadInputException;
 import dev.kembed.text.DocumentText;
 import java.io.IOException;
@@ -19,8 +18,9 @@ import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * Turns an input value into a {@link DocumentEvent}, or a {@link BadInputException} whose reason
- * becomes the DLQ header. The record key is the document id and wins over an id in the value.
+ * Turns an input value into a {@link DocumentEvent}, or throws a {@link dev.kembed.error.KembedException}:
+ * bad input (its reason becomes the DLQ header) or retryable (the schema registry does not answer).
+ * The record key is the document id and wins over an id in the value.
  */
 public final class DocumentDecoder {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,7 +50,7 @@ public final class DocumentDecoder {
     public DocumentEvent decode(String key, byte[] value) {
         checkKey(key);
         DocumentEvent e = switch (format) {
-            case TEXT -> new DocumentEvent(key, withoutBom(utf8(value)), null, Map.of(), null, null);
+            case TEXT -> new DocumentEvent(key, withoutBom(utf8(value)), null, Map.of(), null, null, null);
             case JSON -> json(key, value);
             case AVRO -> avro(key, value);
         };
@@ -127,7 +127,7 @@ public final class DocumentDecoder {
                 meta.put(f.getKey(), f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString());
             }
         }
-        return new DocumentEvent(key, text, ids, meta, longField(n, "version"), longField(n, "timestamp"));
+        return new DocumentEvent(key, text, ids, meta, longField(n, "version"), longField(n, "timestamp"), null);
     }
 
     /**
@@ -169,34 +169,10 @@ public final class DocumentDecoder {
         }
     }
 
-    /** The schema registry could not answer; retry later rather than dead-letter the record. */
-    public static final class RegistryUnavailableException extends RuntimeException {
-        RegistryUnavailableException(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(1_000);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private DocumentEvent avro(String key, byte[] value) {
-        GenericRecord r;
-        try {
-            r = avro.read(value, Document.getClassSchema());
-        } catch (SerdeException e) {
-            if (e.reason().startsWith("registry-")) {
-                // the registry is down or failing, the record is fine: fail the stream thread (it is
-                // replaced and the record re-read after a pause) instead of dead-lettering good data
-                pause();
-                throw new RegistryUnavailableException(e.getMessage(), e);
-            }
-            throw new BadInputException(e.reason(), e.getMessage());
-        }
+        // a SerdeException that is bad input (not wire format, undecodable, unknown schema id) reaches the
+        // dead-letter topic; one that is retryable (the registry does not answer) parks the record
+        GenericRecord r = avro.read(value, Document.getClassSchema());
         Object t = r.get("text");
         String text = t == null ? null : t.toString();
         int[] ids = null;
@@ -208,6 +184,6 @@ public final class DocumentDecoder {
         if (r.get("metadata") instanceof Map<?, ?> m) {
             m.forEach((k, v) -> meta.put(k.toString(), v == null ? null : v.toString()));
         }
-        return new DocumentEvent(key, text, ids, meta, (Long) r.get("version"), (Long) r.get("timestamp"));
+        return new DocumentEvent(key, text, ids, meta, (Long) r.get("version"), (Long) r.get("timestamp"), null);
     }
 }

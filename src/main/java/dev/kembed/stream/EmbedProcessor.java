@@ -24,7 +24,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -106,7 +105,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
 
     private void admit(Record<String, Decoded> record, DocumentEvent event) {
         String id = record.key();
-        RecordMetadata meta = ctx.recordMetadata().orElseThrow();
+        SourceRecord meta = event.source();
         WindowPlan.Planned planned;
         try {
             long t0 = System.nanoTime();
@@ -115,7 +114,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         } catch (BadInputException e) {
             metrics.deadLetter(e.reason());
             byte[] value = event.text() == null ? null : event.text().getBytes(StandardCharsets.UTF_8);
-            ctx.forward(record.withValue((Emitted) new DeadLetter(DeadLetterProcessor.bytes(id), value, e.reason(), e.getMessage())),
+            ctx.forward(record.withValue((Emitted) new DeadLetter(DeadLetterProcessor.bytes(id), value, e.reason(), e.getMessage(), meta)),
                     Names.DEAD_LETTERS);
             return;
         }
@@ -246,7 +245,8 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         String body = JSON.createObjectNode().put("id", id).put("source_topic", state.sourceTopic())
                 .put("source_partition", state.sourcePartition()).put("source_offset", state.sourceOffset()).toString();
         ctx.forward(new Record<String, Emitted>(id, new DeadLetter(DeadLetterProcessor.bytes(id), body.getBytes(StandardCharsets.UTF_8),
-                reason, error), ctx.currentSystemTimeMs()), Names.DEAD_LETTERS);
+                reason, error, new SourceRecord(state.sourceTopic(), state.sourcePartition(), state.sourceOffset())), ctx.currentSystemTimeMs()),
+                Names.DEAD_LETTERS);
     }
 
     /** Deletes every pending window of a document, whatever its generation, and its queued work. */

@@ -1,8 +1,7 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.WindowResultCache;
-
 import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.WindowResultCache;
 import dev.kembed.serde.AvroRecordSerializer;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.text.WindowPlan;
@@ -21,8 +20,10 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The whole topology, assembled in one place and reused unchanged by the tests:
  * source → decode → embed → output sink (+ optional windows sink); decode and embed send dead
- * letters through the dead-letter processor to the DLQ sink. Both stores are persistent and
- * changelogged, their values in the versioned {@link StateSerdes} format.
+ * letters through the dead-letter processor to the DLQ sink. Four stores, all persistent and
+ * changelogged, their values in the versioned {@link StateSerdes} format: decode's parked records
+ * (input held while the schema registry is down), and embed's documents, pending windows and
+ * window results.
  */
 public final class EmbedTopology {
     private EmbedTopology() {}
@@ -48,11 +49,24 @@ public final class EmbedTopology {
                 return Set.of(docStore, pendingStore, resultStore);
             }
         };
+        StoreBuilder<KeyValueStore<String, ParkedRecord>> parkedStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.PARKED_STORE), Serdes.String(), StateSerdes.PARKED_RECORD);
+        ProcessorSupplier<byte[], byte[], String, Decoded> decode = new ProcessorSupplier<>() {
+            @Override
+            public DecodeProcessor get() {
+                return new DecodeProcessor(decoder, metrics, new RetryBackoff(RetryBackoff.INITIAL_MS, RetryBackoff.MAX_MS));
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return Set.of(parkedStore);
+            }
+        };
         Serializer<Emitted> avro = new EmittedSerializer(new AvroRecordSerializer(wire, settings.registry().subjectStrategy()));
 
         Topology t = new Topology();
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), settings.inputTopic());
-        t.addProcessor(Names.DECODE, () -> new DecodeProcessor(decoder, metrics), Names.SOURCE);
+        t.addProcessor(Names.DECODE, decode, Names.SOURCE);
         t.addProcessor(Names.EMBED, embed, Names.DECODE);
         t.addProcessor(Names.DEAD_LETTERS, DeadLetterProcessor::new, Names.DECODE, Names.EMBED);
         t.addSink(Names.OUTPUT_SINK, settings.outputTopic(), new StringSerializer(), avro, Names.EMBED);

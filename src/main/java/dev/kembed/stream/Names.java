@@ -15,6 +15,7 @@ public final class Names {
     public static final String DOCUMENT_STORE = "kembed-documents";
     public static final String PENDING_STORE = "kembed-pending-windows";
     public static final String RESULT_STORE = "kembed-window-results";
+    public static final String PARKED_STORE = "kembed-parked-records";
 
     public static final String HEADER_REASON = "kembed.error.reason";
     public static final String HEADER_MESSAGE = "kembed.error.message";

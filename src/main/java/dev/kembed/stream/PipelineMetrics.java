@@ -1,10 +1,9 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.WindowResultCache;
-
 import dev.kembed.engine.EngineHealth;
 import dev.kembed.engine.EngineListener;
 import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.WindowResultCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +34,8 @@ public final class PipelineMetrics implements EngineListener {
     private final Timer tokenize;
     private final Timer endToEnd;
     private final io.micrometer.core.instrument.Counter windowsComputed;
+    private final Counter registryRetries;
+    private final java.util.concurrent.atomic.AtomicLong parked = new java.util.concurrent.atomic.AtomicLong();
     private final io.micrometer.core.instrument.Counter tokensComputed;
 
     public PipelineMetrics(MeterRegistry registry) {
@@ -58,14 +59,17 @@ public final class PipelineMetrics implements EngineListener {
         // what a real-time indexing feed is judged by: input record timestamp to the emit of its embedding
         windowsComputed = registry.counter("kembed.windows.computed");
         tokensComputed = registry.counter("kembed.tokens.computed");
+        registryRetries = Counter.builder("kembed.registry.retries").description("decode attempts that found the schema registry unavailable")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("kembed.registry.parked.records", parked, java.util.concurrent.atomic.AtomicLong::get)
+                .description("input records held until the schema registry answers (delayed, never dead-lettered)").register(registry);
         registry.gauge("kembed.windows.reuse.ratio", this, PipelineMetrics::reuseRatio);
         endToEnd = Timer.builder("kembed.end.to.end.latency").description("input record timestamp to the emit of its document embedding")
                 .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
                 .maximumExpectedValue(java.time.Duration.ofMinutes(10)).register(registry);
     }
 
-    /** Gauges read from the workers: queued windows, and {@code kembed_engine_up} (1 serving, 0 down). */
-    /** Reuse counters by source, and the shared cache's size and hit ratio. */
+    /** Gauges of the shared window result cache: its bytes and entries. */
     public void watch(WindowResultCache cache) {
         registry.gauge("kembed.cache.bytes", cache, WindowResultCache::bytes);
         registry.gauge("kembed.cache.entries", cache, WindowResultCache::size);
@@ -93,6 +97,7 @@ public final class PipelineMetrics implements EngineListener {
         return tokensComputed.count();
     }
 
+    /** Gauges read from the workers: queued windows, and {@code kembed_engine_up} (1 serving, 0 down). */
     public void watch(EngineWorkers workers) {
         registry.gauge("kembed.queue.windows", workers, EngineWorkers::queued);
         EngineHealth health = workers.health();
@@ -116,6 +121,23 @@ public final class PipelineMetrics implements EngineListener {
         if (latencyMs >= 0) {
             endToEnd.record(latencyMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
+    }
+
+    void registryRetry() {
+        registryRetries.increment();
+    }
+
+    /** @param delta records parked (positive) or replayed (negative) */
+    void parked(long delta) {
+        parked.addAndGet(delta);
+    }
+
+    public double registryRetries() {
+        return registryRetries.count();
+    }
+
+    public long parkedRecords() {
+        return parked.get();
     }
 
     void superseded() {

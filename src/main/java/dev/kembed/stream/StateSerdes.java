@@ -1,6 +1,7 @@
 package dev.kembed.stream;
 
 import dev.kembed.avro.state.DocumentState;
+import dev.kembed.avro.state.ParkedRecordState;
 import dev.kembed.avro.state.WindowResultState;
 import dev.kembed.avro.state.PendingWindowState;
 import java.io.ByteArrayInputStream;
@@ -51,6 +52,34 @@ final class StateSerdes {
             StateSerdes::resultFromAvro, in -> {
                 throw new IOException("window results have no kembed 0.1 format");
             });
+
+    static final Serde<ParkedRecord> PARKED_RECORD = serde(ParkedRecordState.getClassSchema(), List.of(), StateSerdes::parkedToAvro,
+            StateSerdes::parkedFromAvro, in -> {
+                throw new IOException("parked records have no kembed 0.1 format");
+            });
+
+    private static GenericRecord parkedToAvro(ParkedRecord r) {
+        GenericRecord g = new GenericData.Record(ParkedRecordState.getClassSchema());
+        g.put("key", r.key() == null ? null : ByteBuffer.wrap(r.key()));
+        g.put("value", ByteBuffer.wrap(r.value()));
+        g.put("timestamp", r.timestamp());
+        g.put("source_topic", r.source().topic());
+        g.put("source_partition", r.source().partition());
+        g.put("source_offset", r.source().offset());
+        return g;
+    }
+
+    private static ParkedRecord parkedFromAvro(GenericRecord g) {
+        return new ParkedRecord(g.get("key") == null ? null : bytesOf((ByteBuffer) g.get("key")), bytesOf((ByteBuffer) g.get("value")),
+                (Long) g.get("timestamp"), new SourceRecord(g.get("source_topic").toString(), (Integer) g.get("source_partition"),
+                        (Long) g.get("source_offset")));
+    }
+
+    private static byte[] bytesOf(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
 
     private static GenericRecord resultToAvro(StoredResult r) {
         GenericRecord g = new GenericData.Record(WindowResultState.getClassSchema());

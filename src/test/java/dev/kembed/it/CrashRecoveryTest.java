@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.testing.ChildKembed;
 import dev.kembed.testing.BrokerTestBase;
+import dev.kembed.testing.TestSupport;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,26 +30,7 @@ import org.junit.jupiter.api.Test;
 class CrashRecoveryTest extends BrokerTestBase {
 
     static Properties config(String name, int metricsPort) {
-        return config(name, kafka.bootstrap(), model, metricsPort);
-    }
-
-    /** A small kembed on {@code <name>-in} / {@code <name>-out} with fast commits and short timeouts. */
-    static Properties config(String name, String bootstrap, java.nio.file.Path model, int metricsPort) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("application.id", "kembed-" + name);
-        p.put("kembed.model.dir", model.toString());
-        p.put("kembed.model.threads", "1");
-        p.put("kembed.input.topic", name + "-in");
-        p.put("kembed.output.topic", name + "-out");
-        p.put("kembed.batch.max.tokens", "4096");
-        p.put("kembed.batch.max.wait.ms", "20");
-        p.put("kembed.window.max.tokens", "256");
-        p.put("kembed.metrics.port", Integer.toString(metricsPort));
-        p.put("session.timeout.ms", "6000");
-        p.put("heartbeat.interval.ms", "1000");
-        p.put("commit.interval.ms", "200");
-        return p;
+        return TestSupport.kembedConfig(name, kafka.bootstrap(), model, metricsPort);
     }
 
     static List<ProducerRecord<byte[], byte[]>> documents(String topic, int n) {
@@ -227,7 +209,7 @@ class CrashRecoveryTest extends BrokerTestBase {
     void reusedResultsAreStillRightAfterKills() throws Exception {
         String name = "reuse";
         int n = 120;
-        int port = freePort();
+        int port = TestSupport.freePort();
         kafka.createTopic(name + "-in", 4);
         kafka.send(name + "-in", documents(name + "-in", n));
         Path dir = tmp.resolve(name);
@@ -296,8 +278,8 @@ class CrashRecoveryTest extends BrokerTestBase {
         int n = 400;
         kafka.createTopic(name + "-in", 4);
         Path dir = tmp.resolve(name);
-        int portA = freePort();
-        int portB = freePort();
+        int portA = TestSupport.freePort();
+        int portB = TestSupport.freePort();
         try (OutputWatcher watcher = new OutputWatcher(name + "-out");
                 ChildKembed a = ChildKembed.start(config(name, portA), dir, "a");
                 ChildKembed b = ChildKembed.start(config(name, portB), dir, "b")) {
@@ -320,12 +302,6 @@ class CrashRecoveryTest extends BrokerTestBase {
             assertThat(watcher.perKey.values()).as("exactly once").allMatch(c -> c == 1);
             assertVectorsMatchTheSynchronousPath(watcher.vectors, n);
             System.out.printf("after the kill: survivor emitted %.0f in all%n", b.documentsOut());
-        }
-    }
-
-    static int freePort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

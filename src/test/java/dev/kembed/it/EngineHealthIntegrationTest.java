@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedApp;
@@ -85,19 +86,13 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
     }
 
     static Health awaitHealth(int port, int status) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Health h = health(port);
-        while (h.status() != status && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            h = health(port);
-        }
-        return h;
+        return TestSupport.await("/health/ready " + status, Duration.ofSeconds(60), () -> health(port), h -> h.status() == status);
     }
 
     @Test
     void aWindowTheEngineRefusesDeadLettersItsDocumentOnlyAndTheEngineStaysUp() throws Exception {
         String name = "refuse";
-        int port = CrashRecoveryTest.freePort();
+        int port = TestSupport.freePort();
         FlakyEngineProvider.refuseLongerThan = 100;
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
@@ -143,7 +138,7 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
     @Test
     void anEngineDownForAWhileHoldsWorkThenEveryDocumentComesOutOnceWithTheRightVector() throws Exception {
         String name = "outage";
-        int port = CrashRecoveryTest.freePort();
+        int port = TestSupport.freePort();
         Map<String, String> texts = new HashMap<>();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
@@ -160,11 +155,7 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
             assertThat(down.body()).contains("engine: down").contains("simulated device outage");
             assertThat(down.engineUp()).isEqualTo(0.0);
             // held, not dead-lettered: several health checks fail while the work waits
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (FlakyEngineProvider.failedCalls.get() < 6 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(FlakyEngineProvider.failedCalls.get()).isGreaterThanOrEqualTo(6);
+            TestSupport.await("six failed engine calls", Duration.ofSeconds(30), () -> FlakyEngineProvider.failedCalls.get() >= 6);
             assertThat(app.workers().queued()).isPositive();
             FlakyEngineProvider.down = false;
 

@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,25 +58,18 @@ class RealRegistryIntegrationTest extends BrokerTestBase {
     @BeforeAll
     static void startRegistry() throws Exception {
         assertThat(RUNNER).as("built by mvn verify (maven-invoker-plugin, test-support/apicurio)").exists();
-        int port = CrashRecoveryTest.freePort();
+        int port = TestSupport.freePort();
         Path log = tmp.resolve("apicurio.log");
         registry = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1", "-jar", RUNNER.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         url = "http://127.0.0.1:" + port + "/apis/ccompat/v7";
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (HTTP.send(HttpRequest.newBuilder(URI.create(url + "/subjects")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                // not listening yet
+        TestSupport.await("Apicurio answering on " + url, Duration.ofSeconds(90), () -> {
+            if (!registry.isAlive()) {
+                throw new AssertionError("Apicurio exited: " + (Files.exists(log) ? Files.readString(log) : ""));
             }
-            assertThat(registry.isAlive()).as("Apicurio exited: %s", Files.exists(log) ? Files.readString(log) : "").isTrue();
-            Thread.sleep(200);
-        }
-        throw new AssertionError("Apicurio did not answer within 90 s: " + Files.readString(log));
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/subjects")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        }, status -> status == 200);
     }
 
     @AfterAll
@@ -95,7 +89,7 @@ class RealRegistryIntegrationTest extends BrokerTestBase {
     @Test
     void avroThroughARealRegistry() throws Exception {
         String name = "registry";
-        Properties p = CrashRecoveryTest.config(name, 0);
+        Properties p = TestSupport.kembedConfig(name, kafka.bootstrap(), model, 0);
         p.put("kembed.input.format", "avro");
         p.put("kembed.schema.registry.url", url);
         AvroWireFormat producerSide = new AvroWireFormat(SchemaRegistry.forUrl(url));

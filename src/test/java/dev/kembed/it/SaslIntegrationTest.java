@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -71,7 +72,7 @@ class SaslIntegrationTest {
     }
 
     static Properties config(String name, String user, String password) {
-        Properties p = CrashRecoveryTest.config(name, kafka.bootstrap(), model, 0);
+        Properties p = TestSupport.kembedConfig(name, kafka.bootstrap(), model, 0);
         p.put("security.protocol", "SASL_PLAINTEXT");
         p.put("sasl.mechanism", "PLAIN");
         p.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user + "\" password=\""

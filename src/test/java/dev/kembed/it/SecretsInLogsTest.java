@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,7 +35,7 @@ class SecretsInLogsTest extends BrokerTestBase {
     @Test
     void secretsNeverReachTheLog() throws Exception {
         String name = "secrets";
-        Properties p = CrashRecoveryTest.config(name, 0);
+        Properties p = TestSupport.kembedConfig(name, kafka.bootstrap(), model, 0);
         p.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"kembed\" password=\"jaas-S3CRET-1\";");
         p.put("ssl.key.password", "ssl-S3CRET-2");
         p.put("kembed.schema.registry.url", "mock://secrets");

@@ -61,7 +61,7 @@ class ConfluentGoldenBytesTest {
                     return e.getKey();
                 }
             }
-            throw new SerdeException("registry-unknown", "no id for " + schema.getFullName());
+            throw SerdeException.registryRefused("registry-unknown", "no id for " + schema.getFullName());
         }
 
         @Override

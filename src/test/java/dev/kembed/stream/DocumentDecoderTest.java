@@ -3,6 +3,7 @@ package dev.kembed.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kembed.error.KembedException;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.SchemaRegistry;
 import dev.kembed.serde.SerdeException;
@@ -15,22 +16,35 @@ class DocumentDecoderTest {
     static final SchemaRegistry DOWN = new SchemaRegistry() {
         @Override
         public int register(String subject, Schema schema) {
-            throw new SerdeException("registry-unavailable", "schema registry http://r:8081 unreachable: connection refused");
+            throw SerdeException.registryUnavailable("schema registry http://r:8081 unreachable: connection refused", null);
         }
 
         @Override
         public Schema byId(int id) {
-            throw new SerdeException("registry-unavailable", "schema registry http://r:8081 unreachable: connection refused");
+            throw SerdeException.registryUnavailable("schema registry http://r:8081 unreachable: connection refused", null);
         }
     };
 
     @Test
-    void registryOutageIsRetriedNotDeadLettered() {
+    void registryOutageIsRetryableNotBadInput() {
         DocumentDecoder d = new DocumentDecoder(InputFormat.AVRO, new AvroWireFormat(DOWN), 1000, 100);
         assertThatThrownBy(() -> d.decode("k", new byte[] {0, 0, 0, 0, 1, 2}))
-                .isInstanceOf(DocumentDecoder.RegistryUnavailableException.class)
+                .isInstanceOfSatisfying(KembedException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(KembedException.Kind.RETRYABLE);
+                    assertThat(e.reason()).isEqualTo("registry-unavailable");
+                })
                 .isNotInstanceOf(BadInputException.class)
                 .hasMessageContaining("unreachable");
+    }
+
+    @Test
+    void aValueThatIsNotWireFormatIsBadInput() {
+        DocumentDecoder d = new DocumentDecoder(InputFormat.AVRO, new AvroWireFormat(DOWN), 1000, 100);
+        assertThatThrownBy(() -> d.decode("k", new byte[] {7, 1}))
+                .isInstanceOfSatisfying(KembedException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(KembedException.Kind.BAD_INPUT);
+                    assertThat(e.reason()).isEqualTo("not-wire-format");
+                });
     }
 
     @Test

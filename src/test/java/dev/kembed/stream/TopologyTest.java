@@ -52,6 +52,9 @@ class TopologyTest {
 
     static KembedModel model;
     static int scopeCounter;
+    /** One permit per batch a {@link #delegating} engine finished: real worker threads are awaited on it, never slept for. */
+    static final java.util.concurrent.Semaphore BATCHES_DONE = new java.util.concurrent.Semaphore(0);
+    MockSchemaRegistry registry;
 
     TopologyTestDriver driver;
     EmbeddingPipeline pipeline;
@@ -122,7 +125,8 @@ class TopologyTest {
         input = driver.createInputTopic("docs", new ByteArraySerializer(), new ByteArraySerializer());
         output = driver.createOutputTopic("embeddings", new StringDeserializer(), new ByteArrayDeserializer());
         dlq = driver.createOutputTopic("docs-dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        wire = new AvroWireFormat(MockSchemaRegistry.scope(registry.substring("mock://".length())));
+        this.registry = MockSchemaRegistry.scope(registry.substring("mock://".length()));
+        wire = new AvroWireFormat(this.registry);
     }
 
     /** The tiny model's engine with something done before each batch (slow it down, make it fail). */
@@ -136,7 +140,11 @@ class TopologyTest {
             @Override
             public dev.kembed.engine.BatchResult embed(dev.kembed.engine.WindowBatch batch) {
                 before.accept(batch);
-                return model.engine().embed(batch);
+                try {
+                    return model.engine().embed(batch);
+                } finally {
+                    BATCHES_DONE.release();
+                }
             }
 
             @Override
@@ -170,7 +178,7 @@ class TopologyTest {
             step();
             got.addAll(output.readRecordsToList());
             if (threads > 0 && got.size() < n) {
-                Thread.sleep(5); // real workers: let them run
+                BATCHES_DONE.tryAcquire(1, java.util.concurrent.TimeUnit.SECONDS); // real workers: until their next batch is done
             }
         }
         return got;
@@ -278,7 +286,9 @@ class TopologyTest {
         assertThat(out).hasSize(1);
         DocumentEmbedding e = decode(out.get(0).value());
         assertThat(e.getWindowCount()).isGreaterThan(10);
-        assertThat(pipeline.metrics().batches()).isGreaterThanOrEqualTo(e.getWindowCount() / 2);
+        // every window is queued before the first batch is cut, and two 32-token windows fill the 64-token budget
+        assertThat(pipeline.metrics().batches()).isEqualTo((e.getWindowCount() + 1) / 2);
+        assertThat(pipeline.metrics().registry().get("kembed.batch.windows").summary().max()).isEqualTo(2.0);
         float[] direct = new DirectEmbedder(plan, model.engine(), 16384).embed(text).vector();
         for (int i = 0; i < direct.length; i++) {
             assertThat(e.getEmbedding().get(i)).isCloseTo(direct[i], org.assertj.core.data.Offset.offset(1e-5f));
@@ -369,6 +379,48 @@ class TopologyTest {
         assertThat(e.getMetadata()).containsEntry("source", "avro");
         assertThat(dlq.readRecordsToList()).extracting(r -> new String(r.headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8))
                 .containsExactly("not-wire-format", "unknown-schema");
+    }
+
+    /**
+     * The registry goes down for a schema id it has not served yet: the record and every later one
+     * of its task are parked (not dead-lettered, no output, the stream thread returns at once), the
+     * wall-clock punctuator retries with backoff, and once the registry answers they come out in
+     * order, a bad record among them dead-lettered with its own source offset. Only mocked time
+     * passes: the retry is a punctuation, not a sleep.
+     */
+    @Test
+    void registryOutageDelaysRecordsAndNeverDeadLettersThem() throws Exception {
+        start(100_000, 50, 0, 0, model.engine(), InputFormat.AVRO, null);
+        dev.kembed.avro.Document d = dev.kembed.avro.Document.newBuilder().setId("x").setText("written while the registry was up").build();
+        byte[] first = wire.write("docs-value", d);
+        byte[] second = wire.write("docs-value", dev.kembed.avro.Document.newBuilder().setId("y").setText("the second document").build());
+        registry.outage("schema registry mock://test unreachable: connection refused");
+        input.pipeInput("out-1".getBytes(StandardCharsets.UTF_8), first);
+        input.pipeInput("out-2".getBytes(StandardCharsets.UTF_8), "{\"text\": \"json is not avro\"}".getBytes(StandardCharsets.UTF_8));
+        input.pipeInput("out-3".getBytes(StandardCharsets.UTF_8), second);
+        PipelineMetrics metrics = pipeline.metrics();
+        assertThat(metrics.parkedRecords()).as("all three wait, the bad one too: nothing overtakes").isEqualTo(3);
+        assertThat(driver.<String, ParkedRecord>getKeyValueStore(Names.PARKED_STORE).approximateNumEntries()).isEqualTo(3);
+        for (int i = 0; i < 100; i++) {
+            step(); // 2 s of wall clock: retries at 0.5 s and 1.5 s (0.5 s doubling to 1 s)
+        }
+        assertThat(metrics.registryRetries()).isEqualTo(3.0);
+        assertThat(output.readRecordsToList()).isEmpty();
+        assertThat(dlq.readRecordsToList()).as("an outage dead-letters nothing").isEmpty();
+
+        registry.outage(null);
+        List<TestRecord<String, byte[]>> out = awaitOutput(2);
+        assertThat(out).extracting(TestRecord::key).containsExactly("out-1", "out-3");
+        assertThat(decode(out.get(0).value()).getSourceOffset()).isEqualTo(0L);
+        assertThat(decode(out.get(1).value()).getSourceOffset()).isEqualTo(2L);
+        List<TestRecord<byte[], byte[]>> letters = dlq.readRecordsToList();
+        assertThat(letters).hasSize(1);
+        assertThat(new String(letters.get(0).headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8)).isEqualTo("not-wire-format");
+        assertThat(new String(letters.get(0).headers().lastHeader(Names.HEADER_OFFSET).value(), StandardCharsets.UTF_8))
+                .as("the dead letter names its own record, replayed from a punctuation").isEqualTo("1");
+        assertThat(metrics.parkedRecords()).isZero();
+        assertThat(driver.<String, ParkedRecord>getKeyValueStore(Names.PARKED_STORE).approximateNumEntries()).isZero();
+        assertThat(metrics.registryRetries()).isEqualTo(3.0);
     }
 
     @Test

@@ -99,16 +99,10 @@ public final class KembedApp implements AutoCloseable {
         KafkaStreams created = null;
         try {
             model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir), KembedConfig.ENGINE);
-            // every setting checked against the engine before anything else starts
-            WindowPlan plan = model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
             WorkerSettings ws = cfg.workerSettings();
             EngineInfo info = model.engine().info();
             BatchPolicy policy = ws.policy(info);
-            String holds = policy.checkHolds(plan.maxTokens());
-            if (holds != null) {
-                throw new IllegalArgumentException("invalid configuration:\n  " + KembedConfig.BATCH_MAX_TOKENS + "=" + ws.batchMaxTokens() + " "
-                        + holds + "; raise it or lower " + KembedConfig.WINDOW_MAX_TOKENS);
-            }
+            WindowPlan plan = planAgainstEngine(cfg, model, policy);
             String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;
             if (underfills != null) {
                 LOG.warn("{}={} {}", KembedConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
@@ -178,6 +172,26 @@ public final class KembedApp implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Every setting checked against the loaded engine before anything else starts, all errors in
+     * one report: window size, overlap and global attention (the plan's rules), and a batch budget
+     * that holds one full window (the queue's).
+     */
+    private static WindowPlan planAgainstEngine(KembedConfig cfg, KembedModel model, BatchPolicy policy) {
+        EngineInfo info = model.engine().info();
+        List<String> errors = new ArrayList<>(WindowPlan.check(cfg.embeddingSettings(), info, WindowPlan.SettingNames.CONFIG));
+        int window = WindowPlan.windowTokens(cfg.embeddingSettings(), info);
+        String holds = window >= 3 && window <= info.maxTokens() ? policy.checkHolds(window) : null;
+        if (holds != null) {
+            errors.add(KembedConfig.BATCH_MAX_TOKENS + "=" + cfg.workerSettings().batchMaxTokens() + " " + holds + "; raise it or lower "
+                    + KembedConfig.WINDOW_MAX_TOKENS);
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
+        }
+        return model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
     }
 
     /** Null when ready; otherwise what is not, one line each. */

@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.setting.Choices;
 import dev.kembed.engine.EngineFactory;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.GpuSettings;
@@ -18,11 +19,13 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -101,7 +104,7 @@ public final class KembedConfig extends AbstractConfig {
                     "Topic of embedding records (Avro, registry wire format).")
             .define(DLQ_TOPIC, Type.STRING, "", Importance.MEDIUM, "Dead-letter topic; empty = <input topic>-dlq.")
             .define(WINDOWS_TOPIC, Type.STRING, "", Importance.LOW, "Optional topic with one record per window, for RAG indexers; empty = none.")
-            .define(INPUT_FORMAT, Type.STRING, "json", Choice.of("json", "avro", "text"), Importance.HIGH,
+            .define(INPUT_FORMAT, Type.STRING, "json", Choice.of(InputFormat.class), Importance.HIGH,
                     "Input value encoding: json, avro (registry wire format, schemas/document.avsc) or text.")
             .define(INPUT_MAX_CHARS, Type.INT, 5_000_000, Range.atLeast(1), Importance.MEDIUM, "Longer texts go to the DLQ.")
             .define(MODEL_DIR, Type.STRING, "", Importance.HIGH, "Checkpoint directory (config.json, weights, tokenizer). Required.")
@@ -109,10 +112,10 @@ public final class KembedConfig extends AbstractConfig {
                     "Intra-op threads per engine call (0 = all cores).")
             .define(ENGINE, Type.STRING, EngineFactory.AUTO, Importance.HIGH,
                     "Engine by name: tensorrt, onnxruntime-gpu, onnxruntime-cpu; auto picks the first of these that can run here.")
-            .define(PRECISION, Type.STRING, "fp32", Choice.of("fp32", "fp16", "int8"), Importance.MEDIUM,
+            .define(PRECISION, Type.STRING, "fp32", Choice.of(Precision.class), Importance.MEDIUM,
                     "Numeric precision; the engine must support it. int8 (onnxruntime-cpu): quantized linear layers, "
                             + "document vectors within cosine 0.99 of fp32; see README \"int8 on the CPU\".")
-            .define(ENGINE_BUCKETS, Type.LIST, "", Importance.LOW,
+            .define(ENGINE_BUCKETS, Type.LIST, "", new Lengths(), Importance.LOW,
                     "GPU engines: static window lengths, e.g. 512,1024,2048,4096 (empty = those, up to the model's limit, "
                             + "which is always added). The queue batches by these too.")
             .define(ENGINE_BATCH, Type.INT, 8, Range.between(1, 1024), Importance.LOW,
@@ -122,9 +125,9 @@ public final class KembedConfig extends AbstractConfig {
             .define(ENGINE_DEVICE, Type.INT, 0, Range.between(0, 64), Importance.LOW, "GPU engines: CUDA device index.")
             .define(ENGINE_ORT_TENSORRT, Type.BOOLEAN, false, Importance.LOW,
                     "onnxruntime-gpu: run through ONNX Runtime's TensorRT provider (needed for fp16); engines cached under the data directory.")
-            .define(POOLING, Type.STRING, "mean", Choice.of("mean", "cls"), Importance.HIGH,
+            .define(POOLING, Type.STRING, "mean", Choice.of(Pooling.class), Importance.HIGH,
                     "How token states become one vector.")
-            .define(GLOBAL_ATTENTION, Type.STRING, "auto", Choice.of("none", "cls", "auto"), Importance.MEDIUM,
+            .define(GLOBAL_ATTENTION, Type.STRING, "auto", Choice.of(GlobalAttention.class), Importance.MEDIUM,
                     "Longformer global attention on <s>: auto = cls for cls pooling, none for mean.")
             .define(NORMALIZE, Type.BOOLEAN, false, Importance.MEDIUM, "L2-normalise document vectors.")
             .define(WINDOW_MAX_TOKENS, Type.INT, 0, Range.between(0, 1 << 20), Importance.MEDIUM,
@@ -135,7 +138,7 @@ public final class KembedConfig extends AbstractConfig {
                             + "previous version (kept in a changelogged store) or from the shared cache.")
             .define(CACHE_MAX_BYTES, Type.LONG, 64L << 20, Range.between(0L, Long.MAX_VALUE), Importance.LOW,
                     "Window results cached per process for all tasks (repeated boilerplate across documents); 0 = off. Empty after a restart.")
-            .define(WINDOW_BOUNDARIES, Type.STRING, "fixed", Choice.of("fixed", "text"), Importance.MEDIUM,
+            .define(WINDOW_BOUNDARIES, Type.STRING, "fixed", Choice.of(Boundaries.class), Importance.MEDIUM,
                     "fixed: a window every max tokens; text: cut at the latest paragraph break, else sentence end, else whitespace in the "
                             + "last quarter of the window, so an edit changes only nearby windows (README \"Window boundaries\").")
             .define(BATCH_MAX_TOKENS, Type.INT, 16384, Range.atLeast(1), Importance.MEDIUM,
@@ -167,7 +170,7 @@ public final class KembedConfig extends AbstractConfig {
             .define(REGISTRY_CONNECT_TIMEOUT_MS, Type.INT, 10_000, Range.between(100, 600_000), Importance.LOW,
                     "Connect timeout per registry URL; past it the next URL is tried.")
             .define(REGISTRY_REQUEST_TIMEOUT_MS, Type.INT, 30_000, Range.between(100, 600_000), Importance.LOW, "Request timeout per registry call.")
-            .define(REGISTRY_SUBJECT_STRATEGY, Type.STRING, "topic", Choice.of("topic", "record", "topic-record"), Importance.LOW,
+            .define(REGISTRY_SUBJECT_STRATEGY, Type.STRING, "topic", Choice.of(SubjectNameStrategy.class), Importance.LOW,
                     "Subject of the output schemas: topic = <topic>-value, record = the record's full name, topic-record = <topic>-<full name>.")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM, "Create missing topics; false = refuse to start if one is missing.")
             .define(TOPICS_PARTITIONS, Type.INT, 4, Range.between(1, 100_000), Importance.LOW, "Partitions of topics kembed creates.")
@@ -177,10 +180,32 @@ public final class KembedConfig extends AbstractConfig {
 
     private final Properties kafka;
 
+    /** A list of window lengths: positive integers. */
+    static final class Lengths implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            for (Object o : (List<?>) value) {
+                String s = o.toString().trim();
+                if (!s.matches("[0-9]{1,6}") || Integer.parseInt(s) < 1) {
+                    throw new ConfigException(name, value, "'" + s + "' is not a length");
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "a list of positive integers, e.g. 512,1024,2048,4096";
+        }
+    }
+
     /** One of a few lower-case words, case-insensitively; its message lists them. */
     record Choice(List<String> allowed) implements ConfigDef.Validator {
         static Choice of(String... allowed) {
             return new Choice(List.of(allowed));
+        }
+
+        static <E extends Enum<E>> Choice of(Class<E> type) {
+            return new Choice(Choices.labels(type));
         }
 
         @Override
@@ -239,6 +264,7 @@ public final class KembedConfig extends AbstractConfig {
         Map<String, String> kembed = new LinkedHashMap<>();
         Properties kafka = new Properties();
         List<String> errors = new ArrayList<>();
+        Set<String> failed = new HashSet<>();
         for (String name : new TreeSet<>(merged.stringPropertyNames())) {
             String v = merged.getProperty(name).trim();
             if (!name.startsWith("kembed.")) {
@@ -258,13 +284,13 @@ public final class KembedConfig extends AbstractConfig {
                 kembed.put(name, v);
             } catch (ConfigException e) {
                 errors.add(e.getMessage() + allowed(key));
+                failed.add(name);
             }
         }
-        if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
-        }
+        // the cross-field rules run on the values that parsed (the others at their defaults, and
+        // rules naming them skipped), so one start-up reports every error at once
         KembedConfig c = new KembedConfig(kembed, kafka);
-        c.crossCheck(errors);
+        c.crossCheck(errors, failed);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
@@ -281,45 +307,65 @@ public final class KembedConfig extends AbstractConfig {
         return key.type == Type.BOOLEAN ? " (allowed: true, false)" : "";
     }
 
-    private void crossCheck(List<String> errors) {
-        if (outputTopic().equals(inputTopic())) {
+    private void crossCheck(List<String> errors, Set<String> failed) {
+        java.util.function.Predicate<String[]> parsed = keys -> java.util.Arrays.stream(keys).noneMatch(failed::contains);
+        if (parsed.test(new String[] {MODEL_DIR})) {
+            String problem = modelDirProblem(getString(MODEL_DIR).trim());
+            if (problem != null) {
+                errors.add(problem);
+            }
+        }
+        if (parsed.test(new String[] {INPUT_TOPIC, OUTPUT_TOPIC}) && outputTopic().equals(inputTopic())) {
             errors.add(OUTPUT_TOPIC + " must differ from " + INPUT_TOPIC);
         }
-        if (dlqTopic().equals(inputTopic()) || dlqTopic().equals(outputTopic())) {
+        if (parsed.test(new String[] {INPUT_TOPIC, OUTPUT_TOPIC, DLQ_TOPIC}) && (dlqTopic().equals(inputTopic()) || dlqTopic().equals(outputTopic()))) {
             errors.add(DLQ_TOPIC + " must differ from the input and output topics");
         }
-        long maxPoll;
+        Long maxPoll = null;
         try {
             maxPoll = Long.parseLong(kafka.getProperty("max.poll.interval.ms", "300000").trim());
         } catch (NumberFormatException e) {
             errors.add("max.poll.interval.ms=" + kafka.getProperty("max.poll.interval.ms") + " is not a number of milliseconds");
-            return;
         }
-        if (queueMaxBlockMs() * 2 > maxPoll) {
+        if (maxPoll != null && parsed.test(new String[] {QUEUE_MAX_BLOCK_MS}) && queueMaxBlockMs() * 2 > maxPoll) {
             errors.add(QUEUE_MAX_BLOCK_MS + "=" + queueMaxBlockMs() + " must be at most half of max.poll.interval.ms (" + maxPoll
                     + ") or a waiting stream thread gets fenced");
         }
-        if (getPassword(REGISTRY_BASIC_AUTH) != null && getPassword(REGISTRY_BEARER_TOKEN) != null) {
-            errors.add(REGISTRY_BASIC_AUTH + " and " + REGISTRY_BEARER_TOKEN + " are both set; set one");
-        }
-        if (getPassword(REGISTRY_BASIC_AUTH) != null && !getPassword(REGISTRY_BASIC_AUTH).value().contains(":")) {
-            errors.add(REGISTRY_BASIC_AUTH + " must be user:password");
-        }
-        for (String url : getList(SCHEMA_REGISTRY_URL)) {
-            if (!url.startsWith("mock://") && !url.startsWith("http://") && !url.startsWith("https://")) {
-                errors.add(SCHEMA_REGISTRY_URL + ": '" + url + "' must start with http://, https:// or mock://");
+        if (parsed.test(new String[] {REGISTRY_BASIC_AUTH, REGISTRY_BEARER_TOKEN})) {
+            if (getPassword(REGISTRY_BASIC_AUTH) != null && getPassword(REGISTRY_BEARER_TOKEN) != null) {
+                errors.add(REGISTRY_BASIC_AUTH + " and " + REGISTRY_BEARER_TOKEN + " are both set; set one");
+            }
+            if (getPassword(REGISTRY_BASIC_AUTH) != null && !getPassword(REGISTRY_BASIC_AUTH).value().contains(":")) {
+                errors.add(REGISTRY_BASIC_AUTH + " must be user:password");
             }
         }
-        if (getList(SCHEMA_REGISTRY_URL).isEmpty()) {
-            errors.add(SCHEMA_REGISTRY_URL + " is empty; allowed: http(s) URL(s) or mock://scope");
+        if (parsed.test(new String[] {SCHEMA_REGISTRY_URL})) {
+            String urls = RegistrySettings.urlProblem(SCHEMA_REGISTRY_URL, getList(SCHEMA_REGISTRY_URL));
+            if (urls != null) {
+                errors.add(urls);
+            } else if (parsed.test(new String[] {INPUT_FORMAT}) && inputFormat() == InputFormat.AVRO && registryUrl().startsWith("mock://")) {
+                errors.add(INPUT_FORMAT + "=avro needs the registry your producers use: set " + SCHEMA_REGISTRY_URL + " to its http(s) URL"
+                        + " (mock:// is only visible inside this JVM)");
+            }
         }
-        if (inputFormat() == InputFormat.AVRO && registryUrl().startsWith("mock://")) {
-            errors.add(INPUT_FORMAT + "=avro needs the registry your producers use: set " + SCHEMA_REGISTRY_URL + " to its http(s) URL"
-                    + " (mock:// is only visible inside this JVM)");
-        }
-        if (!EngineFactory.names().contains(getString(ENGINE))) {
+        if (parsed.test(new String[] {ENGINE}) && !EngineFactory.names().contains(getString(ENGINE))) {
             errors.add(ENGINE + "=" + getString(ENGINE) + " is not an engine; allowed: " + String.join(", ", EngineFactory.names()));
         }
+    }
+
+    /** Null when {@code dir} looks like a checkpoint directory; else what is wrong, naming the key. */
+    static String modelDirProblem(String dir) {
+        if (dir.isEmpty()) {
+            return MODEL_DIR + " is required: the directory of a checkpoint (config.json, weights, tokenizer)";
+        }
+        Path p = Path.of(dir);
+        if (!Files.isDirectory(p)) {
+            return MODEL_DIR + "=" + dir + " is not a directory" + (Files.exists(p) ? "" : " (it does not exist)");
+        }
+        if (!Files.isRegularFile(p.resolve("config.json"))) {
+            return MODEL_DIR + "=" + dir + " has no config.json: not a Hugging Face checkpoint directory";
+        }
+        return null;
     }
 
     // ---- typed accessors: a typo'd setting does not compile ----
@@ -364,12 +410,9 @@ public final class KembedConfig extends AbstractConfig {
         return p == null ? null : p.value();
     }
 
+    /** Checked at start-up ({@link #modelDirProblem}): an existing checkpoint directory. */
     public Path modelDir() {
-        String v = getString(MODEL_DIR).trim();
-        if (v.isEmpty()) {
-            throw new IllegalArgumentException(MODEL_DIR + " is required: the directory of a checkpoint (config.json, weights, tokenizer)");
-        }
-        return Path.of(v);
+        return Path.of(getString(MODEL_DIR).trim());
     }
 
     public long queueMaxBlockMs() {
@@ -394,19 +437,7 @@ public final class KembedConfig extends AbstractConfig {
 
     /** @param dataDir where the GPU engines keep their built engines ({@code <data-dir>/engines}) */
     public EngineSpec engineSpec(Path dataDir) {
-        List<Integer> buckets = new ArrayList<>();
-        for (String b : getList(ENGINE_BUCKETS)) {
-            try {
-                buckets.add(Integer.parseInt(b.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("invalid configuration:\n  " + ENGINE_BUCKETS + ": '" + b + "' is not a length; "
-                        + "allowed: a list of positive integers, e.g. 512,1024,2048,4096");
-            }
-        }
-        if (buckets.stream().anyMatch(b -> b < 1)) {
-            throw new IllegalArgumentException("invalid configuration:\n  " + ENGINE_BUCKETS + "=" + getList(ENGINE_BUCKETS)
-                    + ": lengths must be >= 1");
-        }
+        List<Integer> buckets = getList(ENGINE_BUCKETS).stream().map(b -> Integer.valueOf(b.trim())).toList(); // validated at start-up
         GpuSettings gpu = new GpuSettings(buckets, getInt(ENGINE_BATCH), getInt(ENGINE_GLOBAL_SLOTS), dataDir.resolve("engines"),
                 getBoolean(ENGINE_ORT_TENSORRT), getInt(ENGINE_DEVICE));
         return new EngineSpec(getString(ENGINE), Precision.parse(PRECISION, getString(PRECISION)), getInt(MODEL_THREADS),

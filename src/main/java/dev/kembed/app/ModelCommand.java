@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.text.GlobalAttention;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineSpec;
@@ -102,11 +103,7 @@ final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            boolean withGlobal = switch (global) {
-                case "none" -> false;
-                case "cls" -> true;
-                default -> throw new IllegalArgumentException("--global-attention: '" + global + "' is not allowed; allowed: none, cls");
-            };
+            boolean withGlobal = GlobalAttention.cls("--global-attention", global);
             LinearFormat linear = switch (Precision.parse("--precision", precision)) {
                 case FP32 -> LinearFormat.FP32;
                 case INT8 -> LinearFormat.INT8_DEFAULT;
@@ -163,11 +160,7 @@ final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() {
-            boolean withGlobal = switch (global) {
-                case "none" -> false;
-                case "cls" -> true;
-                default -> throw new IllegalArgumentException("--global-attention: '" + global + "' is not allowed; allowed: none, cls");
-            };
+            boolean withGlobal = GlobalAttention.cls("--global-attention", global);
             try (KembedModel tested = engine.open(withGlobal);
                     KembedModel reference = KembedModel.open(referenceModel != null ? referenceModel : engine.model,
                             EngineSpec.cpu(engine.threads, 1, withGlobal), "--reference-model")) {

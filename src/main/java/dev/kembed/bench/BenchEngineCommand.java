@@ -54,11 +54,7 @@ final class BenchEngineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        boolean globalCls = switch (global) {
-            case "none" -> false;
-            case "cls" -> true;
-            default -> throw new IllegalArgumentException("--global-attention: allowed none, cls; got '" + global + "'");
-        };
+        boolean globalCls = GlobalAttention.cls("--global-attention", global);
         List<Precision> precisions = new ArrayList<>();
         for (String p : engine.precision().split(",")) {
             precisions.add(Precision.parse("--precision", p));

@@ -1,8 +1,6 @@
 package dev.kembed.engine;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
+import dev.kembed.setting.Choices;
 
 /** Numeric precision an engine runs the model in; part of the model's identity in every output record. */
 public enum Precision {
@@ -11,16 +9,10 @@ public enum Precision {
     INT8;
 
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return Choices.label(this);
     }
 
     public static Precision parse(String key, String value) {
-        for (Precision p : values()) {
-            if (p.label().equals(value.trim().toLowerCase(Locale.ROOT))) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException(key + "=" + value + " is not a precision; allowed: "
-                + Arrays.stream(values()).map(Precision::label).collect(Collectors.joining(", ")));
+        return Choices.parse(Precision.class, key, value);
     }
 }

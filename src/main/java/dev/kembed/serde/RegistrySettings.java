@@ -18,12 +18,34 @@ public record RegistrySettings(List<String> urls, String basicAuthUserInfo, Stri
         String trustStoreType, Duration connectTimeout, Duration requestTimeout, SubjectNameStrategy subjectStrategy) {
     public RegistrySettings {
         urls = List.copyOf(urls);
-        if (urls.isEmpty()) {
-            throw new IllegalArgumentException("a schema registry needs at least one URL");
+        String problem = urlProblem("kembed.schema.registry.url", urls); // the setting users know it by
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
         if (basicAuthUserInfo != null && bearerToken != null) {
             throw new IllegalArgumentException("schema registry: basic auth and a bearer token together; set one");
         }
+    }
+
+    /**
+     * The URL rule, in one place: at least one, each {@code http://} or {@code https://}, or a
+     * single {@code mock://scope} (an in-JVM registry). Null when they hold; else what is wrong,
+     * naming {@code key}.
+     */
+    public static String urlProblem(String key, List<String> urls) {
+        if (urls.isEmpty()) {
+            return key + " is empty; allowed: http(s) URL(s) or mock://scope";
+        }
+        for (String url : urls) {
+            boolean mock = url.startsWith("mock://");
+            if (!mock && !url.startsWith("http://") && !url.startsWith("https://")) {
+                return key + ": '" + url + "' must start with http://, https:// or mock://";
+            }
+            if (mock && urls.size() > 1) {
+                return key + ": mock:// is an in-JVM registry and cannot be listed with others; got " + urls;
+            }
+        }
+        return null;
     }
 
     /** One URL, no credentials, default timeouts and the topic strategy (tests, the embedded demo). */

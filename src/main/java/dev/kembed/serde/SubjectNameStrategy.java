@@ -1,6 +1,6 @@
 package dev.kembed.serde;
 
-import java.util.Locale;
+import dev.kembed.setting.Choices;
 import org.apache.avro.Schema;
 
 /** Confluent's subject name strategies for record values. */
@@ -21,15 +21,10 @@ public enum SubjectNameStrategy {
     }
 
     public String label() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return Choices.label(this);
     }
 
     public static SubjectNameStrategy parse(String key, String value) {
-        for (SubjectNameStrategy s : values()) {
-            if (s.label().equals(value.trim().toLowerCase(Locale.ROOT))) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException(key + "=" + value + " is not a subject name strategy; allowed: topic, record, topic-record");
+        return Choices.parse(SubjectNameStrategy.class, key, value);
     }
 }

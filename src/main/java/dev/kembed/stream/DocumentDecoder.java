@@ -6,6 +6,7 @@ import dev.kembed.avro.Document;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.text.BadInputException;
 import dev.kembed.text.DocumentText;
+import dev.kembed.text.WindowPlan;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -61,14 +62,7 @@ public final class DocumentDecoder {
             throw new BadInputException("text-too-long", "text has " + e.text().length() + " chars; kembed.input.max.chars is " + maxChars);
         }
         if (e.inputIds() != null) {
-            if (e.inputIds().length == 0) {
-                throw new BadInputException("empty-input-ids", "input_ids is empty");
-            }
-            for (int id : e.inputIds()) {
-                if (id < 0 || id >= vocabSize) {
-                    throw new BadInputException("invalid-token-id", "input_ids holds " + id + ", outside the model's vocabulary [0, " + vocabSize + ")");
-                }
-            }
+            WindowPlan.checkContentIds(e.inputIds(), vocabSize); // here too, so the dead letter keeps the original bytes
         }
         return e;
     }

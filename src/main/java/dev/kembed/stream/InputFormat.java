@@ -1,11 +1,11 @@
 package dev.kembed.stream;
 
-import dev.kembed.text.Choices;
+import dev.kembed.setting.Choices;
 
 /** How input values are encoded. */
 public enum InputFormat {
-    AVRO,
     JSON,
+    AVRO,
     TEXT;
 
     public static InputFormat parse(String key, String value) {

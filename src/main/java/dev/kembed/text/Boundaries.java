@@ -1,6 +1,6 @@
 package dev.kembed.text;
 
-import java.util.Locale;
+import dev.kembed.setting.Choices;
 
 /** Where windows are cut: every {@code max_tokens} tokens, or at the best text boundary near there. */
 public enum Boundaries {
@@ -14,15 +14,10 @@ public enum Boundaries {
     TEXT;
 
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return Choices.label(this);
     }
 
     public static Boundaries parse(String key, String value) {
-        for (Boundaries b : values()) {
-            if (b.label().equals(value.trim().toLowerCase(Locale.ROOT))) {
-                return b;
-            }
-        }
-        throw new IllegalArgumentException(key + "=" + value + " is not allowed; allowed: fixed, text");
+        return Choices.parse(Boundaries.class, key, value);
     }
 }

@@ -1,6 +1,6 @@
 package dev.kembed.text;
 
-import java.util.Locale;
+import dev.kembed.setting.Choices;
 
 
 /** How token states become one vector. */
@@ -15,6 +15,6 @@ public enum Pooling {
     }
 
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return Choices.label(this);
     }
 }

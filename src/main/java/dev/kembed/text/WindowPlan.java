@@ -1,5 +1,6 @@
 package dev.kembed.text;
 
+import dev.kembed.engine.TokenIds;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineWindow;
 import java.util.ArrayList;
@@ -49,7 +50,8 @@ public final class WindowPlan {
         return new WindowPlan(settings, engine, tokenizer, new Windower(max, settings.overlap(), engine.bosTokenId(), engine.eosTokenId(), settings.boundaries()));
     }
 
-    static List<String> check(EmbeddingSettings s, EngineInfo engine, SettingNames names) {
+    /** Every way {@code s} does not fit {@code engine}, one message each naming the setting (empty when it fits). */
+    public static List<String> check(EmbeddingSettings s, EngineInfo engine, SettingNames names) {
         List<String> errors = new ArrayList<>();
         if (s.maxTokens() < 0 || s.maxTokens() > engine.maxTokens()) {
             errors.add(names.maxTokens() + "=" + s.maxTokens() + " is outside what the model takes; allowed: 3 to " + engine.maxTokens()
@@ -72,7 +74,8 @@ public final class WindowPlan {
         return errors;
     }
 
-    private static int windowTokens(EmbeddingSettings s, EngineInfo engine) {
+    /** The window length {@code s} asks for on {@code engine} (0 = the model's limit). */
+    public static int windowTokens(EmbeddingSettings s, EngineInfo engine) {
         return s.maxTokens() > 0 ? s.maxTokens() : engine.maxTokens();
     }
 
@@ -91,11 +94,20 @@ public final class WindowPlan {
         return windower.cut(doc);
     }
 
-    /** Cuts pre-tokenized content ids (no specials); windows have no character spans. */
-    public Planned cut(int[] contentIds) {
+    /** The rule for pre-tokenized input: not empty, every id in the model's vocabulary. */
+    public static void checkContentIds(int[] contentIds, int vocabSize) {
         if (contentIds.length == 0) {
             throw new BadInputException("empty-input-ids", "input_ids is empty");
         }
+        int bad = TokenIds.firstOutside(contentIds, vocabSize);
+        if (bad >= 0) {
+            throw new BadInputException(TokenIds.INVALID, TokenIds.outsideMessage("input_ids", contentIds, bad, vocabSize));
+        }
+    }
+
+    /** Cuts pre-tokenized content ids (no specials); windows have no character spans. */
+    public Planned cut(int[] contentIds) {
+        checkContentIds(contentIds, engine.vocabSize());
         return new Planned(contentIds.length, windower.cut(contentIds, null, null));
     }
 

@@ -196,7 +196,7 @@ class CliTest {
                 .contains("onnxruntime-cpu: does not run fp16; it runs fp32, int8)");
         Captured unknown = Captured.run("embed", "--model", model.toString(), "--precision", "int4");
         assertThat(unknown.exitCode()).isEqualTo(2);
-        assertThat(unknown.stderr()).contains("--precision=int4 is not a precision; allowed: fp32, fp16, int8");
+        assertThat(unknown.stderr()).contains("--precision: 'int4' is not allowed; allowed: fp32, fp16, int8");
     }
 
     @Test

@@ -139,7 +139,9 @@ class DeploymentFilesTest {
         Map<String, String> env = new LinkedHashMap<>();
         container.path("env").forEach(e -> env.put(e.path("name").asText(), e.has("value") ? e.path("value").asText() : "kembed-0"));
         assertKnownEnvironment(env, file);
-        KembedConfig cfg = KembedConfig.from(props, env); // every value parses and passes the cross-checks
+        assertThat(props.getProperty("kembed.model.dir")).as("the model is mounted").startsWith("/models");
+        props.put("kembed.model.dir", KembedConfigTest.MODEL.toString()); // the mount is the one thing a test cannot provide
+        KembedConfig cfg = KembedConfig.from(props, env); // every other value parses and passes the start-up checks
         assertThat(cfg.kafka()).containsEntry("group.instance.id", "kembed-0"); // static membership from the pod name
 
         assertThat(container.path("ports").get(0).path("containerPort").asInt()).isEqualTo(cfg.metricsPort());
@@ -181,6 +183,8 @@ class DeploymentFilesTest {
             Map<String, String> env = new LinkedHashMap<>();
             s.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
             assertKnownEnvironment(env, service);
+            assertThat(env.get("KEMBED_MODEL_DIR")).as(service + ": the model is mounted").startsWith("/models");
+            env.put("KEMBED_MODEL_DIR", KembedConfigTest.MODEL.toString()); // the mount is the one thing a test cannot provide
             KembedConfig cfg = KembedConfig.from(new Properties(), env);
             assertThat(cfg.registryUrl()).isEqualTo("http://schema-registry:8081");
             assertThat(services.has("schema-registry")).isTrue();

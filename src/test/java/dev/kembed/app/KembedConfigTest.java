@@ -18,8 +18,25 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Test;
 
 class KembedConfigTest {
+    /** A directory that passes the start-up check of kembed.model.dir (it holds a config.json). */
+    static final Path MODEL = checkpointDir();
+
+    static Path checkpointDir() {
+        try {
+            Path dir = Files.createTempDirectory("kembed-config-test");
+            Files.writeString(dir.resolve("config.json"), "{}");
+            dir.toFile().deleteOnExit();
+            dir.resolve("config.json").toFile().deleteOnExit();
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Properties with a valid kembed.model.dir unless {@code kv} sets one. */
     static Properties props(String... kv) {
         Properties p = new Properties();
+        p.put("kembed.model.dir", MODEL.toString());
         for (int i = 0; i < kv.length; i += 2) {
             p.put(kv[i], kv[i + 1]);
         }
@@ -28,7 +45,7 @@ class KembedConfigTest {
 
     @Test
     void defaultsAndPassThrough() {
-        KembedConfig c = KembedConfig.from(props("kembed.model.dir", "m", "num.stream.threads", "3"), Map.of());
+        KembedConfig c = KembedConfig.from(props("num.stream.threads", "3"), Map.of());
         assertThat(c.kafka()).containsEntry("num.stream.threads", "3").doesNotContainKey("kembed.model.dir");
         assertThat(c.dlqTopic()).isEqualTo("documents-dlq");
         PipelineSettings s = c.pipelineSettings();
@@ -45,7 +62,7 @@ class KembedConfigTest {
 
     @Test
     void gpuEngineSettingsAreTypedAndChecked() {
-        KembedConfig c = KembedConfig.from(props("kembed.model.dir", "m", "kembed.engine", "tensorrt", "kembed.precision", "fp16",
+        KembedConfig c = KembedConfig.from(props("kembed.engine", "tensorrt", "kembed.precision", "fp16",
                 "kembed.engine.buckets", "1024, 4096", "kembed.engine.batch", "16", "kembed.engine.onnxruntime.tensorrt", "true"), Map.of());
         EngineSpec spec = c.engineSpec(Path.of("d"));
         assertThat(spec.name()).isEqualTo("tensorrt");
@@ -57,9 +74,10 @@ class KembedConfigTest {
         assertThat(spec.gpu().lengthsFor(2000, 128)).as("capped at the model's limit, which is always a bucket").containsExactly(1024, 2000);
         assertThat(GpuSettings.defaults().lengthsFor(4096, 512)).containsExactly(512, 1024, 2048, 4096);
         assertThat(GpuSettings.defaults().lengthsFor(8192, 512)).containsExactly(512, 1024, 2048, 4096, 8192);
-        assertThatThrownBy(() -> KembedConfig.from(props("kembed.model.dir", "m", "kembed.engine.buckets", "512,big"), Map.of())
-                .engineSpec(Path.of("d"))).hasMessageContaining("kembed.engine.buckets: 'big' is not a length");
-        assertThatThrownBy(() -> KembedConfig.from(props("kembed.model.dir", "m", "kembed.engine.batch", "0"), Map.of()))
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.engine.buckets", "512,big"), Map.of()))
+                .as("at start-up, not when the engine is built").hasMessageContaining("kembed.engine.buckets").hasMessageContaining("'big' is not a length")
+                .hasMessageContaining("allowed: a list of positive integers");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.engine.batch", "0"), Map.of()))
                 .hasMessageContaining("kembed.engine.batch");
     }
 
@@ -73,7 +91,7 @@ class KembedConfigTest {
 
     @Test
     void kubernetesServiceLinkVariablesAreIgnoredNotFatal() {
-        KembedConfig c = KembedConfig.from(props("kembed.model.dir", "m"), Map.of("KEMBED_SERVICE_HOST", "10.0.0.1",
+        KembedConfig c = KembedConfig.from(props(), Map.of("KEMBED_SERVICE_HOST", "10.0.0.1",
                 "KEMBED_SERVICE_PORT", "9400", "KEMBED_PORT", "tcp://10.0.0.1:9400", "KEMBED_PORT_9400_TCP", "tcp://10.0.0.1:9400",
                 "KEMBED_HOME", "/opt/kembed", "KEMBED_POOLING", "cls"));
         assertThat(c.embeddingSettings().pooling()).isEqualTo(Pooling.CLS);
@@ -113,9 +131,26 @@ class KembedConfigTest {
     }
 
     @Test
-    void modelDirIsRequired() {
-        KembedConfig c = KembedConfig.from(new Properties(), Map.of());
-        assertThatThrownBy(c::modelDir).hasMessageContaining("kembed.model.dir is required");
+    void modelDirIsCheckedAtStartUp() {
+        assertThatThrownBy(() -> KembedConfig.from(new Properties(), Map.of())).hasMessageContaining("kembed.model.dir is required");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.model.dir", "/no/such/dir"), Map.of()))
+                .hasMessageContaining("kembed.model.dir=/no/such/dir is not a directory (it does not exist)");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.model.dir", MODEL.getParent().toString()), Map.of()))
+                .hasMessageContaining("has no config.json");
+    }
+
+    /** Type errors, bucket lists, the model directory and cross-field rules: one start-up, one report. */
+    @Test
+    void everyErrorIsReportedAtOnce() {
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.model.dir", "/no/such/dir", "kembed.engine.buckets", "512,-4",
+                "kembed.pooling", "max", "kembed.output.topic", "documents", "kembed.schema.registry.url", "ftp://r",
+                "kembed.queue.max.block.ms", "200000"), Map.of()))
+                .hasMessageContaining("kembed.engine.buckets").hasMessageContaining("'-4' is not a length")
+                .hasMessageContaining("kembed.pooling")
+                .hasMessageContaining("kembed.model.dir=/no/such/dir is not a directory")
+                .hasMessageContaining("kembed.output.topic must differ from kembed.input.topic")
+                .hasMessageContaining("kembed.schema.registry.url: 'ftp://r' must start with http://, https:// or mock://")
+                .hasMessageContaining("kembed.queue.max.block.ms=200000 must be at most half");
     }
 
     /** Every key of the definition appears in --help with its default and documentation. */

@@ -1,5 +1,6 @@
 package dev.kembed.engine.djl;
 
+import dev.kembed.engine.TokenIds;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EngineException;
 import dev.kembed.engine.EngineInfo;
@@ -35,10 +36,9 @@ public final class GraphCall {
                 }
             }
         }
-        for (int id : w.inputIds()) {
-            if (id < 0 || id >= info.vocabSize()) {
-                throw EngineException.badWindow("invalid-token-id", "token id " + id + " is outside the vocabulary [0, " + info.vocabSize() + ")");
-            }
+        int bad = TokenIds.firstOutside(w.inputIds(), info.vocabSize());
+        if (bad >= 0) {
+            throw EngineException.badWindow(TokenIds.INVALID, TokenIds.outsideMessage("token id", w.inputIds(), bad, info.vocabSize()));
         }
     }
 

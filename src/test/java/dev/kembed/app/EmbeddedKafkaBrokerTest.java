@@ -2,6 +2,7 @@ package dev.kembed.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kembed.testing.IntegrationTest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@IntegrationTest
 class EmbeddedKafkaBrokerTest {
     @TempDir
     Path tmp;

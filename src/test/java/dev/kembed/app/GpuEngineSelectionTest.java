@@ -3,6 +3,7 @@ package dev.kembed.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.kembed.testing.IntegrationTest;
 import dev.kembed.engine.GpuHost;
 import dev.kembed.testing.Captured;
 import dev.kembed.testing.TestModels;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * what is missing and the remedy; {@code auto} falls back to the CPU with one line per engine it
  * skips; and nothing of a GPU engine is loaded, neither its classes nor DJL's TensorRT JNI.
  */
+@IntegrationTest
 class GpuEngineSelectionTest {
     @TempDir
     static Path tmp;

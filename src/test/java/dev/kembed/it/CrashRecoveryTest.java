@@ -2,6 +2,7 @@ package dev.kembed.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kembed.testing.IntegrationTest;
 import dev.kembed.testing.ChildKembed;
 import dev.kembed.testing.BrokerTestBase;
 import dev.kembed.testing.TestSupport;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * kembed as child JVMs killed with SIGKILL mid-stream: every document comes out exactly once
  * (read_committed), so no pending window was lost and no result was applied twice.
  */
+@IntegrationTest
 class CrashRecoveryTest extends BrokerTestBase {
 
     static Properties config(String name, int metricsPort) {

@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.IntegrationTest;
 import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.Test;
  * engine that is down holds all work (503, {@code kembed_engine_up 0}) and, once back, every
  * document comes out exactly once with the vector the synchronous path computes.
  */
+@IntegrationTest
 class EngineHealthIntegrationTest extends BrokerTestBase {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 

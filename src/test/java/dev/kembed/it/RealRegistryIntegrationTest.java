@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.IntegrationTest;
 import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * Against a real schema registry: Apicurio Registry 2.4.2 (its Confluent-compatible API), built by
  * {@code mvn verify} from test-support/apicurio and run here as a child process on a free port.
  */
+@IntegrationTest
 class RealRegistryIntegrationTest extends BrokerTestBase {
     static final Path RUNNER = Path.of("test-support/apicurio/target/apicurio-registry-1-runner.jar");
     static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.IntegrationTest;
 import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * settings through to every client it makes (admin, Streams) and works with the right
  * credentials; with a wrong password it does not start, and a client without SASL is refused.
  */
+@IntegrationTest
 class SaslIntegrationTest {
     @TempDir
     static Path tmp;

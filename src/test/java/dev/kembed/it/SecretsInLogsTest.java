@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.IntegrationTest;
 import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * basic auth and trust-store password, a stray environment variable), every logger at INFO so that
  * Kafka's own config dumps are included: no secret appears in the log, an error or {@code --help}.
  */
+@IntegrationTest
 class SecretsInLogsTest extends BrokerTestBase {
     static final List<String> SECRETS = List.of("jaas-S3CRET-1", "ssl-S3CRET-2", "reg-S3CRET-3", "trust-S3CRET-4", "env-S3CRET-5");
 

@@ -2,6 +2,7 @@ package dev.kembed.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kembed.testing.IntegrationTest;
 import dev.kembed.app.KembedApp;
 import dev.kembed.app.KembedConfig;
 import dev.kembed.avro.DocumentEmbedding;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /** The running app against a real KRaft broker. */
+@IntegrationTest
 class StreamingIntegrationTest extends BrokerTestBase {
 
     static Properties config(String name) {

@@ -2,6 +2,7 @@ package dev.kembed.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kembed.testing.AccuracyTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.app.KembedModel;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What int8 costs in accuracy on real pretrained weights (the demo model, long MiniLM): document
  * vectors against fp32, paraphrase ranking, and nearest neighbours over the bundled demo documents.
  */
+@AccuracyTest
 class Int8AccuracyTest {
     @TempDir
     static Path tmp;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 /** {@code kembed model ...}: create, convert and compile checkpoints. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Create, convert and compile models.",
-        subcommands = {ModelCommand.Random.class, ModelCommand.Long.class, ModelCommand.Compile.class, ModelCommand.Verify.class})
+        subcommands = {ModelCommand.Random.class, ModelCommand.LongModel.class, ModelCommand.Compile.class, ModelCommand.Verify.class})
 final class ModelCommand implements Runnable {
     @Override
     public void run() {
@@ -52,7 +52,7 @@ final class ModelCommand implements Runnable {
 
     @Command(name = "long", mixinStandardHelpOptions = true,
             description = "Write a long sliding-window encoder from real pretrained weights (Longformer-paper recipe).")
-    static final class Long implements Callable<Integer> {
+    static final class LongModel implements Callable<Integer> {
         @Option(names = "--from", defaultValue = "minilm", description = "Source model; allowed: minilm (all-MiniLM-L6-v2 from Maven Central).")
         String from;
 

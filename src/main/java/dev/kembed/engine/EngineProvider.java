@@ -10,7 +10,6 @@ import dev.kembed.model.checkpoint.Checkpoint;
 public interface EngineProvider {
     String name();
 
-    /** Why this engine cannot run on this host (missing library, no device), or null if it can. */
     /** Why this engine cannot run {@code spec} on this host (missing library, no device), or null if it can. */
     String unavailable(EngineSpec spec);
 

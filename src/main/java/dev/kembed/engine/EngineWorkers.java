@@ -282,7 +282,7 @@ public final class EngineWorkers implements AutoCloseable {
         if (checkError != null) {
             lock.lock();
             try {
-                queue.putBack(batch, true);
+                queue.putBack(batch);
                 long pause = health.markDown(e.getMessage());
                 LOG.error("engine is down ({}; health check: {}); holding {} windows, next check in {} ms", e.getMessage(),
                         checkError, queue.size(), pause);
@@ -303,7 +303,7 @@ public final class EngineWorkers implements AutoCloseable {
             if (!health.up()) {
                 List<WindowQueue.Entry> rest = batch.subList(i, batch.size());
                 withLock(() -> {
-                    queue.putBack(rest, true);
+                    queue.putBack(rest);
                     work.signalAll();
                 });
                 return;

@@ -47,15 +47,16 @@ public final class WindowQueue {
         put(new Entry(owner, job, nowNanos), false);
     }
 
-    /** Puts entries back, at the front (work interrupted) or the back (a window that just failed). */
-    public void putBack(List<Entry> entries, boolean front) {
+    /**
+     * Puts entries of an interrupted batch (the engine went down under it) back at the front of
+     * their owners' queues, in their order, with their first enqueue time: they run first again.
+     */
+    public void putBack(List<Entry> entries) {
         List<Entry> order = new ArrayList<>(entries);
-        if (front) {
-            java.util.Collections.reverse(order);
-        }
+        java.util.Collections.reverse(order);
         for (Entry e : order) {
             if (!e.owner().closed()) {
-                put(e, front);
+                put(e, true);
             }
         }
     }
@@ -75,7 +76,7 @@ public final class WindowQueue {
      * The next batch if a bucket is ready at {@code now} (full, or its oldest window waited
      * {@code maxWaitMs}); the bucket whose oldest window is oldest goes first. Empty if none is.
      *
-     * @param limit most windows to take (1 while probing a down engine)
+     * @param limit most windows to take (the batch is also cut by the policy's capacity)
      */
     public List<Entry> poll(long now, int limit) {
         Integer chosen = null;

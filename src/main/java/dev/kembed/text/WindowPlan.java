@@ -85,7 +85,7 @@ public final class WindowPlan {
         return new Planned(doc.size(), windower.cut(doc));
     }
 
-    /** Cuts the document and keeps its tokens (for {@code kembed tokenize}). */
+    /** Tokenizes a text without cutting it into windows (what {@code kembed tokenize} shows). */
     public TokenizedText tokenize(String text) {
         return tokenizer.tokenize(text);
     }

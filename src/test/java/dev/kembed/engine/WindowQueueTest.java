@@ -106,7 +106,7 @@ class WindowQueueTest {
         List<WindowQueue.Entry> taken = List.of(new WindowQueue.Entry(a, job("d", 1, 10), 0), new WindowQueue.Entry(a, job("d", 2, 10), 0),
                 new WindowQueue.Entry(closed, job("c", 3, 10), 0));
         closed.close();
-        q.putBack(taken, true);
+        q.putBack(taken);
         assertThat(indexes(q.poll(0, 10))).containsExactly(1, 2, 5);
     }
 

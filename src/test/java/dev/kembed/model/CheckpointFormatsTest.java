@@ -116,6 +116,28 @@ class CheckpointFormatsTest {
         assertThat(Checkpoint.fingerprint(dir)).hasSize(16);
     }
 
+    /** A changed tokenizer turns the same text into other ids: another model, another fingerprint. Same files, same fingerprint. */
+    @Test
+    void theFingerprintCoversTheTokenizer() throws Exception {
+        Path model = TestModels.tiny(tmp.resolve("fp-tiny"));
+        Path copy = tmp.resolve("fp-copy");
+        Files.createDirectories(copy);
+        try (var files = Files.list(model)) {
+            for (Path p : files.toList()) {
+                Files.copy(p, copy.resolve(p.getFileName()));
+            }
+        }
+        String before = Checkpoint.fingerprint(copy);
+        assertThat(before).isEqualTo(Checkpoint.fingerprint(model));
+        ObjectNode tok = (ObjectNode) new ObjectMapper().readTree(copy.resolve("tokenizer.json").toFile());
+        ((ObjectNode) tok.path("model").path("vocab")).put("kembed-new-token", 1_000_000);
+        new ObjectMapper().writeValue(copy.resolve("tokenizer.json").toFile(), tok);
+        String after = Checkpoint.fingerprint(copy);
+        assertThat(after).hasSize(16).isNotEqualTo(before);
+        Files.delete(copy.resolve("tokenizer.json"));
+        assertThat(Checkpoint.fingerprint(copy)).as("without tokenizer.json").isNotEqualTo(before).isNotEqualTo(after);
+    }
+
     @Test
     void vocabAndMergesGiveTheSameTokensAsTokenizerJson() throws Exception {
         Path model = TestModels.tiny(tmp.resolve("tiny"));

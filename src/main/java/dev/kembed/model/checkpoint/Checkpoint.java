@@ -178,9 +178,13 @@ public final class Checkpoint {
         return weights;
     }
 
+    /** The files the tokenizer is read from ({@code tokenizer.json}, else the vocab.json + merges.txt fallback). */
+    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "vocab.json", "merges.txt");
+
     /**
-     * A short, stable identity of the exact model (config + weight bytes), carried on every
-     * output record so a consumer can tell vectors of different models apart.
+     * A short, stable identity of the exact model (config, weight bytes and tokenizer), carried on
+     * every output record so a consumer can tell vectors of different models apart: a changed
+     * tokenizer turns the same text into other ids, so it is another model.
      */
     public static String fingerprint(Path dir) {
         try {
@@ -197,6 +201,13 @@ public final class Checkpoint {
                     for (Path shard : shards(dir.resolve(index))) {
                         digest(md, shard);
                     }
+                }
+            }
+            for (String f : TOKENIZER_FILES) {
+                Path p = dir.resolve(f);
+                if (Files.isRegularFile(p)) {
+                    md.update(f.getBytes(java.nio.charset.StandardCharsets.UTF_8)); // named: moving bytes between files changes it
+                    digest(md, p);
                 }
             }
             return HexFormat.of().formatHex(md.digest()).substring(0, 16);

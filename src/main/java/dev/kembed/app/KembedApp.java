@@ -101,12 +101,16 @@ public final class KembedApp implements AutoCloseable {
             model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir), KembedConfig.ENGINE);
             WorkerSettings ws = cfg.workerSettings();
             EngineInfo info = model.engine().info();
-            BatchPolicy policy = ws.policy(info);
+            BatchPolicy policy = ws.policy(info, WindowPlan.windowTokens(cfg.embeddingSettings(), info));
             WindowPlan plan = planAgainstEngine(cfg, model, policy);
             String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;
             if (underfills != null) {
                 LOG.warn("{}={} {}", KembedConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
             }
+            LOG.info("engine queue: {} scheduling (starvation bound {} ms), batches of at most {} padded tokens{}", ws.scheduling().label(),
+                    ws.queueMaxDelayMs(), policy.maxTokens(), ws.batchMaxTokens() == 0
+                            ? (info.batchingHelps() ? " (the engine's batch)" : " (one maximal window: batching does not raise this engine's throughput)")
+                            : "");
             model.engine().healthCheck(); // warm-up: fails fast on a broken model
             LOG.info("engine {} ({}), model {} ({}), {} dims, windows of {} tokens, pooling {}, global attention on <s>: {}", info.engine(),
                     info.precision().label(), info.modelName(), info.modelFingerprint(), info.dimension(), plan.maxTokens(),
@@ -118,7 +122,7 @@ public final class KembedApp implements AutoCloseable {
             }
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             PipelineMetrics metrics = new PipelineMetrics(registry);
-            workers = ws.start(model.engine(), metrics);
+            workers = ws.start(model.engine(), policy, metrics);
             metrics.watch(workers);
             PipelineSettings settings = cfg.pipelineSettings();
             EmbeddingPipeline pipeline = new EmbeddingPipeline(settings, plan, workers, metrics);
@@ -141,12 +145,12 @@ public final class KembedApp implements AutoCloseable {
             });
             StreamThreadFailures failures = StreamThreadFailures.standard();
             streams.setUncaughtExceptionHandler(failures::handle);
-            EngineHealth health = workers.health();
+            EngineWorkers ew = workers;
             registryWatch = new RegistryWatch(pipeline.registry());
             RegistryWatch watch = registryWatch;
             // bound before Streams starts, so a port in use stops start-up with nothing left running
             MetricsServer ms = cfg.metricsPort() > 0 ? new MetricsServer(cfg.metricsPort(), registry,
-                    () -> notReady(streams, health, watch, failures)) : null;
+                    () -> notReady(streams, ew, watch, failures)) : null;
             metricsServer = ms;
             streams.start();
             LOG.info("kembed running: {} -> {} (dlq {}), {} partitions", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
@@ -161,12 +165,7 @@ public final class KembedApp implements AutoCloseable {
             closeQuietly(registryWatch);
             closeQuietly(kafkaMetrics);
             closeQuietly(jvmMetrics);
-            if (workers != null) {
-                workers.close();
-            }
-            if (model != null) {
-                model.close();
-            }
+            closeEngine(workers, model);
             if (broker != null) {
                 broker.close();
             }
@@ -194,8 +193,22 @@ public final class KembedApp implements AutoCloseable {
         return model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
     }
 
+    /** Workers first; the engine only once no worker is inside one of its (native) calls, else it is left to the process exit. */
+    private static void closeEngine(EngineWorkers workers, KembedModel model) {
+        boolean idle = workers == null || workers.stop(Duration.ofSeconds(60));
+        if (model == null) {
+            return;
+        }
+        if (idle) {
+            model.close();
+        } else {
+            LOG.warn("not closing the engine: a worker is still inside an engine call after 60 s (closing it there could crash the JVM)");
+        }
+    }
+
     /** Null when ready; otherwise what is not, one line each. */
-    static String notReady(KafkaStreams streams, EngineHealth health, RegistryWatch registry, StreamThreadFailures failures) {
+    static String notReady(KafkaStreams streams, EngineWorkers workers, RegistryWatch registry, StreamThreadFailures failures) {
+        EngineHealth health = workers.health();
         List<String> not = new ArrayList<>();
         String looping = failures.unstable();
         if (looping != null) {
@@ -210,6 +223,10 @@ public final class KembedApp implements AutoCloseable {
         }
         if (!health.up()) {
             not.add(health.describe());
+        }
+        if (workers.liveWorkers() < workers.workers()) {
+            not.add("engine workers: " + workers.liveWorkers() + " of " + workers.workers() + " alive (" + workers.workerRestarts()
+                    + " replaced so far)");
         }
         return not.isEmpty() ? null : String.join("\n", not);
     }
@@ -269,8 +286,7 @@ public final class KembedApp implements AutoCloseable {
         if (metricsServer != null) {
             metricsServer.close();
         }
-        workers.close();
-        model.close();
+        closeEngine(workers, model);
         if (broker != null) {
             broker.close();
         }

@@ -8,6 +8,7 @@ import dev.kembed.serde.RegistrySettings;
 import dev.kembed.text.Boundaries;
 import dev.kembed.serde.SubjectNameStrategy;
 import dev.kembed.engine.Precision;
+import dev.kembed.engine.SchedulingPolicy;
 import dev.kembed.engine.WorkerSettings;
 import dev.kembed.stream.InputFormat;
 import dev.kembed.stream.PipelineSettings;
@@ -79,6 +80,8 @@ public final class KembedConfig extends AbstractConfig {
     public static final String BATCH_BUCKET_TOKENS = "kembed.batch.bucket.tokens";
     public static final String QUEUE_MAX_WINDOWS = "kembed.queue.max.windows";
     public static final String QUEUE_MAX_BLOCK_MS = "kembed.queue.max.block.ms";
+    public static final String QUEUE_POLICY = "kembed.queue.policy";
+    public static final String QUEUE_MAX_DELAY_MS = "kembed.queue.max.delay.ms";
     public static final String ENGINE_THREADS = "kembed.engine.threads";
     public static final String ENGINE_RETRIES = "kembed.engine.retries";
     public static final String ENGINE_RETRY_BACKOFF_MS = "kembed.engine.retry.backoff.ms";
@@ -141,8 +144,10 @@ public final class KembedConfig extends AbstractConfig {
             .define(WINDOW_BOUNDARIES, Type.STRING, "fixed", Choice.of(Boundaries.class), Importance.MEDIUM,
                     "fixed: a window every max tokens; text: cut at the latest paragraph break, else sentence end, else whitespace in the "
                             + "last quarter of the window, so an edit changes only nearby windows (README \"Window boundaries\").")
-            .define(BATCH_MAX_TOKENS, Type.INT, 16384, Range.atLeast(1), Importance.MEDIUM,
-                    "Padded tokens per batch (windows x bucket length); must hold one full window.")
+            .define(BATCH_MAX_TOKENS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                    "Padded tokens per batch (windows x bucket length); must hold one full window. 0 = as the engine batches best: "
+                            + "one maximal window on CPU engines (larger batches do not raise their throughput, they only hold the engine "
+                            + "longer), a full static batch on TensorRT, else 16384.")
             .define(BATCH_MAX_WINDOWS, Type.INT, 64, Range.between(1, 100_000), Importance.MEDIUM, "Windows per batch.")
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 50L, Range.between(0, 600_000), Importance.MEDIUM,
                     "How long a window may wait for a fuller batch.")
@@ -151,7 +156,14 @@ public final class KembedConfig extends AbstractConfig {
             .define(QUEUE_MAX_WINDOWS, Type.INT, 1024, Range.between(1, 10_000_000), Importance.MEDIUM,
                     "Windows queued per process before tasks wait (backpressure).")
             .define(QUEUE_MAX_BLOCK_MS, Type.LONG, 10_000L, Range.between(0, 3_600_000), Importance.LOW,
-                    "Longest a task waits for queue space; at most half of max.poll.interval.ms.")
+                    "Longest a stream thread waits for queue space in one process(), init() or punctuation, whatever the number of "
+                            + "windows (the rest stay pending and go later); at most half of max.poll.interval.ms.")
+            .define(QUEUE_POLICY, Type.STRING, "shortest-first", Choice.of(SchedulingPolicy.class), Importance.MEDIUM,
+                    "Which queued window runs next: shortest-first (the document with the fewest tokens left goes first, so a short "
+                            + "document never waits behind a long one) or fifo (oldest first, for comparison).")
+            .define(QUEUE_MAX_DELAY_MS, Type.LONG, 30_000L, Range.between(0, 86_400_000), Importance.LOW,
+                    "shortest-first: a window that has waited this long goes first whatever its document's size (the starvation "
+                            + "bound); at least kembed.batch.max.wait.ms.")
             .define(ENGINE_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "Workers running batches on the engine.")
             .define(ENGINE_RETRIES, Type.INT, 2, Range.between(0, 100), Importance.LOW, "Retries of a transient engine failure.")
             .define(ENGINE_RETRY_BACKOFF_MS, Type.LONG, 200L, Range.between(0, 600_000), Importance.LOW,
@@ -331,6 +343,10 @@ public final class KembedConfig extends AbstractConfig {
             errors.add(QUEUE_MAX_BLOCK_MS + "=" + queueMaxBlockMs() + " must be at most half of max.poll.interval.ms (" + maxPoll
                     + ") or a waiting stream thread gets fenced");
         }
+        if (parsed.test(new String[] {QUEUE_MAX_DELAY_MS, BATCH_MAX_WAIT_MS}) && getLong(QUEUE_MAX_DELAY_MS) < getLong(BATCH_MAX_WAIT_MS)) {
+            errors.add(QUEUE_MAX_DELAY_MS + "=" + getLong(QUEUE_MAX_DELAY_MS) + " must be at least " + BATCH_MAX_WAIT_MS + " ("
+                    + getLong(BATCH_MAX_WAIT_MS) + ")");
+        }
         if (parsed.test(new String[] {REGISTRY_BASIC_AUTH, REGISTRY_BEARER_TOKEN})) {
             if (getPassword(REGISTRY_BASIC_AUTH) != null && getPassword(REGISTRY_BEARER_TOKEN) != null) {
                 errors.add(REGISTRY_BASIC_AUTH + " and " + REGISTRY_BEARER_TOKEN + " are both set; set one");
@@ -452,7 +468,8 @@ public final class KembedConfig extends AbstractConfig {
 
     public WorkerSettings workerSettings() {
         return new WorkerSettings(getInt(BATCH_MAX_TOKENS), getInt(BATCH_MAX_WINDOWS), getLong(BATCH_MAX_WAIT_MS), getInt(BATCH_BUCKET_TOKENS),
-                getInt(QUEUE_MAX_WINDOWS), queueMaxBlockMs(), getInt(ENGINE_THREADS), getInt(ENGINE_RETRIES), getLong(ENGINE_RETRY_BACKOFF_MS));
+                getInt(QUEUE_MAX_WINDOWS), queueMaxBlockMs(), getInt(ENGINE_THREADS), getInt(ENGINE_RETRIES), getLong(ENGINE_RETRY_BACKOFF_MS),
+                SchedulingPolicy.parse(QUEUE_POLICY, getString(QUEUE_POLICY)), getLong(QUEUE_MAX_DELAY_MS));
     }
 
     public PipelineSettings pipelineSettings() {

@@ -23,14 +23,38 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
         this(maxTokens, maxWindows, maxWaitMs, bucketTokens, List.of());
     }
 
+    /** The token budget of engines where batching raises throughput and that declare no batch size. */
+    public static final int DEFAULT_BATCHING_TOKENS = 16384;
+
     /**
      * The policy for an engine: its static lengths and batch size bound the buckets and batches.
      *
+     * @param maxTokens    padded tokens per batch; 0 = {@link #autoTokens}
      * @param bucketTokens bucket width; 0 = the engine's pad multiple (its attention window)
+     * @param windowTokens the longest window the plan cuts (what "one maximal window" means)
      */
-    public static BatchPolicy forEngine(EngineInfo info, int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens) {
+    public static BatchPolicy forEngine(EngineInfo info, int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens, int windowTokens) {
         int windows = info.maxBatch() > 0 ? Math.min(maxWindows, info.maxBatch()) : maxWindows;
-        return new BatchPolicy(maxTokens, windows, maxWaitMs, bucketTokens > 0 ? bucketTokens : info.padMultiple(), info.staticLengths());
+        int width = bucketTokens > 0 ? bucketTokens : info.padMultiple();
+        BatchPolicy shape = new BatchPolicy(Integer.MAX_VALUE, windows, maxWaitMs, width, info.staticLengths());
+        int tokens = maxTokens > 0 ? maxTokens : autoTokens(info, shape.bucket(Math.min(windowTokens, info.maxTokens())));
+        return new BatchPolicy(tokens, windows, maxWaitMs, width, info.staticLengths());
+    }
+
+    /**
+     * The default token budget. Where more windows per call do not raise throughput (CPU engines),
+     * one maximal window, so no call holds the engine longer than one window and a short document
+     * waits at most that long. Where they do: a full batch of the largest static shape, else
+     * {@link #DEFAULT_BATCHING_TOKENS} (at least one maximal window).
+     */
+    static int autoTokens(EngineInfo info, int maximalWindowBucket) {
+        if (!info.batchingHelps()) {
+            return maximalWindowBucket;
+        }
+        if (info.maxBatch() > 0 && !info.staticLengths().isEmpty()) {
+            return info.maxBatch() * info.staticLengths().get(info.staticLengths().size() - 1);
+        }
+        return Math.max(DEFAULT_BATCHING_TOKENS, maximalWindowBucket);
     }
 
     /** The padded length a window of {@code length} tokens is batched at. */

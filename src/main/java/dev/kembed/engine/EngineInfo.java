@@ -22,6 +22,9 @@ import java.util.Set;
  * @param maxBatch        most windows per call (static engines: their batch size); 0 = no limit
  * @param staticBatch     every call computes {@code maxBatch} rows whatever it is given (TensorRT's static shapes)
  * @param vocabSize       token ids must lie in {@code [0, vocabSize)}
+ * @param batchingHelps   whether more windows per call raise the engine's throughput (GPUs); where
+ *                        they do not (CPU engines: batch 4 runs at batch 1's tokens/s), a batch only
+ *                        holds the engine longer, so the default batch is one maximal window
  */
 public record EngineInfo(
         String engine,
@@ -40,7 +43,8 @@ public record EngineInfo(
         int vocabSize,
         int padTokenId,
         int bosTokenId,
-        int eosTokenId) {
+        int eosTokenId,
+        boolean batchingHelps) {
     public EngineInfo {
         precisions = Set.copyOf(precisions);
         staticLengths = staticLengths.stream().sorted().toList();
@@ -48,15 +52,15 @@ public record EngineInfo(
 
     /** The info of a dynamic-shape engine over a checkpoint of this configuration. */
     public static EngineInfo dynamic(String engine, String modelName, String fingerprint, Precision precision, ModelConfig c,
-            boolean globalAttention, Set<Precision> precisions) {
+            boolean globalAttention, Set<Precision> precisions, boolean batchingHelps) {
         return new EngineInfo(engine, modelName, fingerprint, precision, c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
-                globalAttention, precisions, List.of(), 0, false, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+                globalAttention, precisions, List.of(), 0, false, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId(), batchingHelps);
     }
 
     /** The same capabilities under another engine name (an engine that wraps another). */
     public EngineInfo withEngine(String name) {
         return new EngineInfo(name, modelName, fingerprint, precision, family, dimension, maxTokens, padMultiple, globalAttention, precisions,
-                staticLengths, maxBatch, staticBatch, vocabSize, padTokenId, bosTokenId, eosTokenId);
+                staticLengths, maxBatch, staticBatch, vocabSize, padTokenId, bosTokenId, eosTokenId, batchingHelps);
     }
 
     /** The model fields of output records: the fingerprint qualified by precision, so an int8 vector never passes for fp32. */

@@ -4,8 +4,11 @@ package dev.kembed.engine;
 public interface EngineListener {
     void batch(int windows, long computedTokens, int realTokens, int partitions, int tasks, long queueWaitNanos, long inferenceNanos);
 
-    /** A submitter waited its longest for space and queued anyway. */
+    /** A window did not fit the queue within its submitter's wait budget: it stays pending and is submitted later. */
     default void overflow() {}
+
+    /** A worker thread died of something no unit of work caught, and was replaced. */
+    default void workerRestarted() {}
 
     /** A window given up on, with its dead-letter reason. */
     default void windowFailed(String reason) {}

@@ -1,23 +1,29 @@
 package dev.kembed.engine;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one engine-side queue of a process, shared by every task and stream thread, and the
- * threads that run it. Tasks submit windows and return at once; workers take batches from the
- * {@link WindowQueue}, run them, retry retryable ({@link EngineException#transientFailure}) failures with
- * backoff, and split a failing batch to isolate the window at fault. A window fails on its own
- * (dead-lettered) only when the engine passes its health check right after; otherwise the engine
- * is down ({@link EngineHealth}): the work goes back to the queue and is held until a check passes.
+ * The one engine-side queue of a process, shared by every task and stream thread, and the threads
+ * that run it: the plumbing around a {@link WindowQueue} (what runs next) and a {@link BatchRunner}
+ * (how a batch runs). Tasks offer windows and return; workers take batches, run them, and apply the
+ * outcome: results and window failures to each task's inbox, a batch the engine could not run back
+ * to the front of the queue while the engine is down ({@link EngineHealth}) until a check passes.
  * Results are never applied on a worker thread: each task drains its own completions.
+ *
+ * <p>Nothing a batch does can kill a worker: every unit of work catches {@link Throwable}, and a
+ * batch whose run threw goes back to the queue, never lost. A worker that dies anyway is replaced
+ * and counted. {@link #stop} never lets the engine be closed under a running native call.
  *
  * <p>With {@code threads = 0} nothing runs by itself and {@link #step()} does one unit of work:
  * tests drive it with a fake {@link EngineClock}.
@@ -29,24 +35,29 @@ public final class EngineWorkers implements AutoCloseable {
     private final EmbeddingEngine engine;
     private final WindowQueue queue;
     private final EngineHealth health;
+    private final BatchRunner runner;
     private final EngineClock clock;
     private final EngineListener listener;
-    private final int retries;
-    private final long backoffNanos;
     private final long maxBlockNanos;
+    private final int workerCount;
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when work arrives or the engine state changes. */
     private final Condition work = lock.newCondition();
     /** Signalled when the queue shrinks. */
     private final Condition space = lock.newCondition();
+    /** Signalled when a unit of work ends (stop waits on it). */
+    private final Condition idle = lock.newCondition();
     private final List<Thread> threads = new ArrayList<>();
+    private final AtomicInteger nextThreadId = new AtomicInteger();
+    private final AtomicLong restarts = new AtomicLong();
+    private int running;
     private boolean checking;
     private volatile boolean closing;
 
     /**
      * @param retries    retries of a transient failure before the batch is split or the engine checked
      * @param backoffMs  first retry delay (doubles per retry); also the first pause while the engine is down
-     * @param maxBlockMs how long {@link #submit} waits for space before queueing anyway (counted as an overflow)
+     * @param maxBlockMs how long one stream-thread call may wait for queue space in all ({@link #admissionBudget})
      */
     public EngineWorkers(EmbeddingEngine engine, WindowQueue queue, int threads, int retries, long backoffMs, long maxBlockMs,
             EngineClock clock, EngineListener listener) {
@@ -54,16 +65,41 @@ public final class EngineWorkers implements AutoCloseable {
         this.queue = queue;
         this.clock = clock;
         this.listener = listener;
-        this.retries = retries;
-        this.backoffNanos = TimeUnit.MILLISECONDS.toNanos(backoffMs);
         this.maxBlockNanos = TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
         this.health = new EngineHealth(clock, backoffMs, MAX_DOWN_PAUSE_MS);
+        this.runner = new BatchRunner(engine, clock, health, retries, TimeUnit.MILLISECONDS.toNanos(backoffMs));
+        this.workerCount = threads;
         for (int i = 0; i < threads; i++) {
-            Thread t = new Thread(this::runLoop, "kembed-engine-" + i);
-            t.setDaemon(true);
-            this.threads.add(t);
-            t.start();
+            startWorker();
         }
+    }
+
+    private void startWorker() {
+        Thread t = new Thread(this::runLoop, "kembed-engine-" + nextThreadId.getAndIncrement());
+        t.setDaemon(true);
+        t.setUncaughtExceptionHandler((dead, e) -> replace(dead, e));
+        synchronized (threads) {
+            threads.add(t);
+        }
+        t.start();
+    }
+
+    /** Last resort: whatever escaped the loop's own catch. The worker is replaced, and counted. */
+    private void replace(Thread dead, Throwable e) {
+        synchronized (threads) {
+            threads.remove(dead);
+        }
+        if (closing) {
+            return;
+        }
+        restarts.incrementAndGet();
+        LOG.error("engine worker {} died; starting a replacement", dead.getName(), e);
+        try {
+            listener.workerRestarted();
+        } catch (Throwable ignored) {
+            // a broken listener must not stop the replacement
+        }
+        startWorker();
     }
 
     public EngineHealth health() {
@@ -74,42 +110,73 @@ public final class EngineWorkers implements AutoCloseable {
         return engine.info();
     }
 
+    /** Workers configured. */
+    public int workers() {
+        return workerCount;
+    }
+
+    /** Worker threads alive now (readiness: fewer than {@link #workers()} means work may stall). */
+    public int liveWorkers() {
+        synchronized (threads) {
+            return (int) threads.stream().filter(Thread::isAlive).count();
+        }
+    }
+
+    public long workerRestarts() {
+        return restarts.get();
+    }
+
     public TaskHandle register(String taskName) {
         return new TaskHandle(taskName);
     }
 
+    /** The wait budget of one stream-thread call: {@code kembed.queue.max.block.ms} across all its windows. */
+    public WaitBudget admissionBudget() {
+        return WaitBudget.ofNanos(maxBlockNanos);
+    }
+
     /**
-     * Queues a window. Waits while the queue is full, at most {@code maxBlockMs} in all; then
-     * queues it anyway so a stuck engine surfaces as an overflow metric, not a fenced stream thread.
-     * A window the batch policy cannot place (longer than every static shape) completes as failed.
+     * Queues a window if there is space, waiting for space while {@code budget} lasts (and spending
+     * it). Returns false when it did not fit: the caller keeps it (durably, in its pending store)
+     * and offers it again later; nothing is queued past the queue's bound. A window the batch
+     * policy cannot place (longer than every static shape) completes as failed, and counts as
+     * handled (true).
      */
-    public void submit(TaskHandle owner, WindowJob job) {
+    public boolean offer(TaskHandle owner, WindowJob job, WaitBudget budget) {
         if (owner.closed()) {
-            return;
+            return true;
         }
         try {
             queue.policy().bucket(job.window().length());
         } catch (EngineException e) {
             fail(owner, job, e);
-            return;
+            return true;
         }
         lock.lock();
         try {
-            long left = maxBlockNanos;
-            while (!queue.hasSpace() && left > 0 && !closing) {
-                left = space.awaitNanos(left);
+            while (!queue.hasSpace() && !closing && budget.remainingNanos() > 0) {
+                long before = budget.remainingNanos();
+                long left = clock.awaitNanos(space, before);
+                budget.spend(before - Math.max(0, left));
             }
-            if (!queue.hasSpace()) {
+            if (!queue.hasSpace() || closing) {
                 listener.overflow();
+                return false;
             }
             queue.add(owner, job, clock.nanoTime());
             work.signalAll();
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for space in the engine queue", e);
+            return false;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** {@link #offer} with a fresh {@link #admissionBudget} (one window on its own). */
+    public boolean submit(TaskHandle owner, WindowJob job) {
+        return offer(owner, job, admissionBudget());
     }
 
     /** Completions for this task so far (non-blocking). */
@@ -161,25 +228,31 @@ public final class EngineWorkers implements AutoCloseable {
 
     private void runLoop() {
         while (!closing) {
-            Runnable next = nextWork();
-            if (next != null) {
-                next.run();
-                continue;
-            }
-            lock.lock();
             try {
-                long wait = nanosUntilWork();
-                if (!closing && wait > 0) {
-                    if (wait == Long.MAX_VALUE) {
-                        work.await();
-                    } else {
-                        work.awaitNanos(wait);
+                Runnable next = nextWork();
+                if (next != null) {
+                    next.run();
+                    continue;
+                }
+                lock.lock();
+                try {
+                    long wait = nanosUntilWork();
+                    if (!closing && wait > 0) {
+                        if (wait == Long.MAX_VALUE) {
+                            work.await();
+                        } else {
+                            work.awaitNanos(wait);
+                        }
                     }
+                } finally {
+                    lock.unlock();
                 }
             } catch (InterruptedException e) {
-                return;
-            } finally {
-                lock.unlock();
+                if (closing) {
+                    return;
+                }
+            } catch (Throwable e) { // a unit of work has its own catch; this is whatever got past it
+                LOG.error("engine worker {}: unexpected failure; carrying on", Thread.currentThread().getName(), e);
             }
         }
     }
@@ -193,6 +266,7 @@ public final class EngineWorkers implements AutoCloseable {
         return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - clock.nanoTime();
     }
 
+    /** The next unit of work, marked running (so {@link #stop} waits for it); null if none is due. */
     private Runnable nextWork() {
         lock.lock();
         try {
@@ -204,6 +278,7 @@ public final class EngineWorkers implements AutoCloseable {
                     return null;
                 }
                 checking = true;
+                running++;
                 return this::recheck;
             }
             List<WindowQueue.Entry> batch = queue.poll(clock.nanoTime(), Integer.MAX_VALUE);
@@ -211,6 +286,7 @@ public final class EngineWorkers implements AutoCloseable {
                 return null;
             }
             space.signalAll();
+            running++;
             return () -> run(new ArrayList<>(batch));
         } finally {
             lock.unlock();
@@ -218,125 +294,112 @@ public final class EngineWorkers implements AutoCloseable {
     }
 
     private void recheck() {
-        String checkError = healthCheckError();
-        lock.lock();
+        String checkError = "health check did not finish";
         try {
-            checking = false;
-            if (checkError == null) {
-                health.markUp();
-                LOG.info("engine health check passed: taking work again ({} windows queued)", queue.size());
-                listener.engineUp();
-            } else {
-                long pause = health.markDown(checkError);
-                LOG.warn("engine still down ({}); next check in {} ms", checkError, pause);
-            }
-            work.signalAll();
+            checkError = runner.healthCheckError();
         } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Runs the engine's health check: null if it serves, else what the check failed with. */
-    private String healthCheckError() {
-        try {
-            engine.healthCheck();
-            return null;
-        } catch (RuntimeException e) {
-            return String.valueOf(e.getMessage());
+            lock.lock();
+            try {
+                checking = false;
+                if (checkError == null) {
+                    health.markUp();
+                    LOG.info("engine health check passed: taking work again ({} windows queued)", queue.size());
+                    notifyQuietly(listener::engineUp);
+                } else {
+                    long pause = health.markDown(checkError);
+                    LOG.warn("engine still down ({}); next check in {} ms", checkError, pause);
+                }
+                work.signalAll();
+                finished();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
     private void run(List<WindowQueue.Entry> batch) {
-        batch.removeIf(e -> e.owner().closed());
-        if (batch.isEmpty()) {
-            return;
+        try {
+            batch.removeIf(e -> e.owner().closed());
+            if (batch.isEmpty()) {
+                return;
+            }
+            BatchRunner.Outcome outcome;
+            try {
+                outcome = runner.run(batch);
+            } catch (Throwable e) { // the runner catches the engine's failures; this is a bug or an Error in kembed itself
+                LOG.error("running a batch of {} windows failed; putting it back", batch.size(), e);
+                withLock(() -> {
+                    queue.putBack(batch);
+                    work.signalAll();
+                });
+                return;
+            }
+            apply(outcome);
+        } finally {
+            withLock(this::finished);
         }
-        List<EngineWindow> windows = new ArrayList<>(batch.size());
+    }
+
+    /** Caller holds the lock: one unit of work fewer. */
+    private void finished() {
+        running--;
+        idle.signalAll();
+    }
+
+    private void apply(BatchRunner.Outcome outcome) {
+        for (BatchRunner.Ran ran : outcome.ran()) {
+            List<WindowQueue.Entry> entries = ran.entries();
+            for (int i = 0; i < entries.size(); i++) {
+                entries.get(i).owner().deliver(Completion.ok(entries.get(i).job(), ran.result().windows().get(i)));
+            }
+            notifyQuietly(() -> report(ran));
+        }
+        for (BatchRunner.Failed f : outcome.failed()) {
+            LOG.warn("window {} of document {} failed ({}): {}", f.entry().job().windowIndex(), f.entry().job().docId(), f.error().reason(),
+                    f.error().getMessage());
+            fail(f.entry().owner(), f.entry().job(), f.error());
+        }
+        if (outcome.engineDown()) {
+            lock.lock();
+            try {
+                queue.putBack(outcome.held());
+                long pause = health.markDown(outcome.downReason());
+                LOG.error("engine is down ({}); holding {} windows, next check in {} ms", outcome.downReason(), queue.size(), pause);
+                notifyQuietly(() -> listener.engineDown(outcome.downReason()));
+                work.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void report(BatchRunner.Ran ran) {
         Set<Integer> partitions = new HashSet<>();
         Set<TaskHandle> owners = new HashSet<>();
         long oldest = Long.MAX_VALUE;
         int realTokens = 0;
-        for (WindowQueue.Entry e : batch) {
-            windows.add(e.job().window());
+        for (WindowQueue.Entry e : ran.entries()) {
             partitions.add(e.job().partition());
             owners.add(e.owner());
             oldest = Math.min(oldest, e.enqueuedNanos());
             realTokens += e.job().window().length();
         }
-        long waited = clock.nanoTime() - oldest;
-        BatchResult r;
-        try {
-            r = runWithRetries(WindowBatch.of(windows));
-        } catch (EngineException e) {
-            failed(batch, e);
-            return;
-        }
-        listener.batch(batch.size(), r.computedTokens(), realTokens, partitions.size(), owners.size(), waited, r.inferenceNanos());
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).owner().deliver(Completion.ok(batch.get(i).job(), r.windows().get(i)));
-        }
+        listener.batch(ran.entries().size(), ran.result().computedTokens(), realTokens, partitions.size(), owners.size(),
+                clock.nanoTime() - oldest, ran.result().inferenceNanos());
     }
 
-    private void failed(List<WindowQueue.Entry> batch, EngineException e) {
-        String checkError = e.badInput() ? null : healthCheckError();
-        if (checkError != null) {
-            lock.lock();
-            try {
-                queue.putBack(batch);
-                long pause = health.markDown(e.getMessage());
-                LOG.error("engine is down ({}; health check: {}); holding {} windows, next check in {} ms", e.getMessage(),
-                        checkError, queue.size(), pause);
-                listener.engineDown(e.getMessage());
-            } finally {
-                lock.unlock();
-            }
-            return;
-        }
-        if (batch.size() == 1) {
-            // the engine serves, so this window is at fault: its document goes to the dead-letter topic
-            LOG.warn("window {} of document {} failed ({}): {}", batch.get(0).job().windowIndex(), batch.get(0).job().docId(), e.reason(),
-                    e.getMessage());
-            fail(batch.get(0).owner(), batch.get(0).job(), e);
-            return;
-        }
-        for (int i = 0; i < batch.size(); i++) {
-            if (!health.up()) {
-                List<WindowQueue.Entry> rest = batch.subList(i, batch.size());
-                withLock(() -> {
-                    queue.putBack(rest);
-                    work.signalAll();
-                });
-                return;
-            }
-            run(new ArrayList<>(List.of(batch.get(i))));
+    /** Metrics must never cost a result: a listener that throws is logged and ignored. */
+    private static void notifyQuietly(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable e) {
+            LOG.warn("engine listener failed: {}", e.toString());
         }
     }
 
     private void fail(TaskHandle owner, WindowJob job, EngineException e) {
-        listener.windowFailed(e.reason());
+        notifyQuietly(() -> listener.windowFailed(e.reason()));
         owner.deliver(Completion.failed(job, e.reason(), e.getMessage()));
-    }
-
-    private BatchResult runWithRetries(WindowBatch batch) {
-        for (int attempt = 0; ; attempt++) {
-            EngineException failure;
-            try {
-                return engine.embed(batch);
-            } catch (EngineException e) {
-                failure = e;
-            } catch (RuntimeException e) {
-                failure = EngineException.fatal("engine failed unexpectedly: " + e, e);
-            }
-            if (!failure.retryable() || attempt >= retries) {
-                throw failure;
-            }
-            try {
-                clock.sleepNanos(backoffNanos << attempt);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                throw failure;
-            }
-        }
     }
 
     private void withLock(Runnable r) {
@@ -348,23 +411,42 @@ public final class EngineWorkers implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
+    /**
+     * Stops taking work and waits at most {@code timeout} for the units running now. Returns true
+     * when none is still running, so the engine may be closed; false means a worker is still inside
+     * an engine call, and closing the engine under it could crash the process.
+     */
+    public boolean stop(Duration timeout) {
         closing = true;
-        withLock(() -> {
+        List<Thread> current;
+        synchronized (threads) {
+            current = new ArrayList<>(threads);
+        }
+        lock.lock();
+        try {
             work.signalAll();
             space.signalAll();
-        });
-        for (Thread t : threads) {
-            t.interrupt();
-        }
-        for (Thread t : threads) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            long left = timeout.toNanos();
+            while (running > 0 && left > 0) {
+                left = idle.awaitNanos(left);
             }
+            queue.clear();
+            if (running > 0) {
+                LOG.warn("{} engine call(s) still running after {} s", running, timeout.toSeconds());
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
         }
-        withLock(queue::clear);
+        current.forEach(Thread::interrupt); // idle waits only: no unit of work is running
+        return true;
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(60));
     }
 }

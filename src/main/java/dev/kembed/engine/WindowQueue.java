@@ -2,6 +2,8 @@ package dev.kembed.engine;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,26 +11,56 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The engine queue's state and nothing else: admission, length buckets, token budget,
- * round-robin across tasks, cancel. Pure and single-threaded: time comes in as an argument and
- * {@link EngineWorkers} holds the lock, so every rule here is tested without threads or sleeps.
+ * The engine queue's state and nothing else: admission, length buckets, token budget, the
+ * {@link SchedulingPolicy}, round-robin across tasks, cancel. Pure and single-threaded: time comes
+ * in as an argument and {@link EngineWorkers} holds the lock, so every rule here is tested without
+ * threads or sleeps.
+ *
+ * <p>A bucket is ready when it can fill a batch or its oldest window has waited the policy's
+ * {@code maxWaitMs}. Among the ready buckets, {@link SchedulingPolicy#FIFO} serves the one whose
+ * oldest window is oldest; {@link SchedulingPolicy#SHORTEST_FIRST} serves the window whose
+ * document has the fewest tokens queued (ties by age), unless some window has waited
+ * {@code maxDelay}: then the oldest goes first. Inside a batch, windows follow the same order, with
+ * round-robin across tasks breaking the remaining ties.
  */
 public final class WindowQueue {
     /** A queued window and when it was first queued (kept when it is put back). */
     public record Entry(TaskHandle owner, WindowJob job, long enqueuedNanos) {}
 
+    private record DocKey(TaskHandle owner, String docId) {}
+
     private final BatchPolicy policy;
     private final int maxQueued;
+    private final SchedulingPolicy scheduling;
+    private final long maxDelayNanos;
     /** bucket length -> owner -> that owner's windows; map order is the round-robin order. */
     private final TreeMap<Integer, LinkedHashMap<TaskHandle, ArrayDeque<Entry>>> buckets = new TreeMap<>();
+    /** Tokens queued per document: its remaining engine work, as far as the queue holds it. */
+    private final Map<DocKey, Long> queuedTokens = new HashMap<>();
     private int size;
 
+    /** A FIFO queue (today's order); tests of batching rules that do not depend on the policy. */
     public WindowQueue(BatchPolicy policy, int maxQueued) {
+        this(policy, maxQueued, SchedulingPolicy.FIFO, Long.MAX_VALUE);
+    }
+
+    /** @param maxDelayMs a window that waited this long goes first under shortest-first ({@code Long.MAX_VALUE} = never) */
+    public WindowQueue(BatchPolicy policy, int maxQueued, SchedulingPolicy scheduling, long maxDelayMs) {
         if (maxQueued <= 0) {
             throw new IllegalArgumentException("maxQueued must be positive, got " + maxQueued);
         }
+        if (maxDelayMs < policy.maxWaitMs()) {
+            throw new IllegalArgumentException("the starvation bound (" + maxDelayMs + " ms) must be at least the batch wait ("
+                    + policy.maxWaitMs() + " ms)");
+        }
         this.policy = policy;
         this.maxQueued = maxQueued;
+        this.scheduling = scheduling;
+        this.maxDelayNanos = maxDelayMs == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
+    }
+
+    public SchedulingPolicy scheduling() {
+        return scheduling;
     }
 
     public BatchPolicy policy() {
@@ -69,27 +101,123 @@ public final class WindowQueue {
         } else {
             q.addLast(e);
         }
+        queuedTokens.merge(new DocKey(e.owner(), e.job().docId()), (long) e.job().window().length(), Long::sum);
         size++;
+    }
+
+    /** Tokens of this document still queued (0 when none). */
+    public long queuedTokens(TaskHandle owner, String docId) {
+        return queuedTokens.getOrDefault(new DocKey(owner, docId), 0L);
+    }
+
+    private void removed(Entry e) {
+        DocKey k = new DocKey(e.owner(), e.job().docId());
+        long left = queuedTokens.getOrDefault(k, 0L) - e.job().window().length();
+        if (left <= 0) {
+            queuedTokens.remove(k);
+        } else {
+            queuedTokens.put(k, left);
+        }
     }
 
     /**
      * The next batch if a bucket is ready at {@code now} (full, or its oldest window waited
-     * {@code maxWaitMs}); the bucket whose oldest window is oldest goes first. Empty if none is.
+     * {@code maxWaitMs}), chosen and ordered by the scheduling policy. Empty if none is ready.
      *
      * @param limit most windows to take (the batch is also cut by the policy's capacity)
      */
     public List<Entry> poll(long now, int limit) {
         Integer chosen = null;
         long chosenOldest = Long.MAX_VALUE;
+        Entry starving = null;
+        Entry best = null;
         for (var e : buckets.entrySet()) {
             long oldest = oldest(e.getValue());
             boolean ready = count(e.getValue()) >= policy.capacity(e.getKey()) || deadline(oldest) <= now;
-            if (ready && oldest < chosenOldest) {
-                chosen = e.getKey();
-                chosenOldest = oldest;
+            if (!ready) {
+                continue;
+            }
+            if (scheduling == SchedulingPolicy.FIFO) {
+                if (oldest < chosenOldest) {
+                    chosen = e.getKey();
+                    chosenOldest = oldest;
+                }
+                continue;
+            }
+            for (ArrayDeque<Entry> q : e.getValue().values()) {
+                for (Entry x : q) {
+                    if (starved(x, now) && (starving == null || x.enqueuedNanos() < starving.enqueuedNanos())) {
+                        starving = x;
+                    }
+                    if (best == null || compareWork(x, best) < 0) {
+                        best = x;
+                    }
+                }
             }
         }
+        if (scheduling == SchedulingPolicy.SHORTEST_FIRST) {
+            Entry first = starving != null ? starving : best;
+            if (first == null) {
+                return List.of();
+            }
+            int bucket = policy.bucket(first.job().window().length());
+            return takeByWork(bucket, Math.min(limit, policy.capacity(bucket)), now);
+        }
         return chosen == null ? List.of() : take(chosen, Math.min(limit, policy.capacity(chosen)));
+    }
+
+    private boolean starved(Entry x, long now) {
+        return now - x.enqueuedNanos() >= maxDelayNanos;
+    }
+
+    /** Shortest-first order: fewer queued tokens of the window's document first, then the older window. */
+    private int compareWork(Entry a, Entry b) {
+        int c = Long.compare(queuedTokens(a.owner(), a.job().docId()), queuedTokens(b.owner(), b.job().docId()));
+        return c != 0 ? c : Long.compare(a.enqueuedNanos(), b.enqueuedNanos());
+    }
+
+    /**
+     * Up to {@code capacity} windows of one bucket: starving windows (oldest first), then by
+     * {@link #compareWork}, the owners' round-robin order breaking what ties remain; owners that
+     * gave a window move to the back of the round-robin order.
+     */
+    private List<Entry> takeByWork(int bucket, int capacity, long now) {
+        LinkedHashMap<TaskHandle, ArrayDeque<Entry>> perOwner = buckets.get(bucket);
+        Map<TaskHandle, Integer> rank = new HashMap<>();
+        List<Entry> all = new ArrayList<>();
+        for (var e : perOwner.entrySet()) {
+            rank.put(e.getKey(), rank.size());
+            all.addAll(e.getValue());
+        }
+        Comparator<Entry> order = (a, b) -> {
+            boolean sa = starved(a, now);
+            boolean sb = starved(b, now);
+            if (sa != sb) {
+                return sa ? -1 : 1;
+            }
+            int c = sa ? Long.compare(a.enqueuedNanos(), b.enqueuedNanos()) : compareWork(a, b);
+            return c != 0 ? c : Integer.compare(rank.get(a.owner()), rank.get(b.owner()));
+        };
+        all.sort(order);
+        List<Entry> batch = new ArrayList<>(all.subList(0, Math.min(capacity, all.size())));
+        java.util.Set<TaskHandle> gave = new java.util.LinkedHashSet<>();
+        for (Entry x : batch) {
+            ArrayDeque<Entry> q = perOwner.get(x.owner());
+            q.remove(x);
+            removed(x);
+            gave.add(x.owner());
+        }
+        for (TaskHandle owner : gave) {
+            ArrayDeque<Entry> q = perOwner.remove(owner);
+            if (!q.isEmpty()) {
+                perOwner.put(owner, q); // to the back: the next tie goes to someone else
+            }
+        }
+        if (perOwner.isEmpty()) {
+            buckets.remove(bucket);
+        }
+        size -= batch.size();
+        return batch;
     }
 
     /** When the next bucket becomes ready by waiting, or {@link Long#MAX_VALUE} if nothing is queued. */
@@ -133,7 +261,9 @@ public final class WindowQueue {
                     break;
                 }
                 ArrayDeque<Entry> q = perOwner.remove(owner);
-                batch.add(q.pollFirst());
+                Entry taken = q.pollFirst();
+                removed(taken);
+                batch.add(taken);
                 if (!q.isEmpty()) {
                     perOwner.put(owner, q); // to the back: the next batch starts with someone else
                 }
@@ -155,6 +285,7 @@ public final class WindowQueue {
                 int before = q.size();
                 q.removeIf(x -> x.job().docId().equals(docId));
                 removed += before - q.size();
+                queuedTokens.remove(new DocKey(owner, docId));
                 if (q.isEmpty()) {
                     perOwner.remove(owner);
                 }
@@ -172,6 +303,7 @@ public final class WindowQueue {
             ArrayDeque<Entry> q = perOwner.remove(owner);
             if (q != null) {
                 removed += q.size();
+                q.forEach(this::removed);
             }
         }
         buckets.values().removeIf(Map::isEmpty);
@@ -181,6 +313,7 @@ public final class WindowQueue {
 
     public void clear() {
         buckets.clear();
+        queuedTokens.clear();
         size = 0;
     }
 }

@@ -4,24 +4,27 @@ package dev.kembed.engine;
  * How the engine queue batches and its workers run, as typed numbers (the app's config layer
  * validates them).
  *
- * @param batchMaxTokens   padded tokens per batch
+ * @param batchMaxTokens   padded tokens per batch (0 = as the engine batches best, {@link BatchPolicy#autoTokens})
  * @param bucketTokens     length-bucket width (0 = the engine's attention window)
  * @param queueMaxWindows  windows queued across the process before submitters wait
  * @param queueMaxBlockMs  the longest a submitter waits for space
  * @param threads          workers calling the engine concurrently
  * @param retries          retries of a transient failure
  * @param retryBackoffMs   first retry delay; doubles per retry; also the first pause while the engine is down
+ * @param scheduling       which queued window runs next
+ * @param queueMaxDelayMs  shortest-first: a window that waited this long goes first whatever its document's size
  */
 public record WorkerSettings(int batchMaxTokens, int batchMaxWindows, long batchMaxWaitMs, int bucketTokens, int queueMaxWindows,
-        long queueMaxBlockMs, int threads, int retries, long retryBackoffMs) {
+        long queueMaxBlockMs, int threads, int retries, long retryBackoffMs, SchedulingPolicy scheduling, long queueMaxDelayMs) {
 
-    public BatchPolicy policy(EngineInfo engine) {
-        return BatchPolicy.forEngine(engine, batchMaxTokens, batchMaxWindows, batchMaxWaitMs, bucketTokens);
+    /** @param windowTokens the longest window the plan cuts */
+    public BatchPolicy policy(EngineInfo engine, int windowTokens) {
+        return BatchPolicy.forEngine(engine, batchMaxTokens, batchMaxWindows, batchMaxWaitMs, bucketTokens, windowTokens);
     }
 
-    /** Starts the workers on {@code engine}'s queue; the caller closes them before the engine. */
-    public EngineWorkers start(EmbeddingEngine engine, EngineListener listener) {
-        return new EngineWorkers(engine, new WindowQueue(policy(engine.info()), queueMaxWindows), threads, retries, retryBackoffMs,
-                queueMaxBlockMs, EngineClock.SYSTEM, listener);
+    /** Starts the workers on {@code engine}'s queue; the caller stops them before it closes the engine. */
+    public EngineWorkers start(EmbeddingEngine engine, BatchPolicy policy, EngineListener listener) {
+        return new EngineWorkers(engine, new WindowQueue(policy, queueMaxWindows, scheduling, queueMaxDelayMs), threads, retries,
+                retryBackoffMs, queueMaxBlockMs, EngineClock.SYSTEM, listener);
     }
 }

@@ -7,6 +7,7 @@ import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.WindowResultCache;
 import dev.kembed.engine.EngineWorkers;
 import dev.kembed.engine.TaskHandle;
+import dev.kembed.engine.WaitBudget;
 import dev.kembed.engine.WindowJob;
 import dev.kembed.text.BadInputException;
 import dev.kembed.text.DocumentPooler;
@@ -14,6 +15,7 @@ import dev.kembed.text.TextWindow;
 import dev.kembed.text.WindowPlan;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,6 +36,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * A newer event for the same id supersedes the older version; a tombstone deletes and forwards.
  * At {@code init} every pending window in the store is resubmitted, so a restarted or migrated
  * task loses nothing; results already applied are gone from the store, so nothing is doubled.
+ * Windows reach the engine queue through the task's backlog, within one wait budget per
+ * {@code process()}, {@code init()} or punctuation, so the stream thread never blocks past it.
  *
  * <p>Reuse: each window's result is kept in the window-results store under its
  * {@link WindowIdentity}, for the document's last emitted version (older versions' results are
@@ -58,6 +62,11 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     private KeyValueStore<String, StoredResult> results;
     private TaskHandle handle;
     private final WindowResultCache cache;
+    /**
+     * Pending windows not yet in the engine queue, in admission order: keys only (the windows are
+     * in the pending store). Filled at admission and at init, drained as the queue has space.
+     */
+    private final ArrayDeque<String> backlog = new ArrayDeque<>();
 
     EmbedProcessor(PipelineSettings settings, WindowPlan plan, EngineWorkers queue, OutputRecords records, PipelineMetrics metrics,
             WindowResultCache cache) {
@@ -77,19 +86,57 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         this.results = context.getStateStore(Names.RESULT_STORE);
         this.handle = queue.register(context.taskId().toString());
         resubmitPending();
-        context.schedule(Duration.ofMillis(settings.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, ts -> applyCompletions());
+        submitBacklog(queue.admissionBudget());
+        context.schedule(Duration.ofMillis(settings.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, ts -> {
+            applyCompletions();
+            submitBacklog(WaitBudget.none()); // a punctuation never waits: what fits now goes, the rest next time
+        });
     }
 
+    /**
+     * One record, in at most one wait budget ({@code kembed.queue.max.block.ms}, at most half of
+     * {@code max.poll.interval.ms}) however many windows it has: windows that do not fit the queue
+     * in that time stay pending and go later. Earlier backlog goes first, so a full queue still
+     * slows intake (backpressure) while the stream thread can never be fenced.
+     */
     @Override
     public void process(Record<String, Decoded> record) {
         long t0 = System.nanoTime();
+        WaitBudget budget = queue.admissionBudget();
         applyCompletions();
+        submitBacklog(budget);
         if (record.value() == null) {
             tombstone(record);
         } else {
             admit(record, (DocumentEvent) record.value()); // decode sends dead letters elsewhere
         }
+        submitBacklog(budget);
         metrics.processNanos(System.nanoTime() - t0);
+    }
+
+    /** Offers backlog windows in order while they fit (waiting while {@code budget} lasts); stops at the first that does not. */
+    private void submitBacklog(WaitBudget budget) {
+        while (!backlog.isEmpty()) {
+            String key = backlog.peekFirst();
+            PendingWindow w = pending.get(key);
+            String[] parts = key.split(String.valueOf(SEP));
+            DocState s = w == null ? null : docs.get(parts[0]);
+            long generation = Long.parseLong(parts[1]);
+            if (s == null || s.generation() != generation) {
+                backlog.pollFirst(); // applied, superseded or deleted meanwhile
+                continue;
+            }
+            WindowJob job = new WindowJob(parts[0], generation, w.index(), w.toEngineWindow(), s.sourcePartition());
+            if (!queue.offer(handle, job, budget)) {
+                return;
+            }
+            backlog.pollFirst();
+        }
+    }
+
+    /** Windows of this task waiting for queue space (tests, metrics). */
+    int backlogSize() {
+        return backlog.size();
     }
 
     private void tombstone(Record<String, Decoded> record) {
@@ -150,7 +197,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
                 reused.add(new Completion(job, known, null, null));
             } else {
                 metrics.windowComputed(ew.length());
-                queue.submit(handle, job);
+                backlog.addLast(pendingKey(id, generation, w.index()));
             }
         }
         reused.forEach(this::apply); // after every window is pending: the last one applied emits
@@ -252,6 +299,8 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     /** Deletes every pending window of a document, whatever its generation, and its queued work. */
     private void dropPending(String id) {
         queue.cancel(handle, id);
+        String prefix = id + SEP;
+        backlog.removeIf(k -> k.startsWith(prefix));
         List<String> keys = new ArrayList<>();
         try (KeyValueIterator<String, PendingWindow> it = pending.prefixScan(id + SEP, new StringSerializer())) {
             while (it.hasNext()) {
@@ -274,7 +323,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
                     stale.add(kv.key);
                     continue;
                 }
-                queue.submit(handle, new WindowJob(id, generation, kv.value.index(), kv.value.toEngineWindow(), s.sourcePartition()));
+                backlog.addLast(kv.key); // submitted by submitBacklog, within the call's wait budget
             }
         }
         stale.forEach(pending::delete);

@@ -35,6 +35,7 @@ public final class PipelineMetrics implements EngineListener {
     private final Timer endToEnd;
     private final io.micrometer.core.instrument.Counter windowsComputed;
     private final Counter registryRetries;
+    private final Counter workerRestarts;
     private final java.util.concurrent.atomic.AtomicLong parked = new java.util.concurrent.atomic.AtomicLong();
     private final io.micrometer.core.instrument.Counter tokensComputed;
 
@@ -44,6 +45,7 @@ public final class PipelineMetrics implements EngineListener {
         out = registry.counter("kembed.documents.out");
         superseded = registry.counter("kembed.documents.superseded");
         tombstones = registry.counter("kembed.documents.tombstones");
+        // windows that did not fit the queue within their stream thread's wait budget (they stay pending and go later)
         overflow = registry.counter("kembed.queue.overflow");
         engineFailures = registry.counter("kembed.engine.failures");
         engineDowns = registry.counter("kembed.engine.down.events");
@@ -59,6 +61,8 @@ public final class PipelineMetrics implements EngineListener {
         // what a real-time indexing feed is judged by: input record timestamp to the emit of its embedding
         windowsComputed = registry.counter("kembed.windows.computed");
         tokensComputed = registry.counter("kembed.tokens.computed");
+        workerRestarts = Counter.builder("kembed.engine.worker.restarts").description("engine worker threads that died and were replaced")
+                .register(registry);
         registryRetries = Counter.builder("kembed.registry.retries").description("decode attempts that found the schema registry unavailable")
                 .register(registry);
         io.micrometer.core.instrument.Gauge.builder("kembed.registry.parked.records", parked, java.util.concurrent.atomic.AtomicLong::get)
@@ -100,6 +104,7 @@ public final class PipelineMetrics implements EngineListener {
     /** Gauges read from the workers: queued windows, and {@code kembed_engine_up} (1 serving, 0 down). */
     public void watch(EngineWorkers workers) {
         registry.gauge("kembed.queue.windows", workers, EngineWorkers::queued);
+        registry.gauge("kembed.engine.workers.live", workers, EngineWorkers::liveWorkers);
         EngineHealth health = workers.health();
         io.micrometer.core.instrument.Gauge.builder("kembed.engine.up", health, h -> h.up() ? 1 : 0)
                 .description("1 while the engine serves, 0 while it is down and work is held")
@@ -179,6 +184,11 @@ public final class PipelineMetrics implements EngineListener {
     @Override
     public void windowFailed(String reason) {
         engineFailures.increment();
+    }
+
+    @Override
+    public void workerRestarted() {
+        workerRestarts.increment();
     }
 
     @Override

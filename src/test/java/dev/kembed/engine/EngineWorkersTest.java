@@ -166,6 +166,94 @@ class EngineWorkersTest {
     }
 
     @Test
+    void anErrorFromTheEngineIsRetriedAndTheBatchIsNeverLost() {
+        start(2);
+        AtomicInteger calls = new AtomicInteger();
+        engine.raw = b -> !ScriptedEngine.isHealthCheck(b) && calls.incrementAndGet() <= 2 ? new OutOfMemoryError("copying results") : null;
+        workers.submit(task, job("d", 0, 10));
+        workers.submit(task, job("e", 1, 10));
+        runAll();
+        assertThat(workers.drain(task)).hasSize(2).noneMatch(Completion::failed);
+        assertThat(calls.get()).as("two failed calls, then the batch ran").isEqualTo(3);
+        assertThat(workers.health().up()).isTrue();
+    }
+
+    @Test
+    void anErrorThatPersistsWhileTheEngineServesFailsTheWindowAloneWithAReason() {
+        start(1);
+        engine.raw = b -> !ScriptedEngine.isHealthCheck(b) && b.windows().stream().anyMatch(w -> w.inputIds()[0] == 101)
+                ? new StackOverflowError() : null;
+        for (int i = 0; i < 3; i++) {
+            workers.submit(task, job("d" + i, i, 10));
+        }
+        runAll();
+        List<Completion> done = workers.drain(task);
+        assertThat(done).hasSize(3);
+        assertThat(done).filteredOn(Completion::failed).singleElement().satisfies(c -> {
+            assertThat(c.job().docId()).isEqualTo("d1");
+            assertThat(c.reason()).isEqualTo("engine-failure");
+            assertThat(c.error()).contains("StackOverflowError");
+        });
+        assertThat(workers.health().up()).isTrue();
+    }
+
+    @Test
+    void aHealthCheckThatThrowsAnErrorIsAFailedCheckAndChecksGoOn() {
+        start(0);
+        AtomicBoolean broken = new AtomicBoolean(true);
+        engine.raw = b -> broken.get() ? new OutOfMemoryError("device heap") : null;
+        workers.submit(task, job("d", 0, 10));
+        runAll();
+        assertThat(workers.health().up()).isFalse();
+        assertThat(workers.health().describe()).contains("device heap");
+        clock.advance(Duration.ofMillis(100));
+        assertThat(workers.step()).as("a check is due, and it throws").isTrue();
+        clock.advance(Duration.ofMillis(200));
+        broken.set(false);
+        assertThat(workers.step()).as("the next check runs: the flag was reset").isTrue();
+        assertThat(workers.health().up()).isTrue();
+        runAll();
+        assertThat(workers.drain(task)).singleElement().satisfies(c -> assertThat(c.failed()).isFalse());
+    }
+
+    /** A real worker thread: a listener that throws an Error after a batch neither costs the result nor the worker. */
+    @Test
+    void aWorkerSurvivesAListenerThatThrowsAndDeliversEveryResult() throws Exception {
+        java.util.concurrent.CountDownLatch batches = new java.util.concurrent.CountDownLatch(2);
+        EngineListener broken = (w, c, r, p, tk, q, i) -> {
+            batches.countDown();
+            throw new AssertionError("a broken metrics listener");
+        };
+        workers = new EngineWorkers(engine, new WindowQueue(new BatchPolicy(16, 1, 0, 16), 1000), 1, 0, 100, 0,
+                dev.kembed.engine.EngineClock.SYSTEM, broken);
+        task = workers.register("t");
+        workers.submit(task, job("a", 0, 10));
+        workers.submit(task, job("b", 1, 10));
+        assertThat(batches.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("two batches ran on one worker").isTrue();
+        assertThat(workers.liveWorkers()).isEqualTo(1);
+        assertThat(workers.workerRestarts()).isZero();
+        assertThat(workers.stop(Duration.ofSeconds(30))).as("no call left running").isTrue();
+        assertThat(workers.drain(task)).hasSize(2).noneMatch(Completion::failed);
+    }
+
+    @Test
+    void aFullQueueWaitsOneBudgetInAllThenRefusesWithoutQueueing() {
+        workers = new EngineWorkers(engine, new WindowQueue(new BatchPolicy(100_000, 8, 0, 16), 2), 0, 0, 100, 500, clock, listener);
+        task = workers.register("t");
+        WaitBudget budget = workers.admissionBudget();
+        int admitted = 0;
+        for (int i = 0; i < 30; i++) {
+            if (workers.offer(task, job("d", i, 10), budget)) {
+                admitted++;
+            }
+        }
+        assertThat(admitted).isEqualTo(2);
+        assertThat(workers.queued()).as("never past the bound").isEqualTo(2);
+        assertThat(clock.waitedNanos()).as("one budget of 500 ms for all 28 refusals, not 500 ms each").isEqualTo(Duration.ofMillis(500).toNanos());
+        assertThat(budget.remainingNanos()).isZero();
+    }
+
+    @Test
     void pausesAreCappedAt30Seconds() {
         start(0);
         engine.script = b -> EngineException.transientFailure("gone", null);
@@ -193,7 +281,7 @@ class EngineWorkersTest {
     void aStaticEngineOnlyEverSeesItsShapes() {
         engine.staticLengths = List.of(16, 64);
         engine.maxBatch = 2;
-        workers = new EngineWorkers(engine, new WindowQueue(BatchPolicy.forEngine(engine.info(), 100_000, 64, 0, 0), 1000), 0, 0, 10, 0,
+        workers = new EngineWorkers(engine, new WindowQueue(BatchPolicy.forEngine(engine.info(), 100_000, 64, 0, 0, 64), 1000), 0, 0, 10, 0,
                 clock, listener);
         task = workers.register("t");
         int[] lengths = {3, 16, 17, 40, 64, 9, 12, 50, 2};
@@ -202,7 +290,7 @@ class EngineWorkersTest {
         }
         workers.submit(task, job("too-long", 99, 65));
         runAll();
-        BatchPolicy p = BatchPolicy.forEngine(engine.info(), 100_000, 64, 0, 0);
+        BatchPolicy p = BatchPolicy.forEngine(engine.info(), 100_000, 64, 0, 0, 64);
         assertThat(engine.batches).allSatisfy(b -> {
             assertThat(b.size()).isLessThanOrEqualTo(2);
             assertThat(b).extracting(w -> p.bucket(w.length())).containsOnly(p.bucket(b.get(0).length()));

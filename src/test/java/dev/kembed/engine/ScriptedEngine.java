@@ -16,13 +16,15 @@ final class ScriptedEngine implements EmbeddingEngine {
     final List<Integer> callSizes = Collections.synchronizedList(new ArrayList<>());
     /** Returns the exception to throw for a batch, or null to answer it. */
     volatile Function<WindowBatch, EngineException> script = b -> null;
+    /** Anything else to throw for a batch (an {@link Error}, a bug's RuntimeException), or null. */
+    volatile Function<WindowBatch, Throwable> raw = b -> null;
     List<Integer> staticLengths = List.of();
     int maxBatch = 0;
 
     @Override
     public EngineInfo info() {
         return new EngineInfo("scripted", "fake", "0", Precision.FP32, ModelFamily.LONGFORMER, 2, 4096, 16, false, Set.of(Precision.FP32),
-                staticLengths, maxBatch, !staticLengths.isEmpty(), 1000, 1, 0, 2);
+                staticLengths, maxBatch, !staticLengths.isEmpty(), 1000, 1, 0, 2, !staticLengths.isEmpty());
     }
 
     @Override
@@ -31,6 +33,13 @@ final class ScriptedEngine implements EmbeddingEngine {
         EngineException e = script.apply(batch);
         if (e != null) {
             throw e;
+        }
+        Throwable t = raw.apply(batch);
+        if (t instanceof Error err) {
+            throw err;
+        }
+        if (t instanceof RuntimeException re) {
+            throw re;
         }
         batches.add(batch.windows());
         List<WindowResult> rs = new ArrayList<>();

@@ -76,8 +76,94 @@ class WindowQueueTest {
         }
         q.add(quiet, job("q", 50, 10), 100);
         List<WindowQueue.Entry> batch = q.poll(200, Integer.MAX_VALUE);
-        assertThat(batch).extracting(e -> e.owner().name()).contains("quiet");
-        assertThat(batch).hasSize(4);
+        // each owner's oldest in turn: busy, quiet, then busy again (quiet has no more)
+        assertThat(batch).extracting(e -> e.owner().name() + ":" + e.job().windowIndex()).containsExactly("busy:0", "quiet:50", "busy:1", "busy:2");
+        assertThat(indexes(q.poll(200, Integer.MAX_VALUE))).containsExactly(3, 4, 5, 6);
+    }
+
+    // ---- scheduling policies ----
+
+    /** One window per call (a CPU engine's default budget: one maximal window of 64 tokens). */
+    static BatchPolicy oneMaximalWindow() {
+        return new BatchPolicy(64, 64, 0, 16);
+    }
+
+    @Test
+    void shortestFirstServesAShortDocumentAdmittedAfterALongOnesWindows() {
+        WindowQueue q = new WindowQueue(oneMaximalWindow(), 1000, SchedulingPolicy.SHORTEST_FIRST, 60_000);
+        TaskHandle t = new TaskHandle("t");
+        for (int i = 0; i < 10; i++) {
+            q.add(t, job("long", i, 64), i * MS);
+        }
+        q.add(t, job("short", 100, 20), 20 * MS);
+        assertThat(indexes(q.poll(30 * MS, Integer.MAX_VALUE))).as("the short document goes next").containsExactly(100);
+        assertThat(indexes(q.poll(30 * MS, Integer.MAX_VALUE))).as("then the long one, oldest first").containsExactly(0);
+        assertThat(q.queuedTokens(t, "long")).isEqualTo(9 * 64);
+        assertThat(q.queuedTokens(t, "short")).isZero();
+    }
+
+    @Test
+    void shortestFirstRanksByTheDocumentsRemainingWorkThenByAge() {
+        WindowQueue q = new WindowQueue(new BatchPolicy(1_000, 2, 0, 16), 1000, SchedulingPolicy.SHORTEST_FIRST, 60_000);
+        TaskHandle a = new TaskHandle("a");
+        TaskHandle b = new TaskHandle("b");
+        q.add(a, job("three", 0, 10), 0); // 30 tokens left in all
+        q.add(a, job("three", 1, 10), 0);
+        q.add(a, job("three", 2, 10), 0);
+        q.add(b, job("two-old", 3, 10), 1); // 20 tokens, older
+        q.add(b, job("two-old", 4, 10), 1);
+        q.add(a, job("two-new", 5, 10), 2); // 20 tokens, newer
+        q.add(a, job("two-new", 6, 10), 2);
+        assertThat(indexes(q.poll(10, Integer.MAX_VALUE))).containsExactly(3, 4);
+        assertThat(indexes(q.poll(10, Integer.MAX_VALUE))).containsExactly(5, 6);
+        assertThat(indexes(q.poll(10, Integer.MAX_VALUE))).containsExactly(0, 1);
+        assertThat(indexes(q.poll(10, Integer.MAX_VALUE))).as("its last window is now the shortest work").containsExactly(2);
+    }
+
+    @Test
+    void theStarvationBoundPutsAnOldWindowFirstWhateverItsDocumentsSize() {
+        WindowQueue q = new WindowQueue(oneMaximalWindow(), 1000, SchedulingPolicy.SHORTEST_FIRST, 100);
+        TaskHandle t = new TaskHandle("t");
+        q.add(t, job("long", 0, 64), 0);
+        q.add(t, job("long", 1, 64), 0);
+        for (int i = 0; i < 8; i++) {
+            q.add(t, job("short-" + i, 10 + i, 16), 50 * MS); // four 16-token windows fit one 64-token call
+        }
+        assertThat(indexes(q.poll(99 * MS, Integer.MAX_VALUE))).as("99 ms: short work first").containsExactly(10, 11, 12, 13);
+        assertThat(indexes(q.poll(100 * MS, Integer.MAX_VALUE))).as("100 ms: the long document's oldest window has waited its bound")
+                .containsExactly(0);
+        assertThat(indexes(q.poll(100 * MS, Integer.MAX_VALUE))).as("its next window too").containsExactly(1);
+        assertThat(indexes(q.poll(100 * MS, Integer.MAX_VALUE))).containsExactly(14, 15, 16, 17);
+    }
+
+    @Test
+    void fifoKeepsTheOldestBucketFirst() {
+        WindowQueue q = new WindowQueue(oneMaximalWindow(), 1000, SchedulingPolicy.FIFO, Long.MAX_VALUE);
+        TaskHandle t = new TaskHandle("t");
+        for (int i = 0; i < 3; i++) {
+            q.add(t, job("long", i, 64), i * MS);
+        }
+        q.add(t, job("short", 100, 20), 20 * MS);
+        assertThat(indexes(q.poll(30 * MS, 1))).containsExactly(0);
+        assertThat(indexes(q.poll(30 * MS, 1))).containsExactly(1);
+        assertThat(indexes(q.poll(30 * MS, 1))).containsExactly(2);
+        assertThat(indexes(q.poll(30 * MS, 1))).as("behind every window of the long document").containsExactly(100);
+    }
+
+    @Test
+    void cpuEnginesGetOneMaximalWindowPerCallByDefault() {
+        ScriptedEngine cpu = new ScriptedEngine(); // declares that batching does not help
+        BatchPolicy p = BatchPolicy.forEngine(cpu.info(), 0, 64, 50, 16, 4096);
+        assertThat(p.maxTokens()).isEqualTo(4096);
+        assertThat(p.capacity(4096)).isEqualTo(1);
+        assertThat(p.capacity(512)).as("short windows still share a call, within one window's tokens").isEqualTo(8);
+        BatchPolicy window256 = BatchPolicy.forEngine(cpu.info(), 0, 64, 50, 16, 256);
+        assertThat(window256.maxTokens()).as("the plan's window, not the model's limit").isEqualTo(256);
+        assertThat(BatchPolicy.forEngine(cpu.info(), 16384, 64, 50, 16, 4096).maxTokens()).as("an explicit budget stays").isEqualTo(16384);
+        ScriptedEngine gpu = new ScriptedEngine();
+        gpu.staticLengths = List.of(512, 4096);
+        gpu.maxBatch = 8;
+        assertThat(BatchPolicy.forEngine(gpu.info(), 0, 64, 50, 0, 4096).maxTokens()).as("a full static batch").isEqualTo(8 * 4096);
     }
 
     @Test
@@ -115,13 +201,13 @@ class WindowQueueTest {
         ScriptedEngine e = new ScriptedEngine();
         e.staticLengths = List.of(128, 32);
         e.maxBatch = 2;
-        BatchPolicy p = BatchPolicy.forEngine(e.info(), 100_000, 64, 0, 0);
+        BatchPolicy p = BatchPolicy.forEngine(e.info(), 100_000, 64, 0, 0, 128);
         assertThat(p.bucket(3)).isEqualTo(32);
         assertThat(p.bucket(33)).isEqualTo(128);
         assertThat(p.capacity(32)).isEqualTo(2);
         assertThatThrownBy(() -> p.bucket(129)).isInstanceOf(EngineException.class).hasMessageContaining("largest shape 128");
         assertThat(p.underfills(2)).isNull();
-        BatchPolicy tight = BatchPolicy.forEngine(e.info(), 200, 64, 0, 0);
+        BatchPolicy tight = BatchPolicy.forEngine(e.info(), 200, 64, 0, 0, 128);
         assertThat(tight.underfills(2)).isEqualTo("holds 1 windows of the 128-token bucket, but the engine runs 2 per call "
                 + "(the rest are filler rows); 256 tokens fill every bucket");
     }

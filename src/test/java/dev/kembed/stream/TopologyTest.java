@@ -103,6 +103,8 @@ class TopologyTest {
 
     /** Worker threads of the next {@link #start}: 0 = driven by {@link #step}. */
     int threads = 0;
+    /** Queue bound of the next {@link #start}. */
+    int queueMax = 10_000;
 
     void start(KembedModel m, dev.kembed.engine.EmbeddingEngine engine, EmbeddingSettings emb, InputFormat format, String windowsTopic,
             int batchTokens, long maxWaitMs) {
@@ -113,7 +115,7 @@ class TopologyTest {
         plan = WindowPlan.create(emb, engine.info(), m.tokenizer(), WindowPlan.SettingNames.CONFIG);
         clock = new FakeClock();
         PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
-        workers = new EngineWorkers(engine, new WindowQueue(BatchPolicy.forEngine(engine.info(), batchTokens, 64, maxWaitMs, 0), 10_000),
+        workers = new EngineWorkers(engine, new WindowQueue(BatchPolicy.forEngine(engine.info(), batchTokens, 64, maxWaitMs, 0, plan.maxTokens()), queueMax),
                 threads, 1, 10, 1_000, clock, metrics);
         metrics.watch(workers);
         pipeline = new EmbeddingPipeline(s, plan, workers, metrics);
@@ -289,6 +291,32 @@ class TopologyTest {
         // every window is queued before the first batch is cut, and two 32-token windows fill the 64-token budget
         assertThat(pipeline.metrics().batches()).isEqualTo((e.getWindowCount() + 1) / 2);
         assertThat(pipeline.metrics().registry().get("kembed.batch.windows").summary().max()).isEqualTo(2.0);
+        float[] direct = new DirectEmbedder(plan, model.engine(), 16384).embed(text).vector();
+        for (int i = 0; i < direct.length; i++) {
+            assertThat(e.getEmbedding().get(i)).isCloseTo(direct[i], org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    /**
+     * A document of 30+ windows against a queue of 4 that nothing drains: process() waits one
+     * kembed.queue.max.block.ms (1 s here, on the fake clock) in all, not one per window, and
+     * returns; the rest stay pending and go as the engine frees space. The vector is unchanged.
+     */
+    @Test
+    void aLongDocumentAgainstAFullQueueWaitsOneBoundThenFlowsAsSpaceFrees() throws Exception {
+        queueMax = 4;
+        start(64, 0, 32, 4);
+        String text = TestModels.longText(1200);
+        send("big", doc(text));
+        assertThat(clock.waitedNanos()).as("one bound for the whole document").isEqualTo(Duration.ofSeconds(1).toNanos());
+        assertThat(workers.queued()).isEqualTo(4);
+        long pendingWindows = driver.<String, PendingWindow>getKeyValueStore(Names.PENDING_STORE).approximateNumEntries();
+        assertThat(pendingWindows).isGreaterThanOrEqualTo(30);
+        List<TestRecord<String, byte[]>> out = awaitOutput(1);
+        assertThat(out).hasSize(1);
+        DocumentEmbedding e = decode(out.get(0).value());
+        assertThat((long) e.getWindowCount()).isEqualTo(pendingWindows);
+        assertThat(clock.waitedNanos()).as("punctuations never wait").isEqualTo(Duration.ofSeconds(1).toNanos());
         float[] direct = new DirectEmbedder(plan, model.engine(), 16384).embed(text).vector();
         for (int i = 0; i < direct.length; i++) {
             assertThat(e.getEmbedding().get(i)).isCloseTo(direct[i], org.assertj.core.data.Offset.offset(1e-5f));

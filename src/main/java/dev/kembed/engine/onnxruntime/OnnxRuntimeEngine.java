@@ -57,7 +57,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         this.runner = loadGraph(builder, options, sessions);
         ModelConfig c = ckpt.config();
         this.info = EngineInfo.dynamic(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), precision, c, builder.hasGlobalAttention(),
-                PRECISIONS);
+                PRECISIONS, false); // measured: on a CPU, batch 4 runs at batch 1's tokens/s (BENCHMARKS.md)
     }
 
     /** Writes the graph to a temporary file, loads it into ONNX Runtime with {@code options}, and deletes the file. */

@@ -94,7 +94,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
             throw e;
         }
         this.info = new EngineInfo(NAME, modelName, fingerprint, spec.precision(), c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
-                global, PRECISIONS, lengths, batch, true, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId());
+                global, PRECISIONS, lengths, batch, true, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId(), true);
     }
 
     @Override

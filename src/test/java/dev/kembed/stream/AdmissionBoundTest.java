@@ -1,0 +1,126 @@
+package dev.kembed.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kembed.app.KembedModel;
+import dev.kembed.engine.BatchPolicy;
+import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.WindowQueue;
+import dev.kembed.engine.WindowResultCache;
+import dev.kembed.testing.FakeClock;
+import dev.kembed.testing.TestModels;
+import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.GlobalAttention;
+import dev.kembed.text.Pooling;
+import dev.kembed.text.WindowPlan;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The stream thread's wait is bounded per call, not per window: {@code init()} restoring 1,000
+ * pending windows against a queue that cannot take them waits one {@code kembed.queue.max.block.ms}
+ * in all, punctuations never wait, and every window still reaches the engine as space frees. Time
+ * is a {@link FakeClock}: waits are counted, never slept.
+ */
+class AdmissionBoundTest {
+    static final long MAX_BLOCK_MS = 1_000;
+    static final int QUEUE = 16;
+
+    @TempDir
+    static Path tmp;
+
+    static KembedModel model;
+
+    FakeClock clock = new FakeClock();
+    EngineWorkers workers;
+
+    @BeforeAll
+    static void openModel() {
+        model = TestModels.open(TestModels.tiny(tmp.resolve("tiny")), false);
+    }
+
+    @AfterAll
+    static void closeModel() {
+        model.close();
+    }
+
+    @AfterEach
+    void stop() {
+        if (workers != null) {
+            workers.close();
+        }
+    }
+
+    @Test
+    void initRestoringAThousandPendingWindowsWaitsOneBoundThenPunctuationsFeedTheQueue() {
+        EmbeddingSettings emb = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, 0, 0);
+        WindowPlan plan = WindowPlan.create(emb, model.engine().info(), model.tokenizer(), WindowPlan.SettingNames.CONFIG);
+        PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
+        // no worker thread: nothing leaves the queue until the test steps the workers (an engine that is not taking work)
+        workers = new EngineWorkers(model.engine(), new WindowQueue(BatchPolicy.forEngine(model.engine().info(), 4096, 64, 0, 0,
+                plan.maxTokens()), QUEUE), 0, 0, 10, MAX_BLOCK_MS, clock, metrics);
+        PipelineSettings settings = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000,
+                dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0);
+        EmbedProcessor processor = new EmbedProcessor(settings, plan, workers, new OutputRecords(plan.engine(), plan.settings()), metrics,
+                new WindowResultCache(0));
+
+        MockProcessorContext<String, Emitted> ctx = new MockProcessorContext<>();
+        KeyValueStore<String, DocState> docs = store(ctx, Names.DOCUMENT_STORE, StateSerdes.DOC_STATE);
+        KeyValueStore<String, PendingWindow> pending = store(ctx, Names.PENDING_STORE, StateSerdes.PENDING_WINDOW);
+        store(ctx, Names.RESULT_STORE, StateSerdes.WINDOW_RESULT);
+        int windows = 1_000;
+        long generation = 42;
+        docs.put("big", new DocState(generation, null, null, Map.of(), "docs", 0, windows, 0, windows * 3,
+                new double[plan.engine().dimension()], 0, null));
+        for (int i = 0; i < windows; i++) {
+            int[] ids = {plan.engine().bosTokenId(), 10 + i % 50, 11, 12, plan.engine().eosTokenId()};
+            pending.put(EmbedProcessor.pendingKey("big", generation, i), new PendingWindow(i, ids, new int[] {0, 1, 1, 1, 0}, false, -1, -1, 3));
+        }
+
+        processor.init(ctx); // what a restarted or migrated task does
+        assertThat(clock.waitedNanos()).as("one bound for all 1,000 windows").isEqualTo(Duration.ofMillis(MAX_BLOCK_MS).toNanos());
+        assertThat(workers.queued()).isEqualTo(QUEUE);
+        assertThat(processor.backlogSize()).isEqualTo(windows - QUEUE);
+
+        MockProcessorContext.CapturedPunctuator drain = ctx.scheduledPunctuators().get(0);
+        drain.getPunctuator().punctuate(clock.nanoTime() / 1_000_000);
+        assertThat(clock.waitedNanos()).as("a punctuation never waits").isEqualTo(Duration.ofMillis(MAX_BLOCK_MS).toNanos());
+
+        int rounds = 0;
+        while (ctx.forwarded().isEmpty() && rounds++ < 1_000) {
+            clock.advance(Duration.ofMillis(20));
+            while (workers.step()) {
+                // the engine takes what is queued
+            }
+            drain.getPunctuator().punctuate(clock.nanoTime() / 1_000_000);
+            assertThat(workers.queued()).isLessThanOrEqualTo(QUEUE);
+        }
+        List<MockProcessorContext.CapturedForward<? extends String, ? extends Emitted>> out = ctx.forwarded();
+        assertThat(out).as("every pending window reached the engine, the document came out").hasSize(1);
+        assertThat(out.get(0).record().key()).isEqualTo("big");
+        assertThat(pending.approximateNumEntries()).isZero();
+        assertThat(processor.backlogSize()).isZero();
+        assertThat(clock.waitedNanos()).as("still only the one bound of init").isEqualTo(Duration.ofMillis(MAX_BLOCK_MS).toNanos());
+    }
+
+    static <V> KeyValueStore<String, V> store(MockProcessorContext<String, Emitted> ctx, String name,
+            org.apache.kafka.common.serialization.Serde<V> serde) {
+        KeyValueStore<String, V> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
+                .withLoggingDisabled().build();
+        s.init(ctx.getStateStoreContext(), s);
+        ctx.addStateStore(s);
+        return s;
+    }
+}

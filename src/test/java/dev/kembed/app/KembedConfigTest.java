@@ -50,7 +50,11 @@ class KembedConfigTest {
         assertThat(c.dlqTopic()).isEqualTo("documents-dlq");
         PipelineSettings s = c.pipelineSettings();
         assertThat(s.inputTopic()).isEqualTo("documents");
-        assertThat(c.workerSettings().batchMaxTokens()).isEqualTo(16384);
+        assertThat(c.workerSettings().batchMaxTokens()).as("0 = as the engine batches best").isZero();
+        assertThat(c.workerSettings().scheduling()).isEqualTo(dev.kembed.engine.SchedulingPolicy.SHORTEST_FIRST);
+        assertThat(c.workerSettings().queueMaxDelayMs()).isEqualTo(30_000);
+        assertThat(KembedConfig.from(props("kembed.queue.policy", "FIFO"), Map.of()).workerSettings().scheduling())
+                .isEqualTo(dev.kembed.engine.SchedulingPolicy.FIFO);
         assertThat(c.workerSettings().bucketTokens()).isZero();
         assertThat(c.embeddingSettings().pooling()).isEqualTo(Pooling.MEAN);
         assertThat(c.engineSpec(Path.of("data")).name()).isEqualTo("auto");
@@ -151,6 +155,9 @@ class KembedConfigTest {
                 .hasMessageContaining("kembed.output.topic must differ from kembed.input.topic")
                 .hasMessageContaining("kembed.schema.registry.url: 'ftp://r' must start with http://, https:// or mock://")
                 .hasMessageContaining("kembed.queue.max.block.ms=200000 must be at most half");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.queue.policy", "lifo", "kembed.queue.max.delay.ms", "10"), Map.of()))
+                .hasMessageContaining("kembed.queue.policy").hasMessageContaining("shortest-first, fifo")
+                .hasMessageContaining("kembed.queue.max.delay.ms=10 must be at least kembed.batch.max.wait.ms (50)");
     }
 
     /** Every key of the definition appears in --help with its default and documentation. */
@@ -160,7 +167,7 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(46);
+        assertThat(KembedConfig.DEF.names()).hasSize(48);
     }
 
     /** The README's configuration table is the generated one; edit the ConfigDef, then paste the table this prints. */

@@ -77,6 +77,7 @@ class AdmissionBoundTest {
                 new WindowResultCache(0));
 
         MockProcessorContext<String, Emitted> ctx = new MockProcessorContext<>();
+        ctx.setCurrentSystemTimeMs(clock.nanoTime() / 1_000_000);
         KeyValueStore<String, DocState> docs = store(ctx, Names.DOCUMENT_STORE, StateSerdes.DOC_STATE);
         KeyValueStore<String, PendingWindow> pending = store(ctx, Names.PENDING_STORE, StateSerdes.PENDING_WINDOW);
         store(ctx, Names.RESULT_STORE, StateSerdes.WINDOW_RESULT);
@@ -104,6 +105,7 @@ class AdmissionBoundTest {
             while (workers.step()) {
                 // the engine takes what is queued
             }
+            ctx.setCurrentSystemTimeMs(clock.nanoTime() / 1_000_000);
             drain.getPunctuator().punctuate(clock.nanoTime() / 1_000_000);
             assertThat(workers.queued()).isLessThanOrEqualTo(QUEUE);
         }

@@ -69,6 +69,19 @@ class ImportRulesTest {
         assertThat(violations("dev.kembed.stream", "dev.kembed.app")).isEmpty();
     }
 
+    /** The engine contract (EmbeddingEngine, EngineInfo, EngineException, EngineProvider...) depends on no queue and no adapter. */
+    @Test
+    void theEngineContractImportsNeitherTheQueueNorTheAdapters() throws IOException {
+        List<String> wrong = imports().stream().filter(i -> packageOf(i.from()).equals("dev.kembed.engine"))
+                .filter(i -> i.imported().startsWith("dev.kembed.engine.queue") || i.imported().startsWith("dev.kembed.engine.djl")
+                        || i.imported().startsWith("dev.kembed.engine.onnxruntime") || i.imported().startsWith("dev.kembed.engine.tensorrt"))
+                .map(i -> i.from() + " imports " + i.imported()).toList();
+        assertThat(wrong).isEmpty();
+        assertThat(violations("dev.kembed.engine.queue", "dev.kembed.engine.onnxruntime")).isEmpty();
+        assertThat(violations("dev.kembed.engine.queue", "dev.kembed.engine.tensorrt")).isEmpty();
+        assertThat(violations("dev.kembed.engine.queue", "ai.djl")).isEmpty();
+    }
+
     @Test
     void appHoldsNoBenchCode() throws IOException {
         List<String> benchy = new ArrayList<>();

@@ -1,7 +1,7 @@
 package dev.kembed.app;
 
 import dev.kembed.engine.EngineSpec;
-import dev.kembed.engine.GpuSettings;
+import dev.kembed.engine.gpu.GpuSettings;
 import dev.kembed.engine.Precision;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.kembed.app;
 
-import dev.kembed.engine.EngineHealth;
-import dev.kembed.engine.BatchPolicy;
+import dev.kembed.engine.queue.EngineHealth;
+import dev.kembed.engine.queue.BatchPolicy;
 import dev.kembed.engine.EngineInfo;
-import dev.kembed.engine.EngineWorkers;
-import dev.kembed.engine.WorkerSettings;
+import dev.kembed.engine.queue.EngineWorkers;
+import dev.kembed.engine.queue.WorkerSettings;
 import dev.kembed.stream.EmbeddingPipeline;
 import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;

@@ -5,7 +5,7 @@ import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.EngineVerification;
-import dev.kembed.engine.GpuSettings;
+import dev.kembed.engine.gpu.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.onnx.LinearFormat;

@@ -1,24 +1,13 @@
 package dev.kembed.bench;
 
 
-import dev.kembed.engine.EngineFactory;
-import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.GpuHost;
-import dev.kembed.engine.Precision;
-import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.onnx.LinearFormat;
 import dev.kembed.model.onnx.OnnxGraph;
 import dev.kembed.engine.djl.DjlModelRunner;
-import dev.kembed.engine.WindowBatch;
-import dev.kembed.text.EmbeddingSettings;
-import dev.kembed.text.GlobalAttention;
-import dev.kembed.text.Pooling;
-import dev.kembed.text.WindowPlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;

@@ -11,19 +11,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place an engine is chosen by name. {@code auto} tries the engines in
- * {@link #AUTO_ORDER}, logging one line per engine it skips and why.
+ * The one place an engine is chosen by name. {@code auto} tries every engine of this build with a
+ * non-negative {@link EngineProvider#rank()}, highest first, logging one line per engine it skips
+ * and why: a new engine is one provider class and its service registration, nothing here.
  */
 public final class EngineFactory {
     private static final Logger LOG = LoggerFactory.getLogger(EngineFactory.class);
 
     public static final String AUTO = "auto";
-    // the adapters' NAME constants, repeated because engine does not import its adapters
-    public static final String TENSORRT = "tensorrt";
-    public static final String ONNXRUNTIME_GPU = "onnxruntime-gpu";
+    /** The CPU engine's name (the adapter's NAME, repeated because engine does not import its adapters): the reference engine. */
     public static final String ONNXRUNTIME_CPU = "onnxruntime-cpu";
-    /** Preference order of {@code auto}: the fastest engine that can run here. */
-    static final List<String> AUTO_ORDER = List.of(TENSORRT, ONNXRUNTIME_GPU, ONNXRUNTIME_CPU);
 
     private EngineFactory() {}
 
@@ -47,9 +44,11 @@ public final class EngineFactory {
         Map<String, EngineProvider> all = providers();
         if (spec.name().equals(AUTO)) {
             List<String> skipped = new ArrayList<>();
-            for (String name : AUTO_ORDER) {
-                EngineProvider p = all.get(name);
-                String why = p == null ? "not in this build" : p.unavailable(spec);
+            List<EngineProvider> ranked = all.values().stream().filter(p -> p.rank() >= 0)
+                    .sorted(java.util.Comparator.comparingInt(EngineProvider::rank).reversed()).toList();
+            for (EngineProvider p : ranked) {
+                String name = p.name();
+                String why = p.unavailable(spec);
                 if (why == null && !p.precisions().contains(spec.precision())) {
                     why = "does not run " + spec.precision().label() + "; it runs " + labels(p);
                 }

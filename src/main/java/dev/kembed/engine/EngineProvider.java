@@ -10,6 +10,13 @@ import dev.kembed.model.checkpoint.Checkpoint;
 public interface EngineProvider {
     String name();
 
+    /**
+     * Where {@code auto} tries this engine: higher first (the fastest engine that can run here).
+     * Engines kembed ships: tensorrt 300, onnxruntime-gpu 200, onnxruntime-cpu 100; an engine that
+     * should never be picked by {@code auto} (a test double) returns a negative rank.
+     */
+    int rank();
+
     /** Why this engine cannot run {@code spec} on this host (missing library, no device), or null if it can. */
     String unavailable(EngineSpec spec);
 

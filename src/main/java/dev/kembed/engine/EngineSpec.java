@@ -1,5 +1,7 @@
 package dev.kembed.engine;
 
+import dev.kembed.engine.gpu.GpuSettings;
+
 /**
  * How to open an engine, typed (DJL's string option maps are built from it in one place, inside
  * each engine).

@@ -1,14 +1,14 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.Completion;
+import dev.kembed.engine.queue.Completion;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowIdentity;
 import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.WindowResultCache;
-import dev.kembed.engine.EngineWorkers;
-import dev.kembed.engine.TaskHandle;
-import dev.kembed.engine.WaitBudget;
-import dev.kembed.engine.WindowJob;
+import dev.kembed.engine.queue.EngineWorkers;
+import dev.kembed.engine.queue.TaskHandle;
+import dev.kembed.engine.queue.WaitBudget;
+import dev.kembed.engine.queue.WindowJob;
 import dev.kembed.text.BadInputException;
 import dev.kembed.text.DocumentPooler;
 import dev.kembed.text.TextWindow;

@@ -1,6 +1,6 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.engine.WindowResultCache;
 import dev.kembed.serde.AvroRecordSerializer;
 import dev.kembed.serde.AvroWireFormat;

@@ -2,7 +2,7 @@ package dev.kembed.stream;
 
 import dev.kembed.engine.WindowResultCache;
 
-import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.SchemaRegistry;
 import dev.kembed.text.WindowPlan;

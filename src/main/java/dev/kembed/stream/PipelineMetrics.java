@@ -1,8 +1,8 @@
 package dev.kembed.stream;
 
-import dev.kembed.engine.EngineHealth;
-import dev.kembed.engine.EngineListener;
-import dev.kembed.engine.EngineWorkers;
+import dev.kembed.engine.queue.EngineHealth;
+import dev.kembed.engine.queue.EngineListener;
+import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.engine.WindowResultCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

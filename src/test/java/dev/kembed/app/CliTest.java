@@ -9,7 +9,7 @@ import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.engine.PaddedBatch;
+import dev.kembed.engine.djl.PaddedBatch;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.GraphCall;
 import dev.kembed.engine.WindowResult;

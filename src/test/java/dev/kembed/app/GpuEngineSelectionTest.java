@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.kembed.testing.IntegrationTest;
-import dev.kembed.engine.GpuHost;
+import dev.kembed.engine.gpu.GpuHost;
 import dev.kembed.testing.Captured;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kembed.engine.EngineSpec;
-import dev.kembed.engine.GpuSettings;
+import dev.kembed.engine.gpu.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.text.Pooling;
@@ -51,10 +51,10 @@ class KembedConfigTest {
         PipelineSettings s = c.pipelineSettings();
         assertThat(s.inputTopic()).isEqualTo("documents");
         assertThat(c.workerSettings().batchMaxTokens()).as("0 = as the engine batches best").isZero();
-        assertThat(c.workerSettings().scheduling()).isEqualTo(dev.kembed.engine.SchedulingPolicy.SHORTEST_FIRST);
+        assertThat(c.workerSettings().scheduling()).isEqualTo(dev.kembed.engine.queue.SchedulingPolicy.SHORTEST_FIRST);
         assertThat(c.workerSettings().queueMaxDelayMs()).isEqualTo(30_000);
         assertThat(KembedConfig.from(props("kembed.queue.policy", "FIFO"), Map.of()).workerSettings().scheduling())
-                .isEqualTo(dev.kembed.engine.SchedulingPolicy.FIFO);
+                .isEqualTo(dev.kembed.engine.queue.SchedulingPolicy.FIFO);
         assertThat(c.workerSettings().bucketTokens()).isZero();
         assertThat(c.embeddingSettings().pooling()).isEqualTo(Pooling.MEAN);
         assertThat(c.engineSpec(Path.of("data")).name()).isEqualTo("auto");

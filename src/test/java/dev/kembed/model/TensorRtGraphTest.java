@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.PaddedBatch;
+import dev.kembed.engine.djl.PaddedBatch;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;

@@ -3,9 +3,9 @@ package dev.kembed.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
-import dev.kembed.engine.BatchPolicy;
-import dev.kembed.engine.EngineWorkers;
-import dev.kembed.engine.WindowQueue;
+import dev.kembed.engine.queue.BatchPolicy;
+import dev.kembed.engine.queue.EngineWorkers;
+import dev.kembed.engine.queue.WindowQueue;
 import dev.kembed.engine.WindowResultCache;
 import dev.kembed.testing.FakeClock;
 import dev.kembed.testing.TestModels;

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
 import dev.kembed.embed.DirectEmbedder;
-import dev.kembed.embed.DocumentVector;
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.MockSchemaRegistry;
-import dev.kembed.engine.BatchPolicy;
-import dev.kembed.engine.EngineWorkers;
-import dev.kembed.engine.WindowQueue;
+import dev.kembed.engine.queue.BatchPolicy;
+import dev.kembed.engine.queue.EngineWorkers;
+import dev.kembed.engine.queue.WindowQueue;
 import dev.kembed.testing.FakeClock;
 import dev.kembed.testing.TestModels;
 import dev.kembed.text.EmbeddingSettings;

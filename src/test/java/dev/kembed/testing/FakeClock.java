@@ -1,6 +1,6 @@
 package dev.kembed.testing;
 
-import dev.kembed.engine.EngineClock;
+import dev.kembed.engine.queue.EngineClock;
 import java.time.Duration;
 
 /** Time that moves only when a test says so (or when the code under test "sleeps"). */

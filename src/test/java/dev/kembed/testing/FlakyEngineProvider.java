@@ -38,6 +38,11 @@ public final class FlakyEngineProvider implements EngineProvider {
     }
 
     @Override
+    public int rank() {
+        return -1; // a test double: only when named
+    }
+
+    @Override
     public String unavailable(EngineSpec spec) {
         return null;
     }

@@ -5,7 +5,7 @@ import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EngineException;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.PaddedBatch;
+import dev.kembed.engine.djl.PaddedBatch;
 import dev.kembed.engine.WindowResult;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -15,6 +15,11 @@ public final class OnnxRuntimeCpuProvider implements EngineProvider {
     }
 
     @Override
+    public int rank() {
+        return 100;
+    }
+
+    @Override
     public String unavailable(EngineSpec spec) {
         return null;
     }

@@ -4,7 +4,7 @@ import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.PaddedBatch;
+import dev.kembed.engine.djl.PaddedBatch;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.GraphCall;

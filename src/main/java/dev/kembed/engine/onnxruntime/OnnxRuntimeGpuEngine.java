@@ -3,18 +3,15 @@ package dev.kembed.engine.onnxruntime;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
-import dev.kembed.engine.BatchPolicy;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineSpec;
-import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.GpuSettings;
-import dev.kembed.engine.PaddedBatch;
+import dev.kembed.engine.gpu.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.DjlModelRunner;
-import dev.kembed.engine.djl.GraphCall;
+import dev.kembed.engine.djl.StaticShapes;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.onnx.GraphOptions;
@@ -37,6 +34,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
     private final EngineInfo info;
     private final List<Integer> lengths;
     private final int batch;
+    private final StaticShapes shapes;
 
     OnnxRuntimeGpuEngine(Checkpoint ckpt, String modelName, EngineSpec spec) {
         GpuSettings gpu = spec.gpu();
@@ -50,6 +48,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
         ModelConfig c = ckpt.config();
         this.lengths = gpu.lengthsFor(c.maxTokens(), c.padMultiple());
         this.batch = gpu.batch();
+        this.shapes = new StaticShapes(lengths, batch, false, false);
         LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(spec.globalAttention()));
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
@@ -80,11 +79,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
 
     @Override
     public BatchResult embed(WindowBatch batch) {
-        batch.windows().forEach(w -> GraphCall.check(w, info));
-        return GraphCall.inSlices(batch.windows(), this.batch, ws -> {
-            int len = BatchPolicy.staticBucket(lengths, ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
-            return GraphCall.run(runner, PaddedBatch.of(ws, ws.size(), len, info), info, false, batch.tokenStates(), ws);
-        });
+        return shapes.call(batch, info, len -> runner, in -> {});
     }
 
     @Override

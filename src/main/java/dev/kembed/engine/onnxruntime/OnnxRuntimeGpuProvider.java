@@ -3,7 +3,7 @@ package dev.kembed.engine.onnxruntime;
 import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineProvider;
 import dev.kembed.engine.EngineSpec;
-import dev.kembed.engine.GpuHost;
+import dev.kembed.engine.gpu.GpuHost;
 import dev.kembed.engine.Precision;
 import dev.kembed.model.checkpoint.Checkpoint;
 import java.util.ArrayList;
@@ -42,6 +42,11 @@ public final class OnnxRuntimeGpuProvider implements EngineProvider {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public int rank() {
+        return 200;
     }
 
     @Override

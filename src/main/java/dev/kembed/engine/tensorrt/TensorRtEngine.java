@@ -1,19 +1,16 @@
 package dev.kembed.engine.tensorrt;
 
-import dev.kembed.engine.BatchPolicy;
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineException;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineSpec;
-import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.GpuHost;
-import dev.kembed.engine.GpuSettings;
-import dev.kembed.engine.PaddedBatch;
+import dev.kembed.engine.gpu.GpuHost;
+import dev.kembed.engine.gpu.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.DjlModelRunner;
-import dev.kembed.engine.djl.GraphCall;
+import dev.kembed.engine.djl.StaticShapes;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.model.checkpoint.ModelFamily;
@@ -50,6 +47,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
     private final Map<Integer, DjlModelRunner> byLength = new LinkedHashMap<>();
     private final List<Integer> lengths;
     private final int batch;
+    private final StaticShapes shapes;
     private final int slots;
 
     TensorRtEngine(Checkpoint ckpt, String modelName, EngineSpec spec) {
@@ -61,6 +59,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
         boolean global = spec.globalAttention() && c.family() == ModelFamily.LONGFORMER;
         this.lengths = gpu.lengthsFor(c.maxTokens(), c.padMultiple());
         this.batch = gpu.batch();
+        this.shapes = new StaticShapes(lengths, batch, true, true);
         this.slots = global ? gpu.globalSlots() : 0;
         String fingerprint = Checkpoint.fingerprint(ckpt.dir());
         Path dir = gpu.engineCache("tensorrt");
@@ -104,15 +103,11 @@ public final class TensorRtEngine implements EmbeddingEngine {
 
     @Override
     public BatchResult embed(WindowBatch batch) {
-        batch.windows().forEach(w -> GraphCall.check(w, info));
-        return GraphCall.inSlices(batch.windows(), this.batch, ws -> {
-            int len = BatchPolicy.staticBucket(lengths, ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
-            PaddedBatch in = PaddedBatch.of(ws, this.batch, len, info);
+        return shapes.call(batch, info, byLength::get, in -> {
             if (in.maxGlobalTokens() > Math.max(1, slots)) {
                 throw EngineException.badWindow("too-many-global-tokens", "a window has " + in.maxGlobalTokens()
                         + " global tokens; this engine's graphs hold " + Math.max(1, slots) + " (kembed.engine.global.slots)");
             }
-            return GraphCall.run(byLength.get(len), in, info, true, batch.tokenStates(), ws);
         });
     }
 

@@ -3,7 +3,7 @@ package dev.kembed.engine.tensorrt;
 import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineProvider;
 import dev.kembed.engine.EngineSpec;
-import dev.kembed.engine.GpuHost;
+import dev.kembed.engine.gpu.GpuHost;
 import dev.kembed.engine.Precision;
 import dev.kembed.model.checkpoint.Checkpoint;
 import java.util.List;
@@ -35,6 +35,11 @@ public final class TensorRtProvider implements EngineProvider {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public int rank() {
+        return 300;
     }
 
     @Override

@@ -32,7 +32,7 @@ class OrtTensorRtOptionsTest {
 
     @Test
     void theProviderSaysWhichJarAndLibrariesAreMissing() {
-        OnnxRuntimeGpuProvider cpuJar = new OnnxRuntimeGpuProvider(dev.kembed.engine.GpuHost.current(), new ClassLoader(null) {});
+        OnnxRuntimeGpuProvider cpuJar = new OnnxRuntimeGpuProvider(dev.kembed.engine.gpu.GpuHost.current(), new ClassLoader(null) {});
         assertThat(cpuJar.unavailable(dev.kembed.engine.EngineSpec.cpu(1, 1, false))).contains("CPU-only ONNX Runtime jar").contains("mvn -Pgpu");
     }
 }

@@ -1,4 +1,4 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
 
 /**
  * How long one stream-thread call ({@code process()}, {@code init()}, a punctuation) may still wait

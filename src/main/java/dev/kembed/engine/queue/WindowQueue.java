@@ -1,4 +1,4 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

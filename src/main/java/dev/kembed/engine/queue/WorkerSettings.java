@@ -1,4 +1,7 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineInfo;
 
 /**
  * How the engine queue batches and its workers run, as typed numbers (the app's config layer

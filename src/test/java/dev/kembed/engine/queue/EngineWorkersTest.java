@@ -1,4 +1,7 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.EngineException;
+import dev.kembed.engine.EngineWindow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -225,7 +228,7 @@ class EngineWorkersTest {
             throw new AssertionError("a broken metrics listener");
         };
         workers = new EngineWorkers(engine, new WindowQueue(new BatchPolicy(16, 1, 0, 16), 1000), 1, 0, 100, 0,
-                dev.kembed.engine.EngineClock.SYSTEM, broken);
+                dev.kembed.engine.queue.EngineClock.SYSTEM, broken);
         task = workers.register("t");
         workers.submit(task, job("a", 0, 10));
         workers.submit(task, job("b", 1, 10));

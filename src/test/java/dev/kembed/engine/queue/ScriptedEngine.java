@@ -1,4 +1,13 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineException;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.Precision;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.WindowResult;
 
 import dev.kembed.model.checkpoint.ModelFamily;
 import java.util.ArrayList;

@@ -1,4 +1,6 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.WindowResult;
 
 /**
  * The engine's answer for one job: a result, or the reason (a dead-letter code) and message of

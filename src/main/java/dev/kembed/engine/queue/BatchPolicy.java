@@ -1,4 +1,7 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.djl.StaticShapes;
+import dev.kembed.engine.EngineInfo;
 
 import java.util.List;
 
@@ -60,23 +63,9 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
     /** The padded length a window of {@code length} tokens is batched at. */
     public int bucket(int length) {
         if (!staticLengths.isEmpty()) {
-            return staticBucket(staticLengths, length);
+            return StaticShapes.bucket(staticLengths, length);
         }
         return (length + bucketTokens - 1) / bucketTokens * bucketTokens;
-    }
-
-    /**
-     * The smallest of an engine's static lengths (sorted) that holds {@code length} tokens; a longer
-     * window is a window fault. The queue batches by it and static-shape engines pad to it.
-     */
-    public static int staticBucket(List<Integer> sortedLengths, int length) {
-        for (int l : sortedLengths) {
-            if (l >= length) {
-                return l;
-            }
-        }
-        throw EngineException.badWindow("window-too-long",
-                "a window of " + length + " tokens is longer than the engine's largest shape " + sortedLengths.get(sortedLengths.size() - 1));
     }
 
     /** How many windows of this bucket fit one batch (always at least one). */

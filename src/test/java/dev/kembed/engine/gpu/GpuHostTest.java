@@ -1,4 +1,4 @@
-package dev.kembed.engine;
+package dev.kembed.engine.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

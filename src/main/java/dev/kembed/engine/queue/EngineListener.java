@@ -1,4 +1,4 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
 
 /** Observes the workers (metrics, tests). */
 public interface EngineListener {

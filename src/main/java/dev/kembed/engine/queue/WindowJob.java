@@ -1,4 +1,6 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.EngineWindow;
 
 /**
  * One window waiting for the engine, with what its owner needs to apply the result.

@@ -1,4 +1,10 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineException;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.WindowBatch;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,7 @@
-package dev.kembed.engine;
+package dev.kembed.engine.djl;
+
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWindow;
 
 import dev.kembed.model.checkpoint.ModelFamily;
 import java.util.Arrays;

@@ -1,4 +1,8 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.EmbeddingEngine;
+import dev.kembed.engine.EngineException;
+import dev.kembed.engine.EngineInfo;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,7 @@
-package dev.kembed.engine;
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.EngineException;
+import dev.kembed.engine.EngineWindow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

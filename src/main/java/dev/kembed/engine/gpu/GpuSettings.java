@@ -1,4 +1,4 @@
-package dev.kembed.engine;
+package dev.kembed.engine.gpu;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

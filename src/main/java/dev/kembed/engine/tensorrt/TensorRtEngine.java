@@ -10,6 +10,7 @@ import dev.kembed.engine.gpu.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.DjlModelRunner;
+import dev.kembed.engine.djl.GraphCache;
 import dev.kembed.engine.djl.StaticShapes;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.model.checkpoint.ModelConfig;
@@ -75,10 +76,9 @@ public final class TensorRtEngine implements EmbeddingEngine {
                 Path serialized = dir.resolve(key.fileName() + ".trt");
                 Path file = serialized;
                 if (!Files.exists(serialized)) {
-                    file = dir.resolve(key.fileName() + ".onnx");
-                    if (!Files.exists(file)) {
-                        new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(global, batch, len, Math.max(1, slots))).build().writeTo(file);
-                    }
+                    int length = len;
+                    file = GraphCache.ensure(dir, key.fileName() + ".onnx",
+                            out -> new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(global, batch, length, Math.max(1, slots))).build().writeTo(out));
                 }
                 long t0 = System.nanoTime();
                 byLength.put(len, DjlModelRunner.load(file, "TensorRT", options, spec.sessions(), gpu.device()));

@@ -45,6 +45,14 @@ final class RestrictedUnpickler {
     }
 
     Object load() {
+        try {
+            return run();
+        } catch (java.nio.BufferUnderflowException e) {
+            throw fail("truncated: an opcode's argument runs past the end of the pickle at offset " + in.position());
+        }
+    }
+
+    private Object run() {
         while (true) {
             if (!in.hasRemaining()) {
                 throw fail("pickle ended without STOP");
@@ -69,11 +77,11 @@ final class RestrictedUnpickler {
                 case 'K' -> push((long) (in.get() & 0xff));
                 case 'M' -> push((long) (in.getShort() & 0xffff));
                 case 0x8a -> push(long1(in.get() & 0xff));
-                case 'X' -> push(utf8(in.getInt()));
+                case 'X' -> push(utf8(in.getInt() & 0xffffffffL));
                 case 0x8c -> push(utf8(in.get() & 0xff));
-                case 0x8d -> push(utf8(Math.toIntExact(in.getLong())));
+                case 0x8d -> push(utf8(in.getLong()));
                 case 'C' -> push(bytes(in.get() & 0xff));
-                case 'B' -> push(bytes(in.getInt()));
+                case 'B' -> push(bytes(in.getInt() & 0xffffffffL));
                 case 'c' -> push(global(line() + "." + line()));
                 case 0x93 -> {
                     String name = (String) pop();
@@ -217,12 +225,17 @@ final class RestrictedUnpickler {
         return v;
     }
 
-    private String utf8(int n) {
+    private String utf8(long n) {
         return new String(bytes(n), StandardCharsets.UTF_8);
     }
 
-    private byte[] bytes(int n) {
-        byte[] b = new byte[n];
+    /** A length read from the file is checked against what the file still holds before anything is allocated for it. */
+    private byte[] bytes(long n) {
+        int at = in.position();
+        if (n < 0 || n > in.remaining()) {
+            throw fail("a length of " + n + " bytes at offset " + at + " runs past the end of the pickle (" + in.remaining() + " bytes left)");
+        }
+        byte[] b = new byte[(int) n];
         in.get(b);
         return b;
     }

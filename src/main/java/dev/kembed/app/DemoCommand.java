@@ -45,6 +45,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--registry", defaultValue = "mock://kembed-demo", description = "Schema registry URL. Default: ${DEFAULT-VALUE}")
     String registry;
 
+    @Option(names = "--queue-policy", defaultValue = "shortest-first",
+            description = "kembed.queue.policy: shortest-first or fifo (to compare the latency column). Default: ${DEFAULT-VALUE}")
+    String queuePolicy;
+
     @Option(names = "--timeout", defaultValue = "170", description = "Give up after this many seconds. Default: ${DEFAULT-VALUE}")
     int timeoutSeconds;
 
@@ -61,8 +65,8 @@ final class DemoCommand implements Callable<Integer> {
         p.put("kembed.normalize", "true");
         p.put("kembed.global.attention", "none");
         p.put("kembed.schema.registry.url", registry);
-        p.put("kembed.batch.max.tokens", "8192");
         p.put("kembed.batch.max.wait.ms", "20");
+        p.put("kembed.queue.policy", queuePolicy);
         p.put("application.id", "kembed-demo");
         p.put("commit.interval.ms", "100");
         KembedConfig cfg = KembedConfig.from(p, Map.of());

@@ -62,7 +62,7 @@ final class BenchBurstCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("kembed-bench-burst");
-        String[] vocabulary = vocabulary();
+        String[] vocabulary = BenchSupport.vocabulary();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("broker"))) {
             TopicAdmin.ensure(bootstrap(broker), List.of("burst-in", "burst-out", "burst-in-dlq"), true, 4, (short) 1);
             long chars = produce(broker.bootstrapServers(), vocabulary);
@@ -122,13 +122,6 @@ final class BenchBurstCommand implements Callable<Integer> {
         Properties p = new Properties();
         p.put("bootstrap.servers", broker.bootstrapServers());
         return p;
-    }
-
-    /** Words of the bundled tokenizer corpus, so documents look like text to the tokenizer. */
-    private static String[] vocabulary() throws IOException {
-        try (InputStream in = BenchBurstCommand.class.getResourceAsStream("/kembed/bpe-corpus.txt")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\\s+");
-        }
     }
 
     private long produce(String bootstrap, String[] vocabulary) {

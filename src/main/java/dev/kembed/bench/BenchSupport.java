@@ -31,6 +31,28 @@ final class BenchSupport {
         return s[Math.max(0, Math.min(s.length - 1, rank - 1))];
     }
 
+    /** Words of the bundled tokenizer corpus, so generated documents look like text to the tokenizer. */
+    static String[] vocabulary() throws java.io.IOException {
+        try (java.io.InputStream in = BenchSupport.class.getResourceAsStream("/kembed/bpe-corpus.txt")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\s+");
+        }
+    }
+
+    /** Printed with every benchmark: CPUs differ between machines of one kind (NOTES). */
+    static void printCpu() {
+        try {
+            Process p = new ProcessBuilder("lscpu").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            out.lines().filter(l -> l.startsWith("Model name") || l.startsWith("Flags") || l.startsWith("CPU(s)"))
+                    .forEach(l -> System.out.println("# " + l.replaceAll("\\s+", " ")));
+        } catch (java.io.IOException e) {
+            System.out.println("# lscpu: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Waits (at most 60 s) until the app's Streams are RUNNING; the benches time from there. */
     static void awaitRunning(KembedApp app) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

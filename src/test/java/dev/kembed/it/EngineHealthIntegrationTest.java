@@ -186,4 +186,72 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
             }
         }
     }
+
+    /**
+     * A restart with about a thousand pending windows while the engine is down, against a queue of
+     * 16 and a 6-second max.poll.interval.ms: init() and every process() wait at most one
+     * kembed.queue.max.block.ms (2 s) however many windows they hold, so the consumer polls in
+     * time: no rebalance (no fenced thread, no TaskMigratedException) while the engine stays down,
+     * and once it is back every document comes out exactly once.
+     */
+    @Test
+    void aRestartWithAThousandPendingWindowsWhileTheEngineIsDownFencesNoStreamThread() throws Exception {
+        String name = "fence";
+        Properties cfg = config(name, 0);
+        cfg.put("kembed.window.max.tokens", "16");
+        cfg.put("kembed.queue.max.windows", "16");
+        cfg.put("kembed.queue.max.block.ms", "2000");
+        cfg.put("max.poll.interval.ms", "6000");
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            records.add(doc(name + "-in", "doc-" + i, TestModels.longText(1200) + " #" + i));
+        }
+        java.nio.file.Path data = tmp.resolve(name);
+        long pending;
+        try (KembedApp first = KembedApp.start(KembedConfig.from(cfg, Map.of()), data)) {
+            FlakyEngineProvider.down = true;
+            kafka.send(name + "-in", records);
+            pending = TestSupport.await("about a thousand pending windows", Duration.ofMinutes(2), () -> pendingWindows(first), n -> n >= 1000);
+        }
+        FlakyEngineProvider.down = false; // start-up warms the engine up and must pass
+        try (KembedApp second = KembedApp.start(KembedConfig.from(cfg, Map.of()), data)) {
+            FlakyEngineProvider.down = true; // start-up's own health check passed; the restored windows meet a down engine
+            TestSupport.await("RUNNING after the restart", Duration.ofMinutes(1),
+                    () -> second.streams().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            double rebalances = rebalances(second);
+            long until = System.nanoTime() + Duration.ofSeconds(15).toNanos(); // well past max.poll.interval.ms
+            while (System.nanoTime() < until) {
+                assertThat(second.streams().state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+                assertThat(rebalances(second)).as("a fenced thread would rejoin the group").isEqualTo(rebalances);
+                Thread.sleep(200);
+            }
+            assertThat(pendingWindows(second)).as("nothing ran, nothing was lost").isGreaterThanOrEqualTo(pending - 64);
+            FlakyEngineProvider.down = false;
+            List<ConsumerRecord<byte[], byte[]>> out = kafka.readCommitted(name + "-out", 6, Duration.ofMinutes(3));
+            out = kafka.readCommitted(name + "-out", 7, Duration.ofSeconds(2));
+            assertThat(out).hasSize(6);
+            assertThat(out.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct()).hasSize(6);
+            assertThat(rebalances(second)).isEqualTo(rebalances);
+        }
+    }
+
+    static long pendingWindows(KembedApp app) {
+        var store = app.streams().store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(Names.PENDING_STORE,
+                org.apache.kafka.streams.state.QueryableStoreTypes.<String, Object>keyValueStore()));
+        long n = 0;
+        try (var it = store.all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Rebalances the app's consumers have completed (Kafka's own rebalance-total). */
+    static double rebalances(KembedApp app) {
+        return app.streams().metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("rebalance-total") && e.getKey().group().equals("consumer-coordinator-metrics"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+    }
 }

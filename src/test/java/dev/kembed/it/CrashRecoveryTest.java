@@ -216,9 +216,10 @@ class CrashRecoveryTest extends BrokerTestBase {
         kafka.send(name + "-in", documents(name + "-in", n));
         Path dir = tmp.resolve(name);
         try (OutputWatcher watcher = new OutputWatcher(name + "-out")) {
-            ChildKembed first = ChildKembed.start(config(name, port), dir, name);
-            assertThat(watcher.pollUntil(n, Duration.ofMinutes(3))).as("first versions\n%s", first.logTail()).isEqualTo(n);
-            first.kill();
+            try (ChildKembed first = ChildKembed.start(config(name, port), dir, name)) { // closed even when the assertion fails
+                assertThat(watcher.pollUntil(n, Duration.ofMinutes(3))).as("first versions\n%s", first.logTail()).isEqualTo(n);
+                first.kill();
+            }
             List<ProducerRecord<byte[], byte[]>> updates = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 updates.add(new ProducerRecord<>(name + "-in", ("doc-" + i).getBytes(StandardCharsets.UTF_8), ("{\"text\": "

@@ -74,6 +74,10 @@ public final class KafkaCluster implements AutoCloseable {
         p.put("bootstrap.servers", bootstrap());
         try (Admin a = Admin.create(p)) {
             a.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            // a producer that writes before every partition has a leader gets "invalid metadata" and,
+            // with batches in flight, OutOfOrderSequenceException: records the test thinks it sent never arrive
+            TestSupport.await("leaders for " + name, java.time.Duration.ofSeconds(30), () -> a.describeTopics(List.of(name)).allTopicNames().get()
+                    .get(name).partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()), Boolean::booleanValue);
         }
     }
 
@@ -81,15 +85,20 @@ public final class KafkaCluster implements AutoCloseable {
         Properties p = clientSecurity();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1"); // retries never reorder a test's input
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     public void send(String topic, List<ProducerRecord<byte[], byte[]>> records) throws Exception {
         try (KafkaProducer<byte[], byte[]> p = producer()) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new java.util.ArrayList<>();
             for (ProducerRecord<byte[], byte[]> r : records) {
-                p.send(r);
+                sent.add(p.send(r));
             }
             p.flush();
+            for (var s : sent) {
+                s.get(2, java.util.concurrent.TimeUnit.MINUTES); // a record the test could not send fails here, not as a missing output
+            }
         }
     }
 

@@ -320,17 +320,16 @@ public final class KembedConfig extends AbstractConfig {
     }
 
     private void crossCheck(List<String> errors, Set<String> failed) {
-        java.util.function.Predicate<String[]> parsed = keys -> java.util.Arrays.stream(keys).noneMatch(failed::contains);
-        if (parsed.test(new String[] {MODEL_DIR})) {
+        if (parsed(failed, MODEL_DIR)) {
             String problem = modelDirProblem(getString(MODEL_DIR).trim());
             if (problem != null) {
                 errors.add(problem);
             }
         }
-        if (parsed.test(new String[] {INPUT_TOPIC, OUTPUT_TOPIC}) && outputTopic().equals(inputTopic())) {
+        if (parsed(failed, INPUT_TOPIC, OUTPUT_TOPIC) && outputTopic().equals(inputTopic())) {
             errors.add(OUTPUT_TOPIC + " must differ from " + INPUT_TOPIC);
         }
-        if (parsed.test(new String[] {INPUT_TOPIC, OUTPUT_TOPIC, DLQ_TOPIC}) && (dlqTopic().equals(inputTopic()) || dlqTopic().equals(outputTopic()))) {
+        if (parsed(failed, INPUT_TOPIC, OUTPUT_TOPIC, DLQ_TOPIC) && (dlqTopic().equals(inputTopic()) || dlqTopic().equals(outputTopic()))) {
             errors.add(DLQ_TOPIC + " must differ from the input and output topics");
         }
         Long maxPoll = null;
@@ -339,15 +338,15 @@ public final class KembedConfig extends AbstractConfig {
         } catch (NumberFormatException e) {
             errors.add("max.poll.interval.ms=" + kafka.getProperty("max.poll.interval.ms") + " is not a number of milliseconds");
         }
-        if (maxPoll != null && parsed.test(new String[] {QUEUE_MAX_BLOCK_MS}) && queueMaxBlockMs() * 2 > maxPoll) {
+        if (maxPoll != null && parsed(failed, QUEUE_MAX_BLOCK_MS) && queueMaxBlockMs() * 2 > maxPoll) {
             errors.add(QUEUE_MAX_BLOCK_MS + "=" + queueMaxBlockMs() + " must be at most half of max.poll.interval.ms (" + maxPoll
                     + ") or a waiting stream thread gets fenced");
         }
-        if (parsed.test(new String[] {QUEUE_MAX_DELAY_MS, BATCH_MAX_WAIT_MS}) && getLong(QUEUE_MAX_DELAY_MS) < getLong(BATCH_MAX_WAIT_MS)) {
+        if (parsed(failed, QUEUE_MAX_DELAY_MS, BATCH_MAX_WAIT_MS) && getLong(QUEUE_MAX_DELAY_MS) < getLong(BATCH_MAX_WAIT_MS)) {
             errors.add(QUEUE_MAX_DELAY_MS + "=" + getLong(QUEUE_MAX_DELAY_MS) + " must be at least " + BATCH_MAX_WAIT_MS + " ("
                     + getLong(BATCH_MAX_WAIT_MS) + ")");
         }
-        if (parsed.test(new String[] {REGISTRY_BASIC_AUTH, REGISTRY_BEARER_TOKEN})) {
+        if (parsed(failed, REGISTRY_BASIC_AUTH, REGISTRY_BEARER_TOKEN)) {
             if (getPassword(REGISTRY_BASIC_AUTH) != null && getPassword(REGISTRY_BEARER_TOKEN) != null) {
                 errors.add(REGISTRY_BASIC_AUTH + " and " + REGISTRY_BEARER_TOKEN + " are both set; set one");
             }
@@ -355,18 +354,28 @@ public final class KembedConfig extends AbstractConfig {
                 errors.add(REGISTRY_BASIC_AUTH + " must be user:password");
             }
         }
-        if (parsed.test(new String[] {SCHEMA_REGISTRY_URL})) {
+        if (parsed(failed, SCHEMA_REGISTRY_URL)) {
             String urls = RegistrySettings.urlProblem(SCHEMA_REGISTRY_URL, getList(SCHEMA_REGISTRY_URL));
             if (urls != null) {
                 errors.add(urls);
-            } else if (parsed.test(new String[] {INPUT_FORMAT}) && inputFormat() == InputFormat.AVRO && registryUrl().startsWith("mock://")) {
+            } else if (parsed(failed, INPUT_FORMAT) && inputFormat() == InputFormat.AVRO && registryUrl().startsWith("mock://")) {
                 errors.add(INPUT_FORMAT + "=avro needs the registry your producers use: set " + SCHEMA_REGISTRY_URL + " to its http(s) URL"
                         + " (mock:// is only visible inside this JVM)");
             }
         }
-        if (parsed.test(new String[] {ENGINE}) && !EngineFactory.names().contains(getString(ENGINE))) {
+        if (parsed(failed, ENGINE) && !EngineFactory.names().contains(getString(ENGINE))) {
             errors.add(ENGINE + "=" + getString(ENGINE) + " is not an engine; allowed: " + String.join(", ", EngineFactory.names()));
         }
+    }
+
+    /** Whether none of {@code keys} failed to parse: a rule naming one that did is skipped, its error already reported. */
+    private static boolean parsed(Set<String> failed, String... keys) {
+        for (String k : keys) {
+            if (failed.contains(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Null when {@code dir} looks like a checkpoint directory; else what is wrong, naming the key. */

@@ -76,12 +76,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
         try {
             decodeAndForward(r);
         } catch (KembedException e) {
-            if (!e.retryable()) {
-                throw e;
-            }
+            long pause = retryLater(e, ctx.currentSystemTimeMs()); // throws what is not retryable: nothing parked then
             park(r);
-            long pause = backoff.failed(ctx.currentSystemTimeMs());
-            metrics.registryRetry();
             LOG.warn("task {}: {}; parking input from {}-{}@{} on, next attempt in {} ms", ctx.taskId(), e.getMessage(), source.topic(),
                     source.partition(), source.offset(), pause);
             scheduleRetry();
@@ -90,9 +86,8 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
 
     /** Forwards the record's event, tombstone or dead letter; throws a retryable {@link KembedException} if it cannot be decoded now. */
     private void decodeAndForward(ParkedRecord r) {
-        String key = null;
         try {
-            key = r.key() == null ? null : DocumentDecoder.utf8(r.key());
+            String key = r.key() == null ? null : DocumentDecoder.utf8(r.key());
             if (r.value() == null) {
                 DocumentDecoder.checkKey(key); // a tombstone names the document it deletes by the same rule
                 ctx.forward(new Record<String, Decoded>(key, null, r.timestamp()), Names.EMBED);
@@ -108,6 +103,15 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
             ctx.forward(new Record<String, Decoded>(null, new DeadLetter(r.key(), r.value(), e.reason(), e.getMessage(), r.source()),
                     r.timestamp()), Names.DEAD_LETTERS);
         }
+    }
+
+    /** A failed decode: rethrown unless retryable; else counted and the next attempt pushed back. Returns the pause. */
+    private long retryLater(KembedException e, long nowMs) {
+        if (!e.retryable()) {
+            throw e;
+        }
+        metrics.registryRetry();
+        return backoff.failed(nowMs);
     }
 
     private void park(ParkedRecord r) {
@@ -136,11 +140,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
             try {
                 decodeAndForward(next.value);
             } catch (KembedException e) {
-                if (!e.retryable()) {
-                    throw e;
-                }
-                long pause = backoff.failed(now);
-                metrics.registryRetry();
+                long pause = retryLater(e, now);
                 LOG.warn("task {}: still {} ({} records parked); next attempt in {} ms", ctx.taskId(), e.getMessage(), parkedCount, pause);
                 return;
             }

@@ -63,10 +63,14 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     private TaskHandle handle;
     private final WindowResultCache cache;
     /**
-     * Pending windows not yet in the engine queue, in admission order: keys only (the windows are
-     * in the pending store). Filled at admission and at init, drained as the queue has space.
+     * Pending windows not yet in the engine queue, in admission order: where to find each (the
+     * windows themselves stay in the pending store). Filled at admission and at init, drained as
+     * the queue has space; {@link #dropPending} removes a superseded or deleted document's.
      */
-    private final ArrayDeque<String> backlog = new ArrayDeque<>();
+    private final ArrayDeque<Backlogged> backlog = new ArrayDeque<>();
+
+    /** A pending window's store key and the job fields the store value does not hold. */
+    private record Backlogged(String key, String docId, long generation, int partition) {}
 
     EmbedProcessor(PipelineSettings settings, WindowPlan plan, EngineWorkers queue, OutputRecords records, PipelineMetrics metrics,
             WindowResultCache cache) {
@@ -117,20 +121,15 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     /** Offers backlog windows in order while they fit (waiting while {@code budget} lasts); stops at the first that does not. */
     private void submitBacklog(WaitBudget budget) {
         while (!backlog.isEmpty()) {
-            String key = backlog.peekFirst();
-            PendingWindow w = pending.get(key);
-            String[] parts = key.split(String.valueOf(SEP));
-            DocState s = w == null ? null : docs.get(parts[0]);
-            long generation = Long.parseLong(parts[1]);
-            if (s == null || s.generation() != generation) {
-                backlog.pollFirst(); // applied, superseded or deleted meanwhile
-                continue;
+            Backlogged b = backlog.peekFirst();
+            PendingWindow w = pending.get(b.key());
+            if (w != null) {
+                WindowJob job = new WindowJob(b.docId(), b.generation(), w.index(), w.toEngineWindow(), b.partition());
+                if (!queue.offer(handle, job, budget)) {
+                    return;
+                }
             }
-            WindowJob job = new WindowJob(parts[0], generation, w.index(), w.toEngineWindow(), s.sourcePartition());
-            if (!queue.offer(handle, job, budget)) {
-                return;
-            }
-            backlog.pollFirst();
+            backlog.pollFirst(); // submitted, or gone from the store meanwhile
         }
     }
 
@@ -197,7 +196,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
                 reused.add(new Completion(job, known, null, null));
             } else {
                 metrics.windowComputed(ew.length());
-                backlog.addLast(pendingKey(id, generation, w.index()));
+                backlog.addLast(new Backlogged(pendingKey(id, generation, w.index()), id, generation, meta.partition()));
             }
         }
         reused.forEach(this::apply); // after every window is pending: the last one applied emits
@@ -299,8 +298,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     /** Deletes every pending window of a document, whatever its generation, and its queued work. */
     private void dropPending(String id) {
         queue.cancel(handle, id);
-        String prefix = id + SEP;
-        backlog.removeIf(k -> k.startsWith(prefix));
+        backlog.removeIf(b -> b.docId().equals(id));
         List<String> keys = new ArrayList<>();
         try (KeyValueIterator<String, PendingWindow> it = pending.prefixScan(id + SEP, new StringSerializer())) {
             while (it.hasNext()) {
@@ -323,7 +321,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
                     stale.add(kv.key);
                     continue;
                 }
-                backlog.addLast(kv.key); // submitted by submitBacklog, within the call's wait budget
+                backlog.addLast(new Backlogged(kv.key, id, generation, s.sourcePartition())); // submitted within the call's wait budget
             }
         }
         stale.forEach(pending::delete);

@@ -213,7 +213,12 @@ public final class WindowQueue {
                 perOwner.put(owner, q); // to the back: the next tie goes to someone else
             }
         }
-        if (perOwner.isEmpty()) {
+        return taken(bucket, batch);
+    }
+
+    /** Bookkeeping after {@code batch} left {@code bucket}: an emptied bucket goes, the size shrinks. */
+    private List<Entry> taken(int bucket, List<Entry> batch) {
+        if (buckets.get(bucket).isEmpty()) {
             buckets.remove(bucket);
         }
         size -= batch.size();
@@ -269,11 +274,7 @@ public final class WindowQueue {
                 }
             }
         }
-        if (perOwner.isEmpty()) {
-            buckets.remove(bucket);
-        }
-        size -= batch.size();
-        return batch;
+        return taken(bucket, batch);
     }
 
     /** Drops one document's queued windows (superseded or deleted); returns how many. */

@@ -6,6 +6,7 @@ import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.engine.queue.WorkerSettings;
 import dev.kembed.stream.EmbeddingPipeline;
+import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.text.WindowPlan;
@@ -248,6 +249,7 @@ public final class KembedApp implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, dataDir.resolve("state").toAbsolutePath().toString());
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         p.putAll(kafka);
+        PollCycle.addTo(p); // the stream threads' admission wait is bounded per poll
         return p;
     }
 

@@ -156,8 +156,9 @@ public final class KembedConfig extends AbstractConfig {
             .define(QUEUE_MAX_WINDOWS, Type.INT, 1024, Range.between(1, 10_000_000), Importance.MEDIUM,
                     "Windows queued per process before tasks wait (backpressure).")
             .define(QUEUE_MAX_BLOCK_MS, Type.LONG, 10_000L, Range.between(0, 3_600_000), Importance.LOW,
-                    "Longest a stream thread waits for queue space in one process(), init() or punctuation, whatever the number of "
-                            + "windows (the rest stay pending and go later); at most half of max.poll.interval.ms.")
+                    "Longest a stream thread waits for queue space between two polls, in all its process() and init() calls "
+                            + "together, whatever the number of windows (the rest stay pending and go later; punctuations never wait); "
+                            + "at most half of max.poll.interval.ms.")
             .define(QUEUE_POLICY, Type.STRING, "shortest-first", Choice.of(SchedulingPolicy.class), Importance.MEDIUM,
                     "Which queued window runs next: shortest-first (the document with the fewest tokens left goes first, so a short "
                             + "document never waits behind a long one) or fifo (oldest first, for comparison).")

@@ -36,8 +36,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * A newer event for the same id supersedes the older version; a tombstone deletes and forwards.
  * At {@code init} every pending window in the store is resubmitted, so a restarted or migrated
  * task loses nothing; results already applied are gone from the store, so nothing is doubled.
- * Windows reach the engine queue through the task's backlog, within one wait budget per
- * {@code process()}, {@code init()} or punctuation, so the stream thread never blocks past it.
+ * Windows reach the engine queue through the task's backlog, within the stream thread's
+ * {@link AdmissionBudget} (one {@code kembed.queue.max.block.ms} per poll, across all its tasks;
+ * punctuations never wait), so the stream thread is never fenced.
  *
  * <p>Reuse: each window's result is kept in the window-results store under its
  * {@link WindowIdentity}, for the document's last emitted version (older versions' results are
@@ -55,6 +56,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     private final EngineWorkers queue;
     private final OutputRecords records;
     private final PipelineMetrics metrics;
+    private final AdmissionBudget budget;
 
     private ProcessorContext<String, Emitted> ctx;
     private KeyValueStore<String, DocState> docs;
@@ -72,9 +74,10 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     /** A pending window's store key and the job fields the store value does not hold. */
     private record Backlogged(String key, String docId, long generation, int partition) {}
 
-    EmbedProcessor(PipelineSettings settings, WindowPlan plan, EngineWorkers queue, OutputRecords records, PipelineMetrics metrics,
-            WindowResultCache cache) {
+    EmbedProcessor(PipelineSettings settings, WindowPlan plan, EngineWorkers queue, AdmissionBudget budget, OutputRecords records,
+            PipelineMetrics metrics, WindowResultCache cache) {
         this.settings = settings;
+        this.budget = budget;
         this.cache = cache;
         this.plan = plan;
         this.queue = queue;
@@ -90,7 +93,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         this.results = context.getStateStore(Names.RESULT_STORE);
         this.handle = queue.register(context.taskId().toString());
         resubmitPending();
-        submitBacklog(queue.admissionBudget());
+        submitBacklog(budget.current());
         context.schedule(Duration.ofMillis(settings.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, ts -> {
             applyCompletions();
             submitBacklog(WaitBudget.none()); // a punctuation never waits: what fits now goes, the rest next time
@@ -98,23 +101,24 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     }
 
     /**
-     * One record, in at most one wait budget ({@code kembed.queue.max.block.ms}, at most half of
-     * {@code max.poll.interval.ms}) however many windows it has: windows that do not fit the queue
-     * in that time stay pending and go later. Earlier backlog goes first, so a full queue still
-     * slows intake (backpressure) while the stream thread can never be fenced.
+     * One record, within what is left of the thread's wait budget for this poll
+     * ({@code kembed.queue.max.block.ms}, at most half of {@code max.poll.interval.ms}) however many
+     * windows it has: windows that do not fit the queue in that time stay pending and go later.
+     * Earlier backlog goes first, so a full queue still slows intake (backpressure) while the
+     * stream thread can never be fenced.
      */
     @Override
     public void process(Record<String, Decoded> record) {
         long t0 = System.nanoTime();
-        WaitBudget budget = queue.admissionBudget();
+        WaitBudget left = budget.current();
         applyCompletions();
-        submitBacklog(budget);
+        submitBacklog(left);
         if (record.value() == null) {
             tombstone(record);
         } else {
             admit(record, (DocumentEvent) record.value()); // decode sends dead letters elsewhere
         }
-        submitBacklog(budget);
+        submitBacklog(left);
         metrics.processNanos(System.nanoTime() - t0);
     }
 

@@ -32,6 +32,7 @@ public final class EmbedTopology {
     public static Topology build(PipelineSettings settings, DocumentDecoder decoder, WindowPlan plan, EngineWorkers workers,
             AvroWireFormat wire, PipelineMetrics metrics, WindowResultCache cache) {
         OutputRecords records = new OutputRecords(plan.engine(), plan.settings());
+        AdmissionBudget budget = new AdmissionBudget(workers); // one per process: all tasks of a stream thread share its budget
         StoreBuilder<KeyValueStore<String, DocState>> docStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.DOCUMENT_STORE), Serdes.String(), StateSerdes.DOC_STATE);
         StoreBuilder<KeyValueStore<String, PendingWindow>> pendingStore = Stores.keyValueStoreBuilder(
@@ -41,7 +42,7 @@ public final class EmbedTopology {
         ProcessorSupplier<String, Decoded, String, Emitted> embed = new ProcessorSupplier<>() {
             @Override
             public EmbedProcessor get() {
-                return new EmbedProcessor(settings, plan, workers, records, metrics, cache);
+                return new EmbedProcessor(settings, plan, workers, budget, records, metrics, cache);
             }
 
             @Override

@@ -223,6 +223,7 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
             while (System.nanoTime() < until) {
                 assertThat(second.streams().state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
                 assertThat(rebalances(second)).as("a fenced thread would rejoin the group").isEqualTo(rebalances);
+                assertThat(longestBetweenPolls(second)).as("ms between two polls of a stream thread").isLessThan(6000);
                 Thread.sleep(200);
             }
             assertThat(pendingWindows(second)).as("nothing ran, nothing was lost").isGreaterThanOrEqualTo(pending - 64);
@@ -246,6 +247,14 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
             }
         }
         return n;
+    }
+
+    /** The longest a stream thread's main consumer went between two polls lately (Kafka's time-between-poll-max, ms). */
+    static double longestBetweenPolls(KembedApp app) {
+        return app.streams().metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("time-between-poll-max") && e.getKey().group().equals("consumer-metrics")
+                        && !e.getKey().tags().getOrDefault("client-id", "").contains("restore"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).filter(v -> !Double.isNaN(v)).max().orElse(0);
     }
 
     /** Rebalances the app's consumers have completed (Kafka's own rebalance-total). */

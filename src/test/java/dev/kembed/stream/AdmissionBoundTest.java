@@ -29,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The stream thread's wait is bounded per call, not per window: {@code init()} restoring 1,000
- * pending windows against a queue that cannot take them waits one {@code kembed.queue.max.block.ms}
- * in all, punctuations never wait, and every window still reaches the engine as space frees. Time
+ * The stream thread's wait is bounded per poll, not per window or per call: {@code init()} restoring
+ * 1,000 pending windows against a queue that cannot take them waits one
+ * {@code kembed.queue.max.block.ms} in all, so do several tasks restored before the next poll,
+ * punctuations never wait, and every window still reaches the engine as space frees. Time
  * is a {@link FakeClock}: waits are counted, never slept.
  */
 class AdmissionBoundTest {
@@ -65,30 +66,11 @@ class AdmissionBoundTest {
 
     @Test
     void initRestoringAThousandPendingWindowsWaitsOneBoundThenPunctuationsFeedTheQueue() {
-        EmbeddingSettings emb = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, 0, 0);
-        WindowPlan plan = WindowPlan.create(emb, model.engine().info(), model.tokenizer(), WindowPlan.SettingNames.CONFIG);
-        PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
-        // no worker thread: nothing leaves the queue until the test steps the workers (an engine that is not taking work)
-        workers = new EngineWorkers(model.engine(), new WindowQueue(BatchPolicy.forEngine(model.engine().info(), 4096, 64, 0, 0,
-                plan.maxTokens()), QUEUE), 0, 0, 10, MAX_BLOCK_MS, clock, metrics);
-        PipelineSettings settings = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000,
-                dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0);
-        EmbedProcessor processor = new EmbedProcessor(settings, plan, workers, new OutputRecords(plan.engine(), plan.settings()), metrics,
-                new WindowResultCache(0));
-
-        MockProcessorContext<String, Emitted> ctx = new MockProcessorContext<>();
-        ctx.setCurrentSystemTimeMs(clock.nanoTime() / 1_000_000);
-        KeyValueStore<String, DocState> docs = store(ctx, Names.DOCUMENT_STORE, StateSerdes.DOC_STATE);
-        KeyValueStore<String, PendingWindow> pending = store(ctx, Names.PENDING_STORE, StateSerdes.PENDING_WINDOW);
-        store(ctx, Names.RESULT_STORE, StateSerdes.WINDOW_RESULT);
+        Restoring task = restoring("big", 1_000);
+        EmbedProcessor processor = task.processor;
+        MockProcessorContext<String, Emitted> ctx = task.ctx;
+        KeyValueStore<String, PendingWindow> pending = task.pending;
         int windows = 1_000;
-        long generation = 42;
-        docs.put("big", new DocState(generation, null, null, Map.of(), "docs", 0, windows, 0, windows * 3,
-                new double[plan.engine().dimension()], 0, null));
-        for (int i = 0; i < windows; i++) {
-            int[] ids = {plan.engine().bosTokenId(), 10 + i % 50, 11, 12, plan.engine().eosTokenId()};
-            pending.put(EmbedProcessor.pendingKey("big", generation, i), new PendingWindow(i, ids, new int[] {0, 1, 1, 1, 0}, false, -1, -1, 3));
-        }
 
         processor.init(ctx); // what a restarted or migrated task does
         assertThat(clock.waitedNanos()).as("one bound for all 1,000 windows").isEqualTo(Duration.ofMillis(MAX_BLOCK_MS).toNanos());
@@ -115,6 +97,68 @@ class AdmissionBoundTest {
         assertThat(pending.approximateNumEntries()).isZero();
         assertThat(processor.backlogSize()).isZero();
         assertThat(clock.waitedNanos()).as("still only the one bound of init").isEqualTo(Duration.ofMillis(MAX_BLOCK_MS).toNanos());
+    }
+
+    /** A task whose stores hold {@code windows} pending windows of one document, not yet initialised. */
+    record Restoring(EmbedProcessor processor, MockProcessorContext<String, Emitted> ctx, KeyValueStore<String, PendingWindow> pending) {}
+
+    AdmissionBudget budget;
+    WindowPlan plan;
+    PipelineMetrics metrics;
+
+    Restoring restoring(String doc, int windows) {
+        if (workers == null) {
+            EmbeddingSettings emb = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, 0, 0);
+            plan = WindowPlan.create(emb, model.engine().info(), model.tokenizer(), WindowPlan.SettingNames.CONFIG);
+            metrics = new PipelineMetrics(new SimpleMeterRegistry());
+            // no worker thread: nothing leaves the queue until the test steps the workers (an engine that is not taking work)
+            workers = new EngineWorkers(model.engine(), new WindowQueue(BatchPolicy.forEngine(model.engine().info(), 4096, 64, 0, 0,
+                    plan.maxTokens()), QUEUE), 0, 0, 10, MAX_BLOCK_MS, clock, metrics);
+            budget = new AdmissionBudget(workers); // one per process, as EmbedTopology makes it
+        }
+        PipelineSettings settings = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000,
+                dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0);
+        EmbedProcessor processor = new EmbedProcessor(settings, plan, workers, budget, new OutputRecords(plan.engine(), plan.settings()),
+                metrics, new WindowResultCache(0));
+        MockProcessorContext<String, Emitted> ctx = new MockProcessorContext<>();
+        ctx.setCurrentSystemTimeMs(clock.nanoTime() / 1_000_000);
+        KeyValueStore<String, DocState> docs = store(ctx, Names.DOCUMENT_STORE, StateSerdes.DOC_STATE);
+        KeyValueStore<String, PendingWindow> pending = store(ctx, Names.PENDING_STORE, StateSerdes.PENDING_WINDOW);
+        store(ctx, Names.RESULT_STORE, StateSerdes.WINDOW_RESULT);
+        long generation = 42;
+        docs.put(doc, new DocState(generation, null, null, Map.of(), "docs", 0, windows, 0, windows * 3,
+                new double[plan.engine().dimension()], 0, null));
+        for (int i = 0; i < windows; i++) {
+            int[] ids = {plan.engine().bosTokenId(), 10 + i % 50, 11, 12, plan.engine().eosTokenId()};
+            pending.put(EmbedProcessor.pendingKey(doc, generation, i), new PendingWindow(i, ids, new int[] {0, 1, 1, 1, 0}, false, -1, -1, 3));
+        }
+        return new Restoring(processor, ctx, pending);
+    }
+
+    /**
+     * Kafka Streams initialises all of a thread's restored tasks between two polls: they share one
+     * bound (per-call bounds would add up to three here, past a max.poll.interval.ms of twice the
+     * bound), and the next poll gives the thread a fresh one.
+     */
+    @Test
+    void tasksRestoredBetweenTwoPollsShareOneBoundAndTheNextPollRefillsIt() {
+        long bound = Duration.ofMillis(MAX_BLOCK_MS).toNanos();
+        Restoring a = restoring("a", 100);
+        Restoring b = restoring("b", 100);
+        Restoring c = restoring("c", 100);
+        PollCycle.tick(); // a poll: whatever earlier tests on this thread spent is behind it
+        a.processor.init(a.ctx);
+        assertThat(clock.waitedNanos()).as("the first task waits the bound for a queue that does not drain").isEqualTo(bound);
+        b.processor.init(b.ctx);
+        c.processor.init(c.ctx);
+        assertThat(clock.waitedNanos()).as("the other tasks restored before the next poll do not wait").isEqualTo(bound);
+        assertThat(a.processor.backlogSize() + b.processor.backlogSize() + c.processor.backlogSize()).isEqualTo(300 - QUEUE);
+
+        PollCycle.tick();
+        Restoring d = restoring("d", 10);
+        d.processor.init(d.ctx);
+        assertThat(clock.waitedNanos()).as("after a poll the thread may wait one bound again").isEqualTo(2 * bound);
+        assertThat(d.processor.backlogSize()).isEqualTo(10);
     }
 
     static <V> KeyValueStore<String, V> store(MockProcessorContext<String, Emitted> ctx, String name,

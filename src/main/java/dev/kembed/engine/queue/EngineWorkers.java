@@ -61,7 +61,7 @@ public final class EngineWorkers implements AutoCloseable {
     /**
      * @param retries    retries of a transient failure before the batch is split or the engine checked
      * @param backoffMs  first retry delay (doubles per retry); also the first pause while the engine is down
-     * @param maxBlockMs how long one stream-thread call may wait for queue space in all ({@link #admissionBudget})
+     * @param maxBlockMs how long a stream thread may wait for queue space between two polls ({@link #admissionBudget})
      */
     public EngineWorkers(EmbeddingEngine engine, WindowQueue queue, int threads, int retries, long backoffMs, long maxBlockMs,
             EngineClock clock, EngineListener listener) {
@@ -134,7 +134,7 @@ public final class EngineWorkers implements AutoCloseable {
         return new TaskHandle(taskName);
     }
 
-    /** The wait budget of one stream-thread call: {@code kembed.queue.max.block.ms} across all its windows. */
+    /** A fresh wait budget: {@code kembed.queue.max.block.ms}, for everything a stream thread submits until its next poll. */
     public WaitBudget admissionBudget() {
         return WaitBudget.ofNanos(maxBlockNanos);
     }

@@ -1,9 +1,9 @@
 package dev.kembed.engine.queue;
 
 /**
- * How long one stream-thread call ({@code process()}, {@code init()}, a punctuation) may still wait
- * for queue space, across all the windows it submits: waits spend it, and once it is spent every
- * further submission is a non-blocking try. Not thread-safe: one per call, on its thread.
+ * How long a stream thread may still wait for queue space, across all the windows it submits
+ * until it next polls: waits spend it, and once it is spent every further submission is a
+ * non-blocking try. Not thread-safe: one per stream thread at a time.
  */
 public final class WaitBudget {
     private long remainingNanos;

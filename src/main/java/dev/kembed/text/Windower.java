@@ -71,36 +71,8 @@ public final class Windower {
 
     private List<TextWindow> cut(int[] content, int[] charStart, int[] charEnd, String text) {
         int n = content.length;
-        int capacity = maxTokens - 2;
         boolean byText = boundaries == Boundaries.TEXT && text != null && charStart != null;
-        // window k covers [starts[k], ends[k]); the next starts `overlap` tokens before this one ends
-        List<int[]> spans = new ArrayList<>();
-        int start = 0;
-        while (true) {
-            int hardEnd = Math.min(start + capacity, n);
-            if (hardEnd == n) {
-                spans.add(new int[] {start, n, Cut.END.ordinal()});
-                break;
-            }
-            int end = hardEnd;
-            Cut kind = Cut.LIMIT;
-            if (byText) {
-                // a paragraph break anywhere in the last half of the budget wins; sentence ends and whitespace
-                // count in the last quarter. Paragraph breaks are rare, so two versions of a text soon pick
-                // the same one again; never look back so far that the window holds only its overlap.
-                int floor = start + overlap + 1;
-                int[] best = bestBoundary(text, charStart, charEnd, Math.max(floor, hardEnd - Math.max(1, capacity / 2)), hardEnd, Cut.PARAGRAPH);
-                if (best == null) {
-                    best = bestBoundary(text, charStart, charEnd, Math.max(floor, hardEnd - Math.max(1, capacity / 4)), hardEnd, Cut.WHITESPACE);
-                }
-                if (best != null) {
-                    end = best[0];
-                    kind = Cut.values()[best[1]];
-                }
-            }
-            spans.add(new int[] {start, end, kind.ordinal()});
-            start = end - overlap;
-        }
+        List<int[]> spans = TextCuts.spans(n, maxTokens - 2, overlap, byText ? text : null, charStart, charEnd);
         List<TextWindow> out = new ArrayList<>(spans.size());
         int ownedFrom = 0;
         for (int k = 0; k < spans.size(); k++) {
@@ -122,61 +94,5 @@ public final class Windower {
             ownedFrom = ownedTo;
         }
         return out;
-    }
-
-    /**
-     * The latest cut {@code end} in [{@code from}, {@code to}] (the window then holds tokens up to
-     * {@code end - 1}) of the best kind, judged by the text between token {@code end - 1} and token {@code end}.
-     */
-    private static int[] bestBoundary(String text, int[] charStart, int[] charEnd, int from, int to, Cut weakest) {
-        int[] best = null;
-        for (int end = to; end >= from; end--) {
-            Cut kind = boundaryBefore(text, charStart, charEnd, end);
-            if (kind == null || kind.ordinal() > weakest.ordinal()) {
-                continue;
-            }
-            if (best == null || kind.ordinal() < best[1]) {
-                best = new int[] {end, kind.ordinal()};
-                if (kind == Cut.PARAGRAPH) {
-                    break; // the latest paragraph break: nothing ranks higher
-                }
-            }
-        }
-        return best;
-    }
-
-    /**
-     * The boundary between token {@code end - 1} and token {@code end}, or null when a word
-     * continues: judged by the run of whitespace around the cut, which may sit between the tokens'
-     * spans or inside them (byte-level BPE keeps newlines as tokens and spaces at word starts).
-     */
-    private static Cut boundaryBefore(String text, int[] charStart, int[] charEnd, int end) {
-        int p = Math.min(Math.min(charEnd[end - 1], charStart[end]), text.length());
-        int left = p;
-        while (left > 0 && Character.isWhitespace(text.charAt(left - 1)) && left > charStart[end - 1]) {
-            left--;
-        }
-        int right = p;
-        int limit = Math.min(charEnd[end], text.length());
-        while (right < limit && Character.isWhitespace(text.charAt(right))) {
-            right++;
-        }
-        if (left == right) {
-            return null;
-        }
-        int newlines = 0;
-        for (int i = left; i < right; i++) {
-            if (text.charAt(i) == '\n') {
-                newlines++;
-            }
-        }
-        if (newlines >= 2) {
-            return Cut.PARAGRAPH; // a blank line
-        }
-        char before = left > 0 ? text.charAt(left - 1) : ' ';
-        if (before == '.' || before == '!' || before == '?' || before == '\u3002' || before == '\uFF01' || before == '\uFF1F') {
-            return Cut.SENTENCE;
-        }
-        return Cut.WHITESPACE;
     }
 }

@@ -2,6 +2,8 @@ package dev.kembed.app;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.text.Chunk;
+import dev.kembed.text.Chunker;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
 import dev.kembed.text.Pooling;
@@ -9,19 +11,24 @@ import dev.kembed.text.TextWindow;
 import dev.kembed.text.TokenizedText;
 import dev.kembed.text.WindowPlan;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code kembed tokenize}: what the model sees, per document: ids, tokens, windows and their spans. */
+/** {@code kembed tokenize}: what the model sees, per document: ids, tokens, windows, retrieval chunks and their spans. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = "Show token ids, tokens and each window's token range and character span, as JSON Lines.")
+        description = "Show token ids, tokens, and each window's and retrieval chunk's token range and character span, as JSON Lines.")
 final class TokenizeCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--model", required = true, description = "Checkpoint directory (config.json, weights, tokenizer).")
     Path model;
 
     @Mixin
     WindowOptions windows;
+
+    @picocli.CommandLine.Option(names = "--chunk-tokens", defaultValue = "256",
+            description = "Retrieval chunk size in content tokens, cut at text boundaries (0 = one chunk per window). Default: ${DEFAULT-VALUE}")
+    int chunkTokens;
 
     @Mixin
     JsonLinesOptions io;
@@ -30,6 +37,10 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EmbeddingSettings settings = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, windows.maxTokens, windows.overlap,
                 windows.boundaries());
+        if (chunkTokens < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--chunk-tokens must be 0 (one chunk per window) or a positive number of tokens, got " + chunkTokens);
+        }
         long failed;
         try (KembedModel.Tokenizing tokenizing = KembedModel.tokenizing(model);
                 JsonLinesIo lines = io.open()) {
@@ -45,11 +56,18 @@ final class TokenizeCommand implements Callable<Integer> {
                     toks.add(doc.tokens()[i]);
                 }
                 ArrayNode ws = o.putArray("windows");
-                for (TextWindow w : plan.cut(doc)) {
+                List<TextWindow> cut = plan.cut(doc);
+                for (TextWindow w : cut) {
                     ws.addObject().put("index", w.index()).put("token_start", w.tokenStart()).put("token_end", w.tokenEnd())
                             .put("length", w.length()).put("owned_tokens", w.ownedTokens())
                             .put("char_start", w.charStart()).put("char_end", w.charEnd())
                             .put("cut", w.cut().name().toLowerCase(java.util.Locale.ROOT));
+                }
+                ArrayNode cs = o.putArray("chunks");
+                for (Chunk c : chunkTokens == 0 ? Chunker.ofWindows(cut, doc) : new Chunker(chunkTokens).cut(doc)) {
+                    cs.addObject().put("chunk_index", c.index()).put("chunk_id", Chunk.key(line.id(), c.index()))
+                            .put("token_start", c.tokenStart()).put("token_end", c.tokenEnd()).put("token_count", c.tokenCount())
+                            .put("char_start", c.charStart()).put("char_end", c.charEnd()).put("text", c.text());
                 }
                 return o;
             }, () -> { });

@@ -96,6 +96,26 @@ class CliTest {
             assertThat(w.get("length").asInt()).isLessThanOrEqualTo(12);
         }
         assertThat(owned).isEqualTo(tokens);
+        JsonNode chunks = row.get("chunks");
+        assertThat(chunks.size()).as("default chunks of 256 tokens: one for this short text").isEqualTo(1);
+        assertThat(chunks.get(0).get("chunk_id").asText()).isEqualTo("x#0");
+        assertThat(chunks.get(0).get("token_count").asInt()).isEqualTo(tokens);
+        assertThat(chunks.get(0).get("text").asText()).isEqualTo(text);
+
+        Path small = tmp.resolve("tok-chunks.jsonl");
+        assertThat(KembedCli.execute("tokenize", "--model", model.toString(), "--input", in.toString(), "--output", small.toString(),
+                "--chunk-tokens", "4")).isZero();
+        JsonNode rows = readJsonLines(small).get(0).get("chunks");
+        int next = 0;
+        for (JsonNode c : rows) {
+            assertThat(c.get("token_start").asInt()).isEqualTo(next);
+            assertThat(c.get("token_count").asInt()).isBetween(1, 4);
+            assertThat(c.get("text").asText()).isEqualTo(text.substring(c.get("char_start").asInt(), c.get("char_end").asInt()));
+            next = c.get("token_end").asInt();
+        }
+        assertThat(next).isEqualTo(tokens);
+        assertThat(KembedCli.execute("tokenize", "--model", model.toString(), "--input", in.toString(), "--output", small.toString(),
+                "--chunk-tokens", "-1")).isEqualTo(2);
     }
 
     @Test

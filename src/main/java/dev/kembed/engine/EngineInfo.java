@@ -25,6 +25,9 @@ import java.util.Set;
  * @param batchingHelps   whether more windows per call raise the engine's throughput (GPUs); where
  *                        they do not (CPU engines: batch 4 runs at batch 1's tokens/s), a batch only
  *                        holds the engine longer, so the default batch is one maximal window
+ * @param numerics        what besides model and precision fixes the engine's numbers (graph format
+ *                        version, linear format, graph variant); part of every window identity, so
+ *                        an upgrade that changes the graph never reuses results stored before it
  */
 public record EngineInfo(
         String engine,
@@ -44,23 +47,26 @@ public record EngineInfo(
         int padTokenId,
         int bosTokenId,
         int eosTokenId,
-        boolean batchingHelps) {
+        boolean batchingHelps,
+        String numerics) {
     public EngineInfo {
+        java.util.Objects.requireNonNull(numerics, "numerics");
         precisions = Set.copyOf(precisions);
         staticLengths = staticLengths.stream().sorted().toList();
     }
 
     /** The info of a dynamic-shape engine over a checkpoint of this configuration. */
     public static EngineInfo dynamic(String engine, String modelName, String fingerprint, Precision precision, ModelConfig c,
-            boolean globalAttention, Set<Precision> precisions, boolean batchingHelps) {
+            boolean globalAttention, Set<Precision> precisions, boolean batchingHelps, String numerics) {
         return new EngineInfo(engine, modelName, fingerprint, precision, c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
-                globalAttention, precisions, List.of(), 0, false, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId(), batchingHelps);
+                globalAttention, precisions, List.of(), 0, false, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId(), batchingHelps,
+                numerics);
     }
 
     /** The same capabilities under another engine name (an engine that wraps another). */
     public EngineInfo withEngine(String name) {
         return new EngineInfo(name, modelName, fingerprint, precision, family, dimension, maxTokens, padMultiple, globalAttention, precisions,
-                staticLengths, maxBatch, staticBatch, vocabSize, padTokenId, bosTokenId, eosTokenId, batchingHelps);
+                staticLengths, maxBatch, staticBatch, vocabSize, padTokenId, bosTokenId, eosTokenId, batchingHelps, numerics);
     }
 
     /** The model fields of output records: the fingerprint qualified by precision, so an int8 vector never passes for fp32. */

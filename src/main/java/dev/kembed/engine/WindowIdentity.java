@@ -8,7 +8,8 @@ import java.util.HexFormat;
 
 /**
  * What fully determines a window's result, hashed: the engine and the model it runs (fingerprint
- * qualified by precision), the window's token ids, its global-attention mask and its pool mask
+ * qualified by precision), what else fixes the engine's numbers ({@link EngineInfo#numerics}: graph
+ * format version, linear format, variant), the window's token ids, its global-attention mask and its pool mask
  * (which tokens it owns). Equal identities have equal results, so a result can be reused; a
  * different model, precision or engine never matches. 128 bits of SHA-256.
  */
@@ -18,7 +19,7 @@ public final class WindowIdentity {
     public static String of(EngineInfo engine, EngineWindow w) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update((engine.engine() + "\n" + engine.modelFingerprint() + "\n").getBytes(StandardCharsets.UTF_8));
+            d.update((engine.engine() + "\n" + engine.modelFingerprint() + "\n" + engine.numerics() + "\n").getBytes(StandardCharsets.UTF_8));
             d.update(ints(w.inputIds()));
             d.update((byte) 0xFE); // separators keep (ids, masks) splits from colliding
             d.update(w.globalMask() == null ? new byte[0] : ints(w.globalMask()));

@@ -3,6 +3,9 @@ package dev.kembed.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.onnx.GraphOptions;
+import dev.kembed.model.onnx.LinearFormat;
+import dev.kembed.model.onnx.LongformerGraphBuilder;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -10,8 +13,12 @@ import org.junit.jupiter.api.Test;
 /** Window identities and the shared result cache. */
 class WindowReuseTest {
     static EngineInfo info(String engine, String fingerprint, Precision precision) {
+        return info(engine, fingerprint, precision, GraphOptions.dynamic(true).numerics());
+    }
+
+    static EngineInfo info(String engine, String fingerprint, Precision precision, String numerics) {
         return new EngineInfo(engine, "m", fingerprint, precision, ModelFamily.LONGFORMER, 4, 4096, 16, true, Set.of(Precision.FP32, Precision.INT8),
-                List.of(), 0, false, 1000, 1, 0, 2, false);
+                List.of(), 0, false, 1000, 1, 0, 2, false, numerics);
     }
 
     static final EngineWindow W = new EngineWindow(new int[] {0, 5, 6, 7, 2}, new int[] {1, 0, 0, 0, 0}, new int[] {0, 1, 1, 1, 0});
@@ -24,6 +31,10 @@ class WindowReuseTest {
                 WindowIdentity.of(info("onnxruntime-cpu", "abd", Precision.FP32), W), // another model
                 WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.INT8), W), // another precision
                 WindowIdentity.of(info("tensorrt", "abc", Precision.FP32), W), // another engine
+                WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.FP32, // another graph format version
+                        GraphOptions.dynamic(true).numerics().replace("graph-v" + LongformerGraphBuilder.FORMAT_VERSION, "graph-v0")), W),
+                WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.FP32, // the same precision written another way
+                        GraphOptions.dynamic(true).withLinear(LinearFormat.INT8_MATMUL_INTEGER).numerics()), W),
                 WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.FP32), new EngineWindow(new int[] {0, 5, 6, 8, 2}, W.globalMask(), W.poolMask())),
                 WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.FP32), new EngineWindow(W.inputIds(), null, W.poolMask())),
                 WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.FP32), new EngineWindow(W.inputIds(), W.globalMask(), new int[] {0, 1, 1, 0, 0}))))

@@ -48,7 +48,8 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
             throw new IllegalArgumentException(NAME + " does not run " + precision.label());
         }
         LinearFormat linear = precision == Precision.INT8 ? LinearFormat.INT8_DEFAULT : LinearFormat.FP32;
-        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(globalAttention).withLinear(linear));
+        GraphOptions graph = GraphOptions.dynamic(globalAttention).withLinear(linear);
+        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, graph);
         Map<String, Object> options = new LinkedHashMap<>();
         if (intraOpThreads > 0) {
             options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
@@ -57,7 +58,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         this.runner = loadGraph(builder, options, sessions);
         ModelConfig c = ckpt.config();
         this.info = EngineInfo.dynamic(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), precision, c, builder.hasGlobalAttention(),
-                PRECISIONS, false); // measured: on a CPU, batch 4 runs at batch 1's tokens/s (BENCHMARKS.md)
+                PRECISIONS, false, graph.numerics()); // measured: on a CPU, batch 4 runs at batch 1's tokens/s (BENCHMARKS.md)
     }
 
     /** Writes the graph to a temporary file, loads it into ONNX Runtime with {@code options}, and deletes the file. */

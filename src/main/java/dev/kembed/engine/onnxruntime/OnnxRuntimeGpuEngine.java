@@ -49,7 +49,8 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
         this.lengths = gpu.lengthsFor(c.maxTokens(), c.padMultiple());
         this.batch = gpu.batch();
         this.shapes = new StaticShapes(lengths, batch, false, false);
-        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(spec.globalAttention()));
+        GraphOptions graph = GraphOptions.dynamic(spec.globalAttention());
+        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, graph);
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             if (gpu.ortTensorRt()) {
@@ -69,7 +70,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
         this.runner = OnnxRuntimeEngine.loadGraph(builder, Map.of("sessionOptions", so), spec.sessions());
         this.info = new EngineInfo(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), spec.precision(), c.family(), c.hiddenSize(),
                 c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), PRECISIONS, lengths, batch, false, c.vocabSize(), c.padTokenId(),
-                c.bosTokenId(), c.eosTokenId(), true);
+                c.bosTokenId(), c.eosTokenId(), true, graph.numerics() + "/" + spec.precision().label());
     }
 
     @Override

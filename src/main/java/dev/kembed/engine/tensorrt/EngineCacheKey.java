@@ -11,9 +11,9 @@ import java.util.Locale;
 public record EngineCacheKey(String modelFingerprint, int batch, int length, int globalSlots, Precision precision, String tensorRtVersion,
         String gpuName) {
 
-    /** e.g. {@code 3f2a…-b8-l512-g1-fp16-trt8.6.1-nvidia-h100-80gb-hbm3}. */
+    /** e.g. {@code 3f2a…-gf1-b8-l512-g1-fp16-trt8.6.1-nvidia-h100-80gb-hbm3}. */
     public String fileName() {
-        return String.join("-", modelFingerprint, "b" + batch, "l" + length, "g" + globalSlots, precision.label(),
+        return String.join("-", modelFingerprint, "gf" + dev.kembed.model.onnx.LongformerGraphBuilder.FORMAT_VERSION, "b" + batch, "l" + length, "g" + globalSlots, precision.label(),
                 "trt" + tensorRtVersion, gpuName).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]+", "-");
     }
 }

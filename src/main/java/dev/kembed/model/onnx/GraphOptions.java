@@ -39,6 +39,16 @@ public record GraphOptions(boolean globalAttention, int staticBatch, int staticL
         return new GraphOptions(globalAttention, batch, length, globalAttention ? globalSlots : 0, LinearFormat.FP32, true);
     }
 
+    /**
+     * What besides the checkpoint and the window fixes this graph's numbers: the builder's format
+     * version, the linear format and the TensorRT 8 variant (its LayerNorm is written out). Batch
+     * and length are left out: they do not change a window's result beyond float noise.
+     */
+    public String numerics() {
+        return "graph-v" + LongformerGraphBuilder.FORMAT_VERSION + "/" + linear.name().toLowerCase(java.util.Locale.ROOT)
+                + (tensorRt8 ? "/trt8" : "") + (globalAttention ? "/global" : "");
+    }
+
     public static GraphOptions dynamic(boolean globalAttention) {
         return new GraphOptions(globalAttention, 0, 0, 0);
     }

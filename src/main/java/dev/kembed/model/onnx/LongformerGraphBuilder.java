@@ -24,6 +24,12 @@ import java.util.Map;
  * Outputs: last_hidden_state [B, L, H], cls [B, H], sum [B, H] (pool_mask-weighted), count [B].
  */
 public final class LongformerGraphBuilder {
+    /**
+     * The version of the graph this builder writes. Raise it with any change that can change a
+     * graph's outputs: window identities ({@code WindowIdentity}) and the TensorRT cache key carry
+     * it, so results stored or compiled by an older build are never reused.
+     */
+    public static final int FORMAT_VERSION = 1;
     /** Added to masked scores; exp() of it underflows to exactly 0 in float32. */
     private static final float MASKED = -1e9f;
     /** The same for TensorRT graphs, which may run in fp16: -1e9 would be -inf there, and 0 * inf = NaN. */

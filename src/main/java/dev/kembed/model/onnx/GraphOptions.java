@@ -14,11 +14,14 @@ import java.util.Objects;
  *                        LayerNorm, softmax, GELU and the attention products stay float32 in every format
  * @param tensorRt8       write only what TensorRT 8.4's ONNX parser takes: static shapes, LayerNorm
  *                        decomposed (it has no LayerNormalization), no Mod, CumSum on floats
+ * @param chunkSlots      0, or how many chunks one window may pool (late chunking): the graph then takes
+ *                        {@code chunk_slot} (each token's chunk slot, -1 = none) and returns per-slot sums
+ *                        and counts, so no {@code [L, H]} tensor crosses back to the host
  */
 public record GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots, LinearFormat linear,
-        boolean tensorRt8) {
+        boolean tensorRt8, int chunkSlots) {
     public GraphOptions {
-        if (staticBatch < 0 || staticLength < 0 || globalSlots < 0) {
+        if (staticBatch < 0 || staticLength < 0 || globalSlots < 0 || chunkSlots < 0) {
             throw new IllegalArgumentException("graph sizes must be >= 0");
         }
         Objects.requireNonNull(linear, "linear");
@@ -31,12 +34,12 @@ public record GraphOptions(boolean globalAttention, int staticBatch, int staticL
     }
 
     public GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots) {
-        this(globalAttention, staticBatch, staticLength, globalSlots, LinearFormat.FP32, false);
+        this(globalAttention, staticBatch, staticLength, globalSlots, LinearFormat.FP32, false, 0);
     }
 
     /** One static (batch, length) bucket for TensorRT 8 (DJL's TensorRT engine: no dynamic shapes). */
     public static GraphOptions tensorRt8(boolean globalAttention, int batch, int length, int globalSlots) {
-        return new GraphOptions(globalAttention, batch, length, globalAttention ? globalSlots : 0, LinearFormat.FP32, true);
+        return new GraphOptions(globalAttention, batch, length, globalAttention ? globalSlots : 0, LinearFormat.FP32, true, 0);
     }
 
     /**
@@ -54,6 +57,11 @@ public record GraphOptions(boolean globalAttention, int staticBatch, int staticL
     }
 
     public GraphOptions withLinear(LinearFormat format) {
-        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, format, tensorRt8);
+        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, format, tensorRt8, chunkSlots);
+    }
+
+    /** The same graph with per-chunk pooling over {@code slots} chunk slots per window (0 = none). */
+    public GraphOptions withChunkSlots(int slots) {
+        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, linear, tensorRt8, slots);
     }
 }

@@ -64,7 +64,7 @@ public final class KembedModel implements AutoCloseable {
     public static Tokenizing tokenizing(Path dir) {
         ModelConfig c = ModelConfig.read(dir);
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
-        EngineInfo info = EngineInfo.dynamic("none", name, "", Precision.FP32, c, false, Set.of(), false, "none");
+        EngineInfo info = EngineInfo.dynamic("none", name, "", Precision.FP32, c, false, Set.of(), false, "none", 0);
         return new Tokenizing(info, DocumentTokenizer.open(dir, c.vocabSize()));
     }
 

@@ -28,6 +28,7 @@ import java.util.Set;
  * @param numerics        what besides model and precision fixes the engine's numbers (graph format
  *                        version, linear format, graph variant); part of every window identity, so
  *                        an upgrade that changes the graph never reuses results stored before it
+ * @param chunkSlots      chunk slots one window may pool in the graph (late chunking); 0 = none
  */
 public record EngineInfo(
         String engine,
@@ -48,7 +49,8 @@ public record EngineInfo(
         int bosTokenId,
         int eosTokenId,
         boolean batchingHelps,
-        String numerics) {
+        String numerics,
+        int chunkSlots) {
     public EngineInfo {
         java.util.Objects.requireNonNull(numerics, "numerics");
         precisions = Set.copyOf(precisions);
@@ -57,16 +59,16 @@ public record EngineInfo(
 
     /** The info of a dynamic-shape engine over a checkpoint of this configuration. */
     public static EngineInfo dynamic(String engine, String modelName, String fingerprint, Precision precision, ModelConfig c,
-            boolean globalAttention, Set<Precision> precisions, boolean batchingHelps, String numerics) {
+            boolean globalAttention, Set<Precision> precisions, boolean batchingHelps, String numerics, int chunkSlots) {
         return new EngineInfo(engine, modelName, fingerprint, precision, c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
                 globalAttention, precisions, List.of(), 0, false, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId(), batchingHelps,
-                numerics);
+                numerics, chunkSlots);
     }
 
     /** The same capabilities under another engine name (an engine that wraps another). */
     public EngineInfo withEngine(String name) {
         return new EngineInfo(name, modelName, fingerprint, precision, family, dimension, maxTokens, padMultiple, globalAttention, precisions,
-                staticLengths, maxBatch, staticBatch, vocabSize, padTokenId, bosTokenId, eosTokenId, batchingHelps, numerics);
+                staticLengths, maxBatch, staticBatch, vocabSize, padTokenId, bosTokenId, eosTokenId, batchingHelps, numerics, chunkSlots);
     }
 
     /** The model fields of output records: the fingerprint qualified by precision, so an int8 vector never passes for fp32. */

@@ -7,5 +7,12 @@ package dev.kembed.engine;
  * @param sum         sum of hidden states over tokens with poolMask 1
  * @param count       number of such tokens
  * @param tokenStates [length][H] hidden states, or null unless asked for
+ * @param chunkSums   [chunks][H] sums of hidden states per chunk slot (late chunking), or null
+ *                    when the window had no chunk slots
+ * @param chunkCounts tokens per chunk slot, or null likewise
  */
-public record WindowResult(float[] cls, float[] sum, float count, float[][] tokenStates) {}
+public record WindowResult(float[] cls, float[] sum, float count, float[][] tokenStates, float[][] chunkSums, float[] chunkCounts) {
+    public WindowResult(float[] cls, float[] sum, float count, float[][] tokenStates) {
+        this(cls, sum, count, tokenStates, null, null);
+    }
+}

@@ -18,7 +18,7 @@ class WindowReuseTest {
 
     static EngineInfo info(String engine, String fingerprint, Precision precision, String numerics) {
         return new EngineInfo(engine, "m", fingerprint, precision, ModelFamily.LONGFORMER, 4, 4096, 16, true, Set.of(Precision.FP32, Precision.INT8),
-                List.of(), 0, false, 1000, 1, 0, 2, false, numerics);
+                List.of(), 0, false, 1000, 1, 0, 2, false, numerics, 0);
     }
 
     static final EngineWindow W = new EngineWindow(new int[] {0, 5, 6, 7, 2}, new int[] {1, 0, 0, 0, 0}, new int[] {0, 1, 1, 1, 0});

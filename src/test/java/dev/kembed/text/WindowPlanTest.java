@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class WindowPlanTest {
     static EngineInfo engine(ModelFamily family, boolean global) {
         return new EngineInfo("onnxruntime-cpu", "minilm-long", "f", Precision.FP32, family, 8, 512, 64, global, Set.of(Precision.FP32),
-                List.of(), 0, false, 1000, 1, 0, 2, false, "graph-v1/fp32");
+                List.of(), 0, false, 1000, 1, 0, 2, false, "graph-v1/fp32", 0);
     }
 
     @Test

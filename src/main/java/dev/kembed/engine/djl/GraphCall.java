@@ -20,6 +20,7 @@ import java.util.Set;
  */
 public final class GraphCall {
     private static final Set<String> POOLED_OUTPUTS = Set.of("cls", "sum", "count");
+    private static final Set<String> CHUNKED_OUTPUTS = Set.of("cls", "sum", "count", "chunk_sum", "chunk_count");
 
     private GraphCall() {}
 
@@ -35,6 +36,10 @@ public final class GraphCall {
                             "this engine was built without global attention but a window asks for it");
                 }
             }
+        }
+        if (w.chunkCount() > info.chunkSlots()) {
+            throw EngineException.badWindow("too-many-chunks", "a window pools " + w.chunkCount() + " chunks but this engine's graph has "
+                    + info.chunkSlots() + " chunk slots per window" + (info.chunkSlots() == 0 ? " (it was built without late chunking)" : ""));
         }
         int bad = TokenIds.firstOutside(w.inputIds(), info.vocabSize());
         if (bad >= 0) {
@@ -78,14 +83,26 @@ public final class GraphCall {
         if (positionIds) {
             inputs.add(new DjlModelRunner.Input("position_ids", in.positionIds(info.family(), info.padTokenId()), rows, len));
         }
+        boolean chunked = info.chunkSlots() > 0;
+        if (chunked) { // a graph with chunk slots takes them always: no window with slots pools nothing
+            int[] cs = in.chunkSlots();
+            if (cs == null) {
+                cs = new int[rows * len];
+                Arrays.fill(cs, -1);
+            }
+            inputs.add(new DjlModelRunner.Input("chunk_slot", cs, rows, len));
+        }
         long t0 = System.nanoTime();
-        Map<String, DjlModelRunner.Output> out = runner.run(inputs, tokenStates ? null : POOLED_OUTPUTS);
+        Map<String, DjlModelRunner.Output> out = runner.run(inputs, tokenStates ? null : chunked ? CHUNKED_OUTPUTS : POOLED_OUTPUTS);
         long nanos = System.nanoTime() - t0;
         int hidden = info.dimension();
         float[] cls = out.get("cls").data();
         float[] sum = out.get("sum").data();
         float[] count = out.get("count").data();
         float[] states = tokenStates ? out.get("last_hidden_state").data() : null;
+        float[] chunkSum = chunked ? out.get("chunk_sum").data() : null;
+        float[] chunkCount = chunked ? out.get("chunk_count").data() : null;
+        int slots = info.chunkSlots();
         List<WindowResult> results = new ArrayList<>(in.windows());
         for (int i = 0; i < in.windows(); i++) {
             float[][] tokens = null;
@@ -96,8 +113,20 @@ public final class GraphCall {
                     tokens[t] = Arrays.copyOfRange(states, from, from + hidden);
                 }
             }
+            float[][] sums = null;
+            float[] counts = null;
+            int chunks = windows.get(i).chunkCount();
+            if (chunked && windows.get(i).chunkSlots() != null) {
+                sums = new float[chunks][];
+                counts = new float[chunks];
+                for (int s = 0; s < chunks; s++) {
+                    int from = (i * slots + s) * hidden;
+                    sums[s] = Arrays.copyOfRange(chunkSum, from, from + hidden);
+                    counts[s] = chunkCount[i * slots + s];
+                }
+            }
             results.add(new WindowResult(Arrays.copyOfRange(cls, i * hidden, (i + 1) * hidden),
-                    Arrays.copyOfRange(sum, i * hidden, (i + 1) * hidden), count[i], tokens));
+                    Arrays.copyOfRange(sum, i * hidden, (i + 1) * hidden), count[i], tokens, sums, counts));
         }
         return new BatchResult(results, nanos, (long) rows * len);
     }

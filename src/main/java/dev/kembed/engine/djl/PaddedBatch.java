@@ -12,9 +12,11 @@ import java.util.List;
  * with the pad id (attention mask 0), and rows past the real windows filled with the smallest
  * real window, {@code <s></s>}, whose results the engine drops. A static-shape engine (TensorRT)
  * needs every call at its bucket's exact (batch, length); a filler row of real tokens keeps every
- * softmax row finite, which an all-pad row would not be in fp16.
+ * softmax row finite, which an all-pad row would not be in fp16. {@code chunkSlots} is null unless
+ * a window has chunk slots; padding and filler rows are in no chunk (-1).
  */
-public record PaddedBatch(int windows, int rows, int length, int[] inputIds, int[] attentionMask, int[] globalMask, int[] poolMask) {
+public record PaddedBatch(int windows, int rows, int length, int[] inputIds, int[] attentionMask, int[] globalMask, int[] poolMask,
+        int[] chunkSlots) {
 
     /** @param rows at least {@code windows.size()}; @param length at least the longest window */
     public static PaddedBatch of(List<EngineWindow> windows, int rows, int length, EngineInfo info) {
@@ -25,6 +27,10 @@ public record PaddedBatch(int windows, int rows, int length, int[] inputIds, int
         int[] am = new int[rows * length];
         int[] gm = new int[rows * length];
         int[] pm = new int[rows * length];
+        int[] cs = windows.stream().anyMatch(w -> w.chunkSlots() != null) ? new int[rows * length] : null;
+        if (cs != null) {
+            Arrays.fill(cs, -1);
+        }
         Arrays.fill(ids, info.padTokenId());
         for (int i = 0; i < rows; i++) {
             EngineWindow w = i < windows.size() ? windows.get(i) : null;
@@ -42,10 +48,13 @@ public record PaddedBatch(int windows, int rows, int length, int[] inputIds, int
                     System.arraycopy(w.globalMask(), 0, gm, at, n);
                 }
                 System.arraycopy(w.poolMask(), 0, pm, at, n);
+                if (cs != null && w.chunkSlots() != null) {
+                    System.arraycopy(w.chunkSlots(), 0, cs, at, n);
+                }
             }
             Arrays.fill(am, at, at + n, 1);
         }
-        return new PaddedBatch(windows.size(), rows, length, ids, am, gm, pm);
+        return new PaddedBatch(windows.size(), rows, length, ids, am, gm, pm, cs);
     }
 
     /**

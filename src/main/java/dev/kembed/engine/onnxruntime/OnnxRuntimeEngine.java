@@ -44,11 +44,17 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
      */
     public OnnxRuntimeEngine(Checkpoint ckpt, String modelName, int intraOpThreads, int sessions, boolean globalAttention,
             Precision precision) {
+        this(ckpt, modelName, intraOpThreads, sessions, globalAttention, precision, 0);
+    }
+
+    /** @param chunkSlots chunk slots per window pooled in the graph (late chunking), 0 = none */
+    public OnnxRuntimeEngine(Checkpoint ckpt, String modelName, int intraOpThreads, int sessions, boolean globalAttention,
+            Precision precision, int chunkSlots) {
         if (!PRECISIONS.contains(precision)) {
             throw new IllegalArgumentException(NAME + " does not run " + precision.label());
         }
         LinearFormat linear = precision == Precision.INT8 ? LinearFormat.INT8_DEFAULT : LinearFormat.FP32;
-        GraphOptions graph = GraphOptions.dynamic(globalAttention).withLinear(linear);
+        GraphOptions graph = GraphOptions.dynamic(globalAttention).withLinear(linear).withChunkSlots(chunkSlots);
         LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, graph);
         Map<String, Object> options = new LinkedHashMap<>();
         if (intraOpThreads > 0) {
@@ -58,7 +64,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         this.runner = loadGraph(builder, options, sessions);
         ModelConfig c = ckpt.config();
         this.info = EngineInfo.dynamic(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), precision, c, builder.hasGlobalAttention(),
-                PRECISIONS, false, graph.numerics()); // measured: on a CPU, batch 4 runs at batch 1's tokens/s (BENCHMARKS.md)
+                PRECISIONS, false, graph.numerics(), chunkSlots); // measured: on a CPU, batch 4 runs at batch 1's tokens/s (BENCHMARKS.md)
     }
 
     /** Writes the graph to a temporary file, loads it into ONNX Runtime with {@code options}, and deletes the file. */

@@ -70,7 +70,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
         this.runner = OnnxRuntimeEngine.loadGraph(builder, Map.of("sessionOptions", so), spec.sessions());
         this.info = new EngineInfo(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), spec.precision(), c.family(), c.hiddenSize(),
                 c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), PRECISIONS, lengths, batch, false, c.vocabSize(), c.padTokenId(),
-                c.bosTokenId(), c.eosTokenId(), true, graph.numerics() + "/" + spec.precision().label());
+                c.bosTokenId(), c.eosTokenId(), true, graph.numerics() + "/" + spec.precision().label(), 0);
     }
 
     @Override

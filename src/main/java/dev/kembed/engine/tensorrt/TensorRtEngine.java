@@ -95,7 +95,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
         this.info = new EngineInfo(NAME, modelName, fingerprint, spec.precision(), c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
                 global, PRECISIONS, lengths, batch, true, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId(), true,
                 GraphOptions.tensorRt8(global, batch, lengths.get(0), Math.max(1, slots)).numerics() + "/" + spec.precision().label()
-                        + "/trt" + trtVersion);
+                        + "/trt" + trtVersion, 0);
     }
 
     @Override

@@ -33,7 +33,7 @@ final class ScriptedEngine implements EmbeddingEngine {
     @Override
     public EngineInfo info() {
         return new EngineInfo("scripted", "fake", "0", Precision.FP32, ModelFamily.LONGFORMER, 2, 4096, 16, false, Set.of(Precision.FP32),
-                staticLengths, maxBatch, !staticLengths.isEmpty(), 1000, 1, 0, 2, !staticLengths.isEmpty(), "scripted");
+                staticLengths, maxBatch, !staticLengths.isEmpty(), 1000, 1, 0, 2, !staticLengths.isEmpty(), "scripted", 0);
     }
 
     @Override

@@ -11,7 +11,17 @@ import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
 import dev.kembed.model.checkpoint.Checkpoint;
 import dev.kembed.testing.TestModels;
+import dev.kembed.text.Boundaries;
+import dev.kembed.text.Chunk;
+import dev.kembed.text.Chunker;
+import dev.kembed.text.DocumentTokenizer;
+import dev.kembed.text.LateChunks;
+import dev.kembed.text.TextBoundariesTest;
+import dev.kembed.text.TextWindow;
+import dev.kembed.text.TokenizedText;
+import dev.kembed.text.Windower;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,20 +39,124 @@ class LateChunkingEngineTest {
     @TempDir
     static Path tmp;
 
+    static final int WINDOW = 64;
+    static final int OVERLAP = 16;
+    static final int CHUNK = 24;
+
     static OnnxRuntimeEngine chunked;
     static OnnxRuntimeEngine plain;
+    static OnnxRuntimeEngine documents;
+    static DocumentTokenizer tokenizer;
 
     @BeforeAll
     static void open() {
-        Checkpoint ckpt = Checkpoint.load(TestModels.tiny(tmp.resolve("tiny")));
+        Path dir = TestModels.tiny(tmp.resolve("tiny"));
+        Checkpoint ckpt = Checkpoint.load(dir);
         chunked = new OnnxRuntimeEngine(ckpt, "tiny", 1, 1, true, Precision.FP32, SLOTS);
         plain = new OnnxRuntimeEngine(ckpt, "tiny", 1, 1, true, Precision.FP32);
+        documents = new OnnxRuntimeEngine(ckpt, "tiny", 1, 1, true, Precision.FP32, LateChunks.slotsPerWindow(WINDOW - 2, CHUNK));
+        tokenizer = DocumentTokenizer.open(dir, 10_000_000);
     }
 
     @AfterAll
     static void close() {
         chunked.close();
         plain.close();
+        documents.close();
+        tokenizer.close();
+    }
+
+    /**
+     * The issue's reference: the mean of each chunk's token states from plain forward passes of the
+     * windows, every token taken from the window that owns it.
+     */
+    static List<float[]> reference(List<TextWindow> windows, List<Chunk> chunks) {
+        List<WindowResult> states = new ArrayList<>();
+        for (TextWindow w : windows) {
+            states.add(plain.embed(new WindowBatch(List.of(new EngineWindow(w.ids(), w.globalMask(true), w.poolMask())), true)).windows().get(0));
+        }
+        List<float[]> out = new ArrayList<>();
+        for (Chunk c : chunks) {
+            double[] acc = new double[plain.info().dimension()];
+            for (int t = c.tokenStart(); t < c.tokenEnd(); t++) {
+                int owners = 0;
+                for (int k = 0; k < windows.size(); k++) {
+                    TextWindow w = windows.get(k);
+                    int p = t - w.tokenStart() + 1;
+                    if (p >= 1 && p < w.length() - 1 && w.poolMask()[p] == 1) {
+                        owners++;
+                        for (int d = 0; d < acc.length; d++) {
+                            acc[d] += states.get(k).tokenStates()[p][d];
+                        }
+                    }
+                }
+                assertThat(owners).as("token %d has one owner", t).isEqualTo(1);
+            }
+            float[] v = new float[acc.length];
+            for (int d = 0; d < acc.length; d++) {
+                v[d] = (float) (acc[d] / c.tokenCount());
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
+    static double lateChunkingDiff(String text) {
+        TokenizedText doc = tokenizer.tokenize(text);
+        List<TextWindow> windows = new Windower(WINDOW, OVERLAP, 0, 2, Boundaries.TEXT).cut(doc);
+        List<Chunk> chunks = new Chunker(CHUNK).cut(doc);
+        LateChunks late = LateChunks.of(windows, chunks);
+        List<EngineWindow> engineWindows = new ArrayList<>();
+        for (int k = 0; k < windows.size(); k++) {
+            TextWindow w = windows.get(k);
+            engineWindows.add(new EngineWindow(w.ids(), w.globalMask(true), w.poolMask(), late.slots(k)));
+        }
+        List<WindowResult> got = documents.embed(new WindowBatch(engineWindows, false)).windows();
+        List<float[]> vectors = late.pool(got.stream().map(WindowResult::chunkSums).toList(), got.stream().map(WindowResult::chunkCounts).toList(),
+                documents.info().dimension(), false);
+        List<float[]> want = reference(windows, chunks);
+        double maxDiff = 0;
+        for (int i = 0; i < chunks.size(); i++) {
+            for (int d = 0; d < want.get(i).length; d++) {
+                maxDiff = Math.max(maxDiff, Math.abs(vectors.get(i)[d] - want.get(i)[d]));
+            }
+        }
+        return maxDiff;
+    }
+
+    @Test
+    void lateChunkVectorsEqualPlainForwardPassesWithEveryTokenFromItsOwningWindow() {
+        String text = String.join("\n\n", TextBoundariesTest.paragraphs(14, 5));
+        TokenizedText doc = tokenizer.tokenize(text);
+        List<TextWindow> windows = new Windower(WINDOW, OVERLAP, 0, 2, Boundaries.TEXT).cut(doc);
+        List<Chunk> chunks = new Chunker(CHUNK).cut(doc);
+        assertThat(windows).as("several overlapping windows").hasSizeGreaterThan(3);
+        long straddling = chunks.stream().filter(c -> windows.stream().filter(w -> owns(w, c.tokenStart())).findFirst()
+                != windows.stream().filter(w -> owns(w, c.tokenEnd() - 1)).findFirst()).count();
+        assertThat(straddling).as("chunks pooled from two windows").isPositive();
+        double multi = lateChunkingDiff(text);
+        double single = lateChunkingDiff(TextBoundariesTest.paragraphs(1, 9).get(0));
+        System.out.printf("late chunk vectors vs plain forward passes: max |diff| %.2e (multi-window), %.2e (one window)%n", multi, single);
+        assertThat(multi).isLessThanOrEqualTo(1e-5);
+        assertThat(single).isLessThanOrEqualTo(1e-5);
+    }
+
+    static boolean owns(TextWindow w, int token) {
+        int p = token - w.tokenStart() + 1;
+        return p >= 1 && p < w.length() - 1 && w.poolMask()[p] == 1;
+    }
+
+    @Test
+    void theSlotBoundHoldsForEveryWindow() {
+        for (long seed = 1; seed <= 6; seed++) {
+            TokenizedText doc = tokenizer.tokenize(String.join("\n\n", TextBoundariesTest.paragraphs(20, seed)));
+            List<TextWindow> windows = new Windower(WINDOW, OVERLAP, 0, 2, Boundaries.TEXT).cut(doc);
+            LateChunks late = LateChunks.of(windows, new Chunker(CHUNK).cut(doc));
+            for (int k = 0; k < windows.size(); k++) {
+                int most = java.util.Arrays.stream(late.slots(k)).max().orElse(-1) + 1;
+                assertThat(most).isLessThanOrEqualTo(LateChunks.slotsPerWindow(WINDOW - 2, CHUNK));
+            }
+        }
     }
 
     /** {@code <s> ... </s>}; content tokens from {@code owned} on are cut into chunks of {@code size} (earlier ones: another window's). */

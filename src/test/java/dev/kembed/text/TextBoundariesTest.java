@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Text-aware window boundaries: an inserted paragraph changes only the windows near it (fixed
  * boundaries shift every later window), and every window invariant still holds.
  */
-class TextBoundariesTest {
+public class TextBoundariesTest {
     static final int MAX_TOKENS = 128;
     static final String[] WORDS = ("kafka stream record partition offset broker consumer group window token model vector index "
             + "search document update embedding cluster replica leader follower commit transaction").split(" ");
@@ -53,7 +53,7 @@ class TextBoundariesTest {
         return p.toString().strip();
     }
 
-    static List<String> paragraphs(int n, long seed) {
+    public static List<String> paragraphs(int n, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {

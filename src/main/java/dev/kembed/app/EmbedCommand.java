@@ -5,6 +5,7 @@ import dev.kembed.embed.DirectEmbedder;
 import dev.kembed.embed.DocumentVector;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.WindowPlan;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,19 +30,48 @@ final class EmbedCommand implements Callable<Integer> {
     @Mixin
     JsonLinesOptions io;
 
+    @picocli.CommandLine.Option(names = "--chunks",
+            description = "Write one line per retrieval chunk (late chunking: each chunk's vector is the mean of its tokens' states "
+                    + "in the windows the document runs in anyway) instead of one per document.")
+    boolean chunks;
+
+    @picocli.CommandLine.Option(names = "--chunk-tokens", defaultValue = "256",
+            description = "With --chunks: chunk size in content tokens, cut at text boundaries (0 = one chunk per window). Default: ${DEFAULT-VALUE}")
+    int chunkTokens;
+
     @Override
     public Integer call() throws Exception {
         EmbeddingSettings settings = pooling.settings(windows);
+        if (chunkTokens < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--chunk-tokens must be 0 (one chunk per window) or a positive number of tokens, got " + chunkTokens);
+        }
+        if (chunks && settings.pooling() == dev.kembed.text.Pooling.CLS) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--chunks pools each chunk's own tokens (mean); a chunk has no <s> of its own, so --pooling cls is refused with it");
+        }
+        int slots = 0;
+        if (chunks) { // the graph's chunk slots per window follow from the longest window
+            int capacity = (windows.maxTokens > 0 ? windows.maxTokens : dev.kembed.model.checkpoint.ModelConfig.read(engine.model()).maxTokens()) - 2;
+            slots = chunkTokens == 0 ? 1 : dev.kembed.text.LateChunks.slotsPerWindow(capacity, chunkTokens);
+        }
         long ok = 0;
         long failed = 0;
         long tokens = 0;
         long start = System.nanoTime();
         Progress progress = new Progress();
-        try (KembedModel model = engine.open(settings.globalCls());
+        try (KembedModel model = slots > 0 ? engine.open(settings.globalCls(), slots) : engine.open(settings.globalCls());
                 JsonLinesIo lines = io.open()) {
             DirectEmbedder embedder = new DirectEmbedder(model.plan(settings, WindowPlan.SettingNames.CLI), model.engine(), batchTokens);
             long[] counts = new long[2]; // documents, tokens
-            failed = lines.forEach(line -> {
+            dev.kembed.text.Chunker chunker = !chunks ? null : chunkTokens == 0 ? dev.kembed.text.Chunker.PER_WINDOW
+                    : new dev.kembed.text.Chunker(chunkTokens);
+            failed = lines.forEachLines(line -> {
+                if (chunker != null) {
+                    DirectEmbedder.ChunkedDocument d = embedder.embedChunks(line.text(), chunker);
+                    counts[1] += d.document().tokens();
+                    return chunkLines(line.id(), d, model.engine().info());
+                }
                 DocumentVector e = embedder.embed(line.text());
                 ObjectNode o = JsonLinesIo.JSON.createObjectNode();
                 o.put("id", line.id()).put("dim", e.dimension()).put("windows", e.windows().size()).put("tokens", e.tokens());
@@ -50,7 +80,7 @@ final class EmbedCommand implements Callable<Integer> {
                     arr.add(v);
                 }
                 counts[1] += e.tokens();
-                return o;
+                return List.of(o);
             }, () -> progress.update(++counts[0], counts[1], start));
             ok = counts[0] - failed;
             tokens = counts[1];
@@ -60,6 +90,25 @@ final class EmbedCommand implements Callable<Integer> {
         System.err.printf("kembed embed: %d documents embedded, %d failed, %d tokens in %.1f s (%.0f tokens/s)%n",
                 ok, failed, tokens, secs, tokens / Math.max(secs, 1e-9));
         return failed > 0 ? 3 : 0;
+    }
+
+    /** One JSON object per chunk, with the fields of a chunk record. */
+    static List<ObjectNode> chunkLines(String id, DirectEmbedder.ChunkedDocument d, dev.kembed.engine.EngineInfo info) {
+        List<ObjectNode> out = new java.util.ArrayList<>();
+        for (dev.kembed.text.Chunk c : d.chunks()) {
+            ObjectNode o = JsonLinesIo.JSON.createObjectNode();
+            o.put("id", id).put("chunk_id", dev.kembed.text.Chunk.key(id, c.index()))
+                    .put("point_id", dev.kembed.text.Chunk.pointId(id, c.index()).toString()).put("chunk_index", c.index())
+                    .put("chunk_count", d.chunks().size()).put("token_start", c.tokenStart()).put("token_end", c.tokenEnd())
+                    .put("token_count", c.tokenCount()).put("char_start", c.charStart()).put("char_end", c.charEnd()).put("text", c.text())
+                    .put("model", info.modelName()).put("model_fingerprint", info.modelFingerprint()).put("dim", info.dimension());
+            var arr = o.putArray("embedding");
+            for (float v : d.vectors().get(c.index())) {
+                arr.add(v);
+            }
+            out.add(o);
+        }
+        return out;
     }
 
     /** A one-line progress display, only when stderr is a terminal. */

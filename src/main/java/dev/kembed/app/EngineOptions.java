@@ -64,6 +64,11 @@ public final class EngineOptions {
         return KembedModel.open(model, spec(globalAttention), "--engine");
     }
 
+    /** With {@code chunkSlots} chunk slots per window in the graph (late chunking). */
+    public KembedModel open(boolean globalAttention, int chunkSlots) {
+        return KembedModel.open(model, spec(globalAttention).withChunkSlots(chunkSlots), "--engine");
+    }
+
     public KembedModel open(boolean globalAttention, Precision p) {
         return KembedModel.open(model, spec(globalAttention, p), "--engine");
     }

@@ -78,6 +78,11 @@ final class JsonLinesIo implements AutoCloseable {
         ObjectNode handle(Line line);
     }
 
+    /** A handler that writes any number of records for one input line (one per chunk). */
+    interface LinesHandler {
+        java.util.List<ObjectNode> handle(Line line);
+    }
+
     /**
      * Runs every line through {@code handler}. A line that is not a usable document, or that the
      * handler rejects, becomes an error record naming its line number; the run goes on.
@@ -85,25 +90,30 @@ final class JsonLinesIo implements AutoCloseable {
      * @return how many lines failed
      */
     long forEach(LineHandler handler, Runnable afterEach) throws IOException {
+        return forEachLines(line -> java.util.List.of(handler.handle(line)), afterEach);
+    }
+
+    /** {@link #forEach} where a line may give several records; a failed line gives one error record. */
+    long forEachLines(LinesHandler handler, Runnable afterEach) throws IOException {
         long failed = 0;
         Line line;
         while ((line = next()) != null) {
-            ObjectNode result;
+            java.util.List<ObjectNode> results;
             if (line.error() != null) {
-                result = error(line, "bad-record", line.error());
+                results = java.util.List.of(error(line, "bad-record", line.error()));
             } else {
                 try {
-                    result = handler.handle(line);
+                    results = handler.handle(line);
                 } catch (BadInputException e) {
-                    result = error(line, e.reason(), e.getMessage());
+                    results = java.util.List.of(error(line, e.reason(), e.getMessage()));
                 } catch (EngineException e) {
-                    result = error(line, "engine-error", e.getMessage());
+                    results = java.util.List.of(error(line, "engine-error", e.getMessage()));
                 }
             }
-            if (result.has("error")) {
+            if (results.stream().anyMatch(r -> r.has("error"))) {
                 failed++;
             }
-            write(result);
+            results.forEach(this::write);
             afterEach.run();
         }
         return failed;

@@ -5,7 +5,11 @@ import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
+import dev.kembed.text.Chunk;
+import dev.kembed.text.Chunker;
 import dev.kembed.text.DocumentPooler;
+import dev.kembed.text.LateChunks;
+import dev.kembed.text.TokenizedText;
 import dev.kembed.text.TextWindow;
 import dev.kembed.text.WindowPlan;
 import java.util.ArrayList;
@@ -36,7 +40,31 @@ public final class DirectEmbedder {
 
     public DocumentVector embed(String text) {
         WindowPlan.Planned doc = plan.cut(text);
-        List<TextWindow> windows = doc.windows();
+        return run(doc.tokens(), doc.windows(), null, null);
+    }
+
+    /**
+     * The document vector and its late-chunk vectors: the windows run once, with each chunk's tokens
+     * pooled in the graph ({@link LateChunks}); the engine needs the slots ({@link LateChunks#slotsPerWindow}).
+     */
+    public ChunkedDocument embedChunks(String text, Chunker chunker) {
+        TokenizedText tokens = plan.tokenize(text);
+        List<TextWindow> windows = plan.cut(tokens);
+        List<Chunk> chunks = chunker.maxTokens() == 0 ? Chunker.ofWindows(windows, tokens) : chunker.cut(tokens);
+        LateChunks late = LateChunks.of(windows, chunks);
+        List<float[][]> sums = new ArrayList<>();
+        List<float[]> counts = new ArrayList<>();
+        DocumentVector doc = run(tokens.size(), windows, late, (s, c) -> {
+            sums.add(s);
+            counts.add(c);
+        });
+        return new ChunkedDocument(doc, chunks, late.pool(sums, counts, doc.dimension(), plan.settings().normalize()));
+    }
+
+    /** A document vector with its chunks and their vectors (in chunk order). */
+    public record ChunkedDocument(DocumentVector document, List<Chunk> chunks, List<float[]> vectors) {}
+
+    private DocumentVector run(int tokens, List<TextWindow> windows, LateChunks late, java.util.function.BiConsumer<float[][], float[]> chunkSums) {
         DocumentPooler pooler = plan.newPooler();
         int from = 0;
         while (from < windows.size()) {
@@ -47,16 +75,21 @@ public final class DirectEmbedder {
                 to++;
             }
             List<EngineWindow> batch = new ArrayList<>();
-            for (TextWindow w : windows.subList(from, to)) {
-                batch.add(plan.engineWindow(w));
+            for (int k = from; k < to; k++) {
+                EngineWindow w = plan.engineWindow(windows.get(k));
+                batch.add(late == null ? w : new EngineWindow(w.inputIds(), w.globalMask(), w.poolMask(), late.slots(k)));
             }
             BatchResult result = engine.embed(WindowBatch.of(batch));
             for (int i = 0; i < batch.size(); i++) {
                 WindowResult r = result.windows().get(i);
                 pooler.add(r.cls(), r.sum(), r.count(), windows.get(from + i).ownedTokens());
+                if (chunkSums != null) {
+                    chunkSums.accept(r.chunkSums() == null ? new float[0][] : r.chunkSums(),
+                            r.chunkCounts() == null ? new float[0] : r.chunkCounts());
+                }
             }
             from = to;
         }
-        return new DocumentVector(pooler.result(plan.settings().normalize()), doc.tokens(), windows);
+        return new DocumentVector(pooler.result(plan.settings().normalize()), tokens, windows);
     }
 }

@@ -11,18 +11,30 @@ import dev.kembed.engine.gpu.GpuSettings;
  * @param sessions        calls that may run at once
  * @param globalAttention build the global-attention path (needed for global attention on {@code <s>})
  * @param gpu             shapes and caches of the GPU engines (ignored by onnxruntime-cpu)
+ * @param chunkSlots      chunk slots per window pooled in the graph (late chunking), 0 = none; engines
+ *                        that do not build them yet (the GPU engines) refuse chunked windows by name
  */
-public record EngineSpec(String name, Precision precision, int intraOpThreads, int sessions, boolean globalAttention, GpuSettings gpu) {
+public record EngineSpec(String name, Precision precision, int intraOpThreads, int sessions, boolean globalAttention, GpuSettings gpu,
+        int chunkSlots) {
+    public EngineSpec(String name, Precision precision, int intraOpThreads, int sessions, boolean globalAttention, GpuSettings gpu) {
+        this(name, precision, intraOpThreads, sessions, globalAttention, gpu, 0);
+    }
+
     public EngineSpec(String name, Precision precision, int intraOpThreads, int sessions, boolean globalAttention) {
         this(name, precision, intraOpThreads, sessions, globalAttention, GpuSettings.defaults());
     }
 
     public EngineSpec withName(String engine) {
-        return new EngineSpec(engine, precision, intraOpThreads, sessions, globalAttention, gpu);
+        return new EngineSpec(engine, precision, intraOpThreads, sessions, globalAttention, gpu, chunkSlots);
     }
 
     public EngineSpec withPrecision(Precision p) {
-        return new EngineSpec(name, p, intraOpThreads, sessions, globalAttention, gpu);
+        return new EngineSpec(name, p, intraOpThreads, sessions, globalAttention, gpu, chunkSlots);
+    }
+
+    /** The same engine with {@code slots} chunk slots per window (late chunking). */
+    public EngineSpec withChunkSlots(int slots) {
+        return new EngineSpec(name, precision, intraOpThreads, sessions, globalAttention, gpu, slots);
     }
 
     public static EngineSpec cpu(int intraOpThreads, int sessions, boolean globalAttention) {

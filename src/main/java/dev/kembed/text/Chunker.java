@@ -12,7 +12,14 @@ import java.util.List;
  * runs from its first to its last non-whitespace character, and its text is that span.
  */
 public final class Chunker {
+    /** One chunk per window ({@link #ofWindows}); {@link #cut} is not defined for it. */
+    public static final Chunker PER_WINDOW = new Chunker();
+
     private final int maxTokens;
+
+    private Chunker() {
+        this.maxTokens = 0;
+    }
 
     public Chunker(int maxTokens) {
         if (maxTokens < 1) {
@@ -26,6 +33,9 @@ public final class Chunker {
     }
 
     public List<Chunk> cut(TokenizedText doc) {
+        if (maxTokens == 0) {
+            throw new IllegalStateException("one chunk per window: cut the windows with ofWindows");
+        }
         boolean hasText = doc.text() != null && doc.charStart() != null;
         List<int[]> spans = TextCuts.spans(doc.size(), maxTokens, 0, hasText ? doc.text() : null, doc.charStart(), doc.charEnd());
         List<Chunk> out = new ArrayList<>(spans.size());

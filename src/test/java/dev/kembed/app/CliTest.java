@@ -119,6 +119,53 @@ class CliTest {
     }
 
     @Test
+    void embedChunksWritesOneLatelyPooledLinePerChunk() throws Exception {
+        Path model = TestModels.tiny(tmp.resolve("tiny"));
+        String text = String.join("\n\n", dev.kembed.text.TextBoundariesTest.paragraphs(10, 4));
+        Path in = tmp.resolve("chunks.jsonl");
+        Files.writeString(in, JSON.writeValueAsString(Map.of("id", "doc", "text", text)) + "\n"
+                + JSON.writeValueAsString(Map.of("id", "short", "text", "One short line.")) + "\n");
+        Path out = tmp.resolve("chunks-out.jsonl");
+        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--input", in.toString(), "--output", out.toString(),
+                "--max-tokens", "64", "--overlap", "16", "--chunks", "--chunk-tokens", "24", "--normalize")).isZero();
+        List<JsonNode> rows = readJsonLines(out);
+        List<JsonNode> doc = rows.stream().filter(r -> r.get("id").asText().equals("doc")).toList();
+        assertThat(doc).hasSizeGreaterThan(4);
+        int next = 0;
+        for (int i = 0; i < doc.size(); i++) {
+            JsonNode c = doc.get(i);
+            assertThat(c.get("chunk_id").asText()).isEqualTo("doc#" + i);
+            assertThat(c.get("point_id").asText()).isEqualTo(java.util.UUID.nameUUIDFromBytes(("doc#" + i).getBytes(StandardCharsets.UTF_8)).toString());
+            assertThat(c.get("chunk_count").asInt()).isEqualTo(doc.size());
+            assertThat(c.get("token_start").asInt()).isEqualTo(next);
+            assertThat(c.get("token_count").asInt()).isBetween(1, 24);
+            assertThat(c.get("text").asText()).isEqualTo(text.substring(c.get("char_start").asInt(), c.get("char_end").asInt()));
+            double norm = 0;
+            for (JsonNode v : c.get("embedding")) {
+                norm += v.asDouble() * v.asDouble();
+            }
+            assertThat(c.get("embedding")).hasSize(c.get("dim").asInt());
+            assertThat(Math.sqrt(norm)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+            next = c.get("token_end").asInt();
+        }
+        List<JsonNode> shortDoc = rows.stream().filter(r -> r.get("id").asText().equals("short")).toList();
+        assertThat(shortDoc).hasSize(1);
+        assertThat(shortDoc.get(0).get("text").asText()).isEqualTo("One short line.");
+
+        Path perWindow = tmp.resolve("chunks-per-window.jsonl");
+        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--input", in.toString(), "--output", perWindow.toString(),
+                "--max-tokens", "64", "--overlap", "16", "--chunks", "--chunk-tokens", "0")).isZero();
+        Path tok = tmp.resolve("chunks-tok.jsonl");
+        assertThat(KembedCli.execute("tokenize", "--model", model.toString(), "--input", in.toString(), "--output", tok.toString(),
+                "--max-tokens", "64", "--overlap", "16")).isZero();
+        int windowCount = readJsonLines(tok).get(0).get("windows").size();
+        assertThat(readJsonLines(perWindow).stream().filter(r -> r.get("id").asText().equals("doc"))).hasSize(windowCount);
+
+        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--input", in.toString(), "--output", perWindow.toString(),
+                "--chunks", "--pooling", "cls")).as("cls pooling of chunks is refused").isEqualTo(2);
+    }
+
+    @Test
     void compiledInt8GraphIsWhatTheInt8EngineRuns() throws Exception {
         Path model = TestModels.tiny(tmp.resolve("tiny"));
         Path out = tmp.resolve("compiled-int8");

@@ -32,6 +32,6 @@ public final class OnnxRuntimeCpuProvider implements EngineProvider {
     @Override
     public EmbeddingEngine open(EngineSpec spec, Checkpoint checkpoint, String modelName) {
         return new OnnxRuntimeEngine(checkpoint, modelName, spec.intraOpThreads(), spec.sessions(), spec.globalAttention(),
-                spec.precision());
+                spec.precision(), spec.chunkSlots());
     }
 }

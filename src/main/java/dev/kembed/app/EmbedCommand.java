@@ -39,6 +39,11 @@ final class EmbedCommand implements Callable<Integer> {
             description = "With --chunks: chunk size in content tokens, cut at text boundaries (0 = one chunk per window). Default: ${DEFAULT-VALUE}")
     int chunkTokens;
 
+    @picocli.CommandLine.Option(names = "--chunk-context", defaultValue = "window",
+            description = "With --chunks: window (late chunking: a chunk is read in its whole window) or chunk (each chunk's text "
+                    + "runs alone). Default: ${DEFAULT-VALUE}")
+    String chunkContext;
+
     @Override
     public Integer call() throws Exception {
         EmbeddingSettings settings = pooling.settings(windows);
@@ -46,12 +51,15 @@ final class EmbedCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--chunk-tokens must be 0 (one chunk per window) or a positive number of tokens, got " + chunkTokens);
         }
-        if (chunks && settings.pooling() == dev.kembed.text.Pooling.CLS) {
+        dev.kembed.text.ChunkContext context = dev.kembed.text.ChunkContext.parse("--chunk-context", chunkContext);
+        boolean late = chunks && context == dev.kembed.text.ChunkContext.WINDOW;
+        if (late && settings.pooling() == dev.kembed.text.Pooling.CLS) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--chunks pools each chunk's own tokens (mean); a chunk has no <s> of its own, so --pooling cls is refused with it");
+                    "--chunk-context window pools each chunk's own tokens (mean); a chunk has no <s> of its own there, so --pooling cls "
+                            + "is refused with it (--chunk-context chunk runs each chunk alone and allows it)");
         }
         int slots = 0;
-        if (chunks) { // the graph's chunk slots per window follow from the longest window
+        if (late) { // the graph's chunk slots per window follow from the longest window
             int capacity = (windows.maxTokens > 0 ? windows.maxTokens : dev.kembed.model.checkpoint.ModelConfig.read(engine.model()).maxTokens()) - 2;
             slots = chunkTokens == 0 ? 1 : dev.kembed.text.LateChunks.slotsPerWindow(capacity, chunkTokens);
         }
@@ -68,7 +76,7 @@ final class EmbedCommand implements Callable<Integer> {
                     : new dev.kembed.text.Chunker(chunkTokens);
             failed = lines.forEachLines(line -> {
                 if (chunker != null) {
-                    DirectEmbedder.ChunkedDocument d = embedder.embedChunks(line.text(), chunker);
+                    DirectEmbedder.ChunkedDocument d = embedder.embedChunks(line.text(), chunker, context);
                     counts[1] += d.document().tokens();
                     return chunkLines(line.id(), d, model.engine().info());
                 }

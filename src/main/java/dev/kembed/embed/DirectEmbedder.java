@@ -6,6 +6,7 @@ import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
 import dev.kembed.text.Chunk;
+import dev.kembed.text.ChunkContext;
 import dev.kembed.text.Chunker;
 import dev.kembed.text.DocumentPooler;
 import dev.kembed.text.LateChunks;
@@ -48,9 +49,21 @@ public final class DirectEmbedder {
      * pooled in the graph ({@link LateChunks}); the engine needs the slots ({@link LateChunks#slotsPerWindow}).
      */
     public ChunkedDocument embedChunks(String text, Chunker chunker) {
+        return embedChunks(text, chunker, ChunkContext.WINDOW);
+    }
+
+    /**
+     * As {@link #embedChunks(String, Chunker)} for {@link ChunkContext#WINDOW}; for
+     * {@link ChunkContext#CHUNK} each chunk's text is embedded alone, as {@link #embed} would.
+     */
+    public ChunkedDocument embedChunks(String text, Chunker chunker, ChunkContext context) {
         TokenizedText tokens = plan.tokenize(text);
         List<TextWindow> windows = plan.cut(tokens);
         List<Chunk> chunks = chunker.maxTokens() == 0 ? Chunker.ofWindows(windows, tokens) : chunker.cut(tokens);
+        if (context == ChunkContext.CHUNK) {
+            DocumentVector doc = run(tokens.size(), windows, null, null);
+            return new ChunkedDocument(doc, chunks, chunks.stream().map(c -> embed(c.text()).vector()).toList());
+        }
         LateChunks late = LateChunks.of(windows, chunks);
         List<float[][]> sums = new ArrayList<>();
         List<float[]> counts = new ArrayList<>();

@@ -163,6 +163,25 @@ class CliTest {
 
         assertThat(KembedCli.execute("embed", "--model", model.toString(), "--input", in.toString(), "--output", perWindow.toString(),
                 "--chunks", "--pooling", "cls")).as("cls pooling of chunks is refused").isEqualTo(2);
+
+        // chunk context: each chunk's vector is what embed gives for the chunk's text alone
+        Path isolated = tmp.resolve("chunks-isolated.jsonl");
+        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--input", in.toString(), "--output", isolated.toString(),
+                "--max-tokens", "64", "--overlap", "16", "--chunks", "--chunk-tokens", "24", "--chunk-context", "chunk", "--normalize")).isZero();
+        JsonNode third = readJsonLines(isolated).get(2);
+        Path alone = tmp.resolve("chunk-alone.jsonl");
+        Files.writeString(alone, JSON.writeValueAsString(Map.of("id", "c", "text", third.get("text").asText())) + "\n");
+        Path aloneOut = tmp.resolve("chunk-alone-out.jsonl");
+        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--input", alone.toString(), "--output", aloneOut.toString(),
+                "--max-tokens", "64", "--overlap", "16", "--normalize")).isZero();
+        JsonNode want = readJsonLines(aloneOut).get(0).get("embedding");
+        for (int d = 0; d < want.size(); d++) {
+            assertThat(third.get("embedding").get(d).asDouble()).isCloseTo(want.get(d).asDouble(), org.assertj.core.data.Offset.offset(1e-6));
+        }
+        assertThat(third.get("embedding").get(0).asDouble()).as("late chunking reads the chunk in its window: another vector")
+                .isNotCloseTo(doc.get(2).get("embedding").get(0).asDouble(), org.assertj.core.data.Offset.offset(1e-7));
+        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--input", in.toString(), "--output", isolated.toString(),
+                "--chunks", "--chunk-context", "sentence")).isEqualTo(2);
     }
 
     @Test

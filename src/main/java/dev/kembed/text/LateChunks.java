@@ -95,19 +95,8 @@ public final class LateChunks {
             if (n[i] != chunks.get(i).tokenCount()) {
                 throw new IllegalStateException("chunk " + i + " pooled " + n[i] + " tokens, it has " + chunks.get(i).tokenCount());
             }
-            float[] v = new float[dimension];
-            double norm = 0;
-            for (int c = 0; c < dimension; c++) {
-                double x = acc[i][c] / n[i];
-                v[c] = (float) x;
-                norm += x * x;
-            }
-            if (normalize && norm > 0) {
-                float inv = (float) (1 / Math.sqrt(norm));
-                for (int c = 0; c < dimension; c++) {
-                    v[c] *= inv;
-                }
-            }
+            // a chunk's vector is a mean over its tokens, as a document's is: one pooler does both
+            float[] v = new DocumentPooler(Pooling.MEAN, acc[i], n[i]).result(normalize);
             out.add(v);
         }
         return out;

@@ -47,10 +47,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbeddingSettings settings = pooling.settings(windows);
-        if (chunkTokens < 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--chunk-tokens must be 0 (one chunk per window) or a positive number of tokens, got " + chunkTokens);
-        }
+        dev.kembed.text.Chunker cutter = ChunkOptions.chunker(this, chunkTokens); // checked with or without --chunks
+        dev.kembed.text.Chunker chunker = chunks ? cutter : null;
         dev.kembed.text.ChunkContext context = dev.kembed.text.ChunkContext.parse("--chunk-context", chunkContext);
         boolean late = chunks && context == dev.kembed.text.ChunkContext.WINDOW;
         if (late && settings.pooling() == dev.kembed.text.Pooling.CLS) {
@@ -72,8 +70,6 @@ final class EmbedCommand implements Callable<Integer> {
                 JsonLinesIo lines = io.open()) {
             DirectEmbedder embedder = new DirectEmbedder(model.plan(settings, WindowPlan.SettingNames.CLI), model.engine(), batchTokens);
             long[] counts = new long[2]; // documents, tokens
-            dev.kembed.text.Chunker chunker = !chunks ? null : chunkTokens == 0 ? dev.kembed.text.Chunker.PER_WINDOW
-                    : new dev.kembed.text.Chunker(chunkTokens);
             failed = lines.forEachLines(line -> {
                 if (chunker != null) {
                     DirectEmbedder.ChunkedDocument d = embedder.embedChunks(line.text(), chunker, context);

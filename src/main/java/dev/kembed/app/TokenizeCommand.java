@@ -37,10 +37,7 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EmbeddingSettings settings = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, windows.maxTokens, windows.overlap,
                 windows.boundaries());
-        if (chunkTokens < 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--chunk-tokens must be 0 (one chunk per window) or a positive number of tokens, got " + chunkTokens);
-        }
+        Chunker chunker = ChunkOptions.chunker(this, chunkTokens);
         long failed;
         try (KembedModel.Tokenizing tokenizing = KembedModel.tokenizing(model);
                 JsonLinesIo lines = io.open()) {
@@ -64,7 +61,7 @@ final class TokenizeCommand implements Callable<Integer> {
                             .put("cut", w.cut().name().toLowerCase(java.util.Locale.ROOT));
                 }
                 ArrayNode cs = o.putArray("chunks");
-                for (Chunk c : chunkTokens == 0 ? Chunker.ofWindows(cut, doc) : new Chunker(chunkTokens).cut(doc)) {
+                for (Chunk c : chunkTokens == 0 ? Chunker.ofWindows(cut, doc) : chunker.cut(doc)) {
                     cs.addObject().put("chunk_index", c.index()).put("chunk_id", Chunk.key(line.id(), c.index()))
                             .put("token_start", c.tokenStart()).put("token_end", c.tokenEnd()).put("token_count", c.tokenCount())
                             .put("char_start", c.charStart()).put("char_end", c.charEnd()).put("text", c.text());

@@ -58,8 +58,8 @@ final class EmbedCommand implements Callable<Integer> {
         }
         int slots = 0;
         if (late) { // the graph's chunk slots per window follow from the longest window
-            int capacity = (windows.maxTokens > 0 ? windows.maxTokens : dev.kembed.model.checkpoint.ModelConfig.read(engine.model()).maxTokens()) - 2;
-            slots = chunkTokens == 0 ? 1 : dev.kembed.text.LateChunks.slotsPerWindow(capacity, chunkTokens);
+            int window = windows.maxTokens > 0 ? windows.maxTokens : dev.kembed.model.checkpoint.ModelConfig.read(engine.model()).maxTokens();
+            slots = dev.kembed.text.LateChunks.slotsForWindows(window, chunkTokens);
         }
         long ok = 0;
         long failed = 0;

@@ -99,7 +99,14 @@ public final class KembedApp implements AutoCloseable {
         MetricsServer metricsServer = null;
         KafkaStreams created = null;
         try {
-            model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir), KembedConfig.ENGINE);
+            if (cfg.deprecatedWindowsTopic()) {
+                LOG.warn("{} is deprecated and will be removed in the next release: it now means {} with {}=0 (one chunk record per "
+                        + "window, key <id>#<index>, schemas/chunk_embedding.avsc); set {} instead", KembedConfig.WINDOWS_TOPIC,
+                        KembedConfig.CHUNKS_TOPIC, KembedConfig.CHUNK_MAX_TOKENS, KembedConfig.CHUNKS_TOPIC);
+            }
+            boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late(); // the graph's chunk slots follow from the model's window
+            int modelMaxTokens = late ? dev.kembed.model.checkpoint.ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
+            model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir, modelMaxTokens), KembedConfig.ENGINE);
             WorkerSettings ws = cfg.workerSettings();
             EngineInfo info = model.engine().info();
             BatchPolicy policy = ws.policy(info, WindowPlan.windowTokens(cfg.embeddingSettings(), info));
@@ -128,10 +135,11 @@ public final class KembedApp implements AutoCloseable {
             PipelineSettings settings = cfg.pipelineSettings();
             EmbeddingPipeline pipeline = new EmbeddingPipeline(settings, plan, workers, metrics);
             List<String> topics = new ArrayList<>(List.of(settings.inputTopic(), settings.outputTopic(), settings.dlqTopic()));
-            if (settings.windowsTopic() != null) {
-                topics.add(settings.windowsTopic());
+            if (settings.chunks() != null) {
+                topics.add(settings.chunks().topic());
             }
-            TopicAdmin.ensure(clientProps(kafka), topics, cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
+            java.util.Set<String> compacted = settings.chunks() == null ? java.util.Set.of() : java.util.Set.of(settings.chunks().topic());
+            TopicAdmin.ensure(clientProps(kafka), topics, compacted, cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
             Properties sp = streamsProps(kafka, dataDir);
             KafkaStreams streams = new KafkaStreams(pipeline.topology(), sp);
             created = streams;

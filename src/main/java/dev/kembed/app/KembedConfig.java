@@ -10,7 +10,11 @@ import dev.kembed.serde.SubjectNameStrategy;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.queue.SchedulingPolicy;
 import dev.kembed.engine.queue.WorkerSettings;
+import dev.kembed.stream.ChunkOutput;
 import dev.kembed.stream.InputFormat;
+import dev.kembed.text.ChunkContext;
+import dev.kembed.text.Chunker;
+import dev.kembed.text.LateChunks;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
@@ -55,6 +59,10 @@ public final class KembedConfig extends AbstractConfig {
     public static final String OUTPUT_TOPIC = "kembed.output.topic";
     public static final String DLQ_TOPIC = "kembed.dlq.topic";
     public static final String WINDOWS_TOPIC = "kembed.windows.topic";
+    public static final String CHUNKS_TOPIC = "kembed.chunks.topic";
+    public static final String CHUNK_MAX_TOKENS = "kembed.chunk.max.tokens";
+    public static final String CHUNK_CONTEXT = "kembed.chunk.context";
+    public static final String CHUNK_TEXT = "kembed.chunk.text";
     public static final String INPUT_FORMAT = "kembed.input.format";
     public static final String INPUT_MAX_CHARS = "kembed.input.max.chars";
     public static final String MODEL_DIR = "kembed.model.dir";
@@ -106,7 +114,19 @@ public final class KembedConfig extends AbstractConfig {
             .define(OUTPUT_TOPIC, Type.STRING, "embeddings", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Topic of embedding records (Avro, registry wire format).")
             .define(DLQ_TOPIC, Type.STRING, "", Importance.MEDIUM, "Dead-letter topic; empty = <input topic>-dlq.")
-            .define(WINDOWS_TOPIC, Type.STRING, "", Importance.LOW, "Optional topic with one record per window, for RAG indexers; empty = none.")
+            .define(CHUNKS_TOPIC, Type.STRING, "", Importance.MEDIUM,
+                    "Topic of chunk records for a vector index (schemas/chunk_embedding.avsc), key <id>#<chunk index>: written with "
+                            + "their document in one transaction, retracted by tombstones (README \"Feeding a vector index\"); empty = none.")
+            .define(CHUNK_MAX_TOKENS, Type.INT, 256, Range.between(0, 1 << 20), Importance.MEDIUM,
+                    "Chunk size in content tokens, cut at paragraph, sentence or whitespace boundaries like kembed.window.boundaries=text, "
+                            + "independently of the windows; 0 = one chunk per window.")
+            .define(CHUNK_CONTEXT, Type.STRING, "window", Choice.of(ChunkContext.class), Importance.MEDIUM,
+                    "window: late chunking (a chunk's vector is the mean of its token states read in its whole window, from the windows "
+                            + "the document runs in anyway; mean pooling only); chunk: each chunk's text also runs alone as its own sequence.")
+            .define(CHUNK_TEXT, Type.BOOLEAN, true, Importance.LOW, "Chunk records carry the chunk's text (null for pre-tokenized input).")
+            .define(WINDOWS_TOPIC, Type.STRING, "", Importance.LOW,
+                    "Deprecated alias of kembed.chunks.topic with kembed.chunk.max.tokens=0 (one chunk record per window); logs a "
+                            + "warning. Removed in the next release.")
             .define(INPUT_FORMAT, Type.STRING, "json", Choice.of(InputFormat.class), Importance.HIGH,
                     "Input value encoding: json, avro (registry wire format, schemas/document.avsc) or text.")
             .define(INPUT_MAX_CHARS, Type.INT, 5_000_000, Range.atLeast(1), Importance.MEDIUM, "Longer texts go to the DLQ.")
@@ -364,8 +384,38 @@ public final class KembedConfig extends AbstractConfig {
                         + " (mock:// is only visible inside this JVM)");
             }
         }
+        checkChunks(errors, failed);
         if (parsed(failed, ENGINE) && !EngineFactory.names().contains(getString(ENGINE))) {
             errors.add(ENGINE + "=" + getString(ENGINE) + " is not an engine; allowed: " + String.join(", ", EngineFactory.names()));
+        }
+    }
+
+    private void checkChunks(List<String> errors, Set<String> failed) {
+        if (!parsed(failed, CHUNKS_TOPIC, WINDOWS_TOPIC, CHUNK_MAX_TOKENS, CHUNK_CONTEXT, POOLING)) {
+            return;
+        }
+        String chunks = getString(CHUNKS_TOPIC).trim();
+        String windows = getString(WINDOWS_TOPIC).trim();
+        if (!chunks.isEmpty() && !windows.isEmpty()) {
+            errors.add(WINDOWS_TOPIC + " is a deprecated alias of " + CHUNKS_TOPIC + "; set only " + CHUNKS_TOPIC);
+            return;
+        }
+        if (!windows.isEmpty() && originals().containsKey(CHUNK_MAX_TOKENS) && getInt(CHUNK_MAX_TOKENS) != 0) {
+            errors.add(WINDOWS_TOPIC + " means one chunk per window (" + CHUNK_MAX_TOKENS + "=0); for chunks of " + getInt(CHUNK_MAX_TOKENS)
+                    + " tokens set " + CHUNKS_TOPIC + " instead");
+        }
+        String topic = chunks.isEmpty() ? windows : chunks;
+        if (topic.isEmpty()) {
+            return;
+        }
+        String key = chunks.isEmpty() ? WINDOWS_TOPIC : CHUNKS_TOPIC;
+        if (parsed(failed, INPUT_TOPIC, OUTPUT_TOPIC, DLQ_TOPIC) && (topic.equals(inputTopic()) || topic.equals(outputTopic()) || topic.equals(dlqTopic()))) {
+            errors.add(key + "=" + topic + " must differ from the input, output and dead-letter topics");
+        }
+        if (ChunkContext.parse(CHUNK_CONTEXT, getString(CHUNK_CONTEXT)) == ChunkContext.WINDOW && Pooling.parse(POOLING, getString(POOLING)) == Pooling.CLS) {
+            errors.add(CHUNK_CONTEXT + "=window pools each chunk's own tokens (mean), and a chunk has no <s> of its own in its window, so "
+                    + POOLING + "=cls is refused with it; allowed: " + POOLING + "=mean, or " + CHUNK_CONTEXT + "=chunk (each chunk runs alone "
+                    + "and gets the CLS state of its own sequence)");
         }
     }
 
@@ -409,9 +459,35 @@ public final class KembedConfig extends AbstractConfig {
         return v.isEmpty() ? inputTopic() + "-dlq" : v;
     }
 
-    public String windowsTopic() {
-        String v = getString(WINDOWS_TOPIC).trim();
-        return v.isEmpty() ? null : v;
+    /** The chunks topic and how chunks are made, or null for none; {@code kembed.windows.topic} means one chunk per window. */
+    public ChunkOutput chunkOutput() {
+        String chunks = getString(CHUNKS_TOPIC).trim();
+        String windows = getString(WINDOWS_TOPIC).trim();
+        if (chunks.isEmpty() && windows.isEmpty()) {
+            return null;
+        }
+        int max = chunks.isEmpty() ? 0 : getInt(CHUNK_MAX_TOKENS);
+        return new ChunkOutput(chunks.isEmpty() ? windows : chunks, max == 0 ? Chunker.PER_WINDOW : new Chunker(max),
+                ChunkContext.parse(CHUNK_CONTEXT, getString(CHUNK_CONTEXT)), getBoolean(CHUNK_TEXT));
+    }
+
+    /** Whether the deprecated {@code kembed.windows.topic} is what sets the chunks topic (start-up logs a warning). */
+    public boolean deprecatedWindowsTopic() {
+        return !getString(WINDOWS_TOPIC).trim().isEmpty();
+    }
+
+    /**
+     * The engine spec for the model whose attention window is {@code modelMaxTokens}: with late
+     * chunking, the graph pools as many chunk slots per window as the windows and chunks can need.
+     */
+    public EngineSpec engineSpec(Path dataDir, int modelMaxTokens) {
+        EngineSpec spec = engineSpec(dataDir);
+        ChunkOutput chunks = chunkOutput();
+        if (chunks == null || !chunks.late()) {
+            return spec;
+        }
+        int window = getInt(WINDOW_MAX_TOKENS) > 0 ? getInt(WINDOW_MAX_TOKENS) : modelMaxTokens;
+        return spec.withChunkSlots(LateChunks.slotsForWindows(window, chunks.chunker().maxTokens()));
     }
 
     public InputFormat inputFormat() {
@@ -483,7 +559,7 @@ public final class KembedConfig extends AbstractConfig {
     }
 
     public PipelineSettings pipelineSettings() {
-        return new PipelineSettings(inputTopic(), outputTopic(), dlqTopic(), windowsTopic(), inputFormat(), getInt(INPUT_MAX_CHARS),
+        return new PipelineSettings(inputTopic(), outputTopic(), dlqTopic(), chunkOutput(), inputFormat(), getInt(INPUT_MAX_CHARS),
                 registrySettings(), getLong(DRAIN_INTERVAL_MS), getBoolean(WINDOW_REUSE), getLong(CACHE_MAX_BYTES));
     }
 

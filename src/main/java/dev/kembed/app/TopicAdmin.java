@@ -10,17 +10,26 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates kembed's topics where missing, or refuses to start when creation is switched off. */
+/**
+ * Creates kembed's topics where missing, or refuses to start when creation is switched off. Topics
+ * named in {@code compacted} are created with {@code cleanup.policy=compact}: the chunks topic,
+ * whose compacted view is the current chunks of every live document.
+ */
 public final class TopicAdmin {
     private TopicAdmin() {}
 
     public static void ensure(Properties clientProps, List<String> topics, boolean create, int partitions, short replication) {
+        ensure(clientProps, topics, Set.of(), create, partitions, replication);
+    }
+
+    public static void ensure(Properties clientProps, List<String> topics, Set<String> compacted, boolean create, int partitions, short replication) {
         try (Admin admin = Admin.create(clientProps)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (String t : topics) {
                 if (!existing.contains(t)) {
-                    missing.add(new NewTopic(t, partitions, replication));
+                    NewTopic topic = new NewTopic(t, partitions, replication);
+                    missing.add(compacted.contains(t) ? topic.configs(java.util.Map.of("cleanup.policy", "compact")) : topic);
                 }
             }
             if (missing.isEmpty()) {

@@ -9,8 +9,8 @@ import java.util.HexFormat;
 /**
  * What fully determines a window's result, hashed: the engine and the model it runs (fingerprint
  * qualified by precision), what else fixes the engine's numbers ({@link EngineInfo#numerics}: graph
- * format version, linear format, variant), the window's token ids, its global-attention mask and its pool mask
- * (which tokens it owns). Equal identities have equal results, so a result can be reused; a
+ * format version, linear format, variant), the window's token ids, its global-attention mask, its pool mask
+ * (which tokens it owns) and its chunk slots (late chunking). Equal identities have equal results, so a result can be reused; a
  * different model, precision or engine never matches. 128 bits of SHA-256.
  */
 public final class WindowIdentity {
@@ -25,6 +25,10 @@ public final class WindowIdentity {
             d.update(w.globalMask() == null ? new byte[0] : ints(w.globalMask()));
             d.update((byte) 0xFE);
             d.update(ints(w.poolMask()));
+            if (w.chunkSlots() != null) { // windows without chunk slots keep the identities they had before late chunking
+                d.update((byte) 0xFD);
+                d.update(ints(w.chunkSlots()));
+            }
             byte[] h = d.digest();
             return HexFormat.of().formatHex(h, 0, 16);
         } catch (NoSuchAlgorithmException e) {

@@ -7,8 +7,10 @@ import java.util.Map;
  * being embedded (its source offset is the generation), the running pooled sum, and what the
  * output record needs.
  *
- * @param receivedAt Kafka timestamp of the input record, for the end-to-end latency; null in states
- *                   written before it was kept
+ * @param receivedAt   Kafka timestamp of the input record, for the end-to-end latency; null in states
+ *                     written before it was kept
+ * @param chunkWindows of {@code expectedWindows}, those that run a chunk alone
+ *                     ({@code kembed.chunk.context=chunk}), not pooled into the document
  */
 public record DocState(
         long generation,
@@ -22,11 +24,17 @@ public record DocState(
         int tokenCount,
         double[] acc,
         double weight,
-        Long receivedAt) {
+        Long receivedAt,
+        int chunkWindows) {
 
     public DocState withResult(double[] newAcc, double newWeight) {
         return new DocState(generation, version, timestamp, metadata, sourceTopic, sourcePartition, expectedWindows,
-                doneWindows + 1, tokenCount, newAcc, newWeight, receivedAt);
+                doneWindows + 1, tokenCount, newAcc, newWeight, receivedAt, chunkWindows);
+    }
+
+    /** The document's own windows (what its vector is pooled from). */
+    public int documentWindows() {
+        return expectedWindows - chunkWindows;
     }
 
     public boolean complete() {

@@ -10,6 +10,10 @@ import dev.kembed.engine.queue.TaskHandle;
 import dev.kembed.engine.queue.WaitBudget;
 import dev.kembed.engine.queue.WindowJob;
 import dev.kembed.text.BadInputException;
+import dev.kembed.text.Chunk;
+import dev.kembed.text.ChunkPooler;
+import dev.kembed.text.Chunker;
+import dev.kembed.text.LateChunks;
 import dev.kembed.text.DocumentPooler;
 import dev.kembed.text.TextWindow;
 import dev.kembed.text.WindowPlan;
@@ -62,6 +66,10 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     private KeyValueStore<String, DocState> docs;
     private KeyValueStore<String, PendingWindow> pending;
     private KeyValueStore<String, StoredResult> results;
+    /** With a chunks topic: chunks of versions in flight, by version and index. */
+    private KeyValueStore<String, Chunk> pendingChunks;
+    /** With a chunks topic: how many chunks the last emitted version of each document has (what the next one retracts). */
+    private KeyValueStore<String, Integer> chunkCounts;
     private TaskHandle handle;
     private final WindowResultCache cache;
     /**
@@ -91,6 +99,10 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         this.docs = context.getStateStore(Names.DOCUMENT_STORE);
         this.pending = context.getStateStore(Names.PENDING_STORE);
         this.results = context.getStateStore(Names.RESULT_STORE);
+        if (settings.chunks() != null) {
+            this.pendingChunks = context.getStateStore(Names.PENDING_CHUNK_STORE);
+            this.chunkCounts = context.getStateStore(Names.CHUNK_COUNT_STORE);
+        }
         this.handle = queue.register(context.taskId().toString());
         resubmitPending();
         submitBacklog(budget.current());
@@ -151,6 +163,18 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         deleteResults(record.key(), -1); // a deleted document's results go too
         metrics.tombstone();
         ctx.forward(record.withValue((Emitted) null), Names.OUTPUT_SINK);
+        if (chunkCounts != null) {
+            retractChunks(record.key(), 0, record.timestamp());
+            chunkCounts.delete(record.key());
+        }
+    }
+
+    /** Tombstones for the document's emitted chunk keys from index {@code from} on. */
+    private void retractChunks(String id, int from, long timestamp) {
+        Integer emitted = chunkCounts.get(id);
+        for (int i = from; emitted != null && i < emitted; i++) {
+            ctx.forward(new Record<String, Emitted>(Chunk.key(id, i), null, timestamp), Names.CHUNKS_SINK);
+        }
     }
 
     private void admit(Record<String, Decoded> record, DocumentEvent event) {
@@ -169,24 +193,44 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
             return;
         }
         List<TextWindow> windows = planned.windows();
+        ChunkOutput chunking = settings.chunks();
+        List<Chunk> chunks = chunking == null ? List.of() : chunksOf(chunking, planned);
+        LateChunks late = chunking != null && chunking.late() ? LateChunks.of(windows, chunks) : null;
+        boolean globalCls = plan.globalCls();
+        List<PendingWindow> all = new ArrayList<>(windows.size());
+        for (int k = 0; k < windows.size(); k++) {
+            TextWindow w = windows.get(k);
+            all.add(new PendingWindow(w.index(), w.ids(), w.poolMask(), globalCls, w.charStart(), w.charEnd(), w.ownedTokens(),
+                    late == null ? null : late.slots(k), late == null ? -1 : late.firstChunk(k), -1));
+        }
+        if (chunking != null && late == null) { // each chunk also runs alone, as its own sequence after the document's windows
+            for (Chunk c : chunks) {
+                for (TextWindow w : aloneWindows(c, planned, event)) {
+                    all.add(new PendingWindow(all.size(), w.ids(), w.poolMask(), globalCls, -1, -1, w.ownedTokens(), null, -1, c.index()));
+                }
+            }
+        }
         if (docs.get(id) != null) {
             // a newer version: the older one's windows and partial sums go, and it is never emitted
             dropPending(id);
             metrics.superseded();
         }
         long generation = meta.offset();
-        boolean globalCls = plan.globalCls();
         Long timestamp = event.timestamp() != null ? event.timestamp() : Long.valueOf(record.timestamp());
         DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
-                meta.partition(), windows.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0, record.timestamp());
+                meta.partition(), all.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0, record.timestamp(),
+                all.size() - windows.size());
         docs.put(id, state);
+        for (Chunk c : chunks) {
+            pendingChunks.put(generationPrefix(id, generation) + String.format("%09d", c.index()),
+                    chunking.withText() ? c : new Chunk(c.index(), c.tokenStart(), c.tokenEnd(), c.charStart(), c.charEnd(), null));
+        }
         Map<String, StoredResult> previous = settings.reuseWindows() ? storedResults(id) : Map.of();
         List<Completion> reused = new ArrayList<>();
-        for (TextWindow w : windows) {
-            PendingWindow pw = new PendingWindow(w.index(), w.ids(), w.poolMask(), globalCls, w.charStart(), w.charEnd(), w.ownedTokens());
-            pending.put(pendingKey(id, generation, w.index()), pw);
+        for (PendingWindow pw : all) {
+            pending.put(pendingKey(id, generation, pw.index()), pw);
             EngineWindow ew = pw.toEngineWindow();
-            WindowJob job = new WindowJob(id, generation, w.index(), ew, meta.partition());
+            WindowJob job = new WindowJob(id, generation, pw.index(), ew, meta.partition());
             WindowResult known = null;
             if (settings.reuseWindows()) {
                 String identity = WindowIdentity.of(plan.engine(), ew);
@@ -200,10 +244,35 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
                 reused.add(new Completion(job, known, null, null));
             } else {
                 metrics.windowComputed(ew.length());
-                backlog.addLast(new Backlogged(pendingKey(id, generation, w.index()), id, generation, meta.partition()));
+                backlog.addLast(new Backlogged(pendingKey(id, generation, pw.index()), id, generation, meta.partition()));
             }
         }
         reused.forEach(this::apply); // after every window is pending: the last one applied emits
+    }
+
+    /** The document's retrieval chunks: cut at text boundaries, or one per window ({@code kembed.chunk.max.tokens=0}). */
+    private static List<Chunk> chunksOf(ChunkOutput chunking, WindowPlan.Planned planned) {
+        if (chunking.chunker().maxTokens() == 0) {
+            return Chunker.ofWindows(planned.windows(), planned.doc());
+        }
+        return planned.doc() != null ? chunking.chunker().cut(planned.doc()) : chunking.chunker().cut(planned.tokens());
+    }
+
+    /**
+     * The windows of a chunk run alone ({@code kembed.chunk.context=chunk}): its text tokenized on
+     * its own, as {@code kembed embed} of that text would be; pre-tokenized input (or a chunk whose
+     * text has no tokens of its own, all whitespace) runs its ids.
+     */
+    private List<TextWindow> aloneWindows(Chunk c, WindowPlan.Planned planned, DocumentEvent event) {
+        if (c.text() != null) {
+            try {
+                return plan.cut(c.text()).windows();
+            } catch (BadInputException e) {
+                // falls through to the chunk's own ids
+            }
+        }
+        int[] ids = planned.doc() != null ? planned.doc().ids() : event.inputIds();
+        return plan.cut(java.util.Arrays.copyOfRange(ids, c.tokenStart(), c.tokenEnd())).windows();
     }
 
     /** Results kept for this document (any version), by identity. */
@@ -255,36 +324,93 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
             return;
         }
         DocumentPooler pooler = plan.resumePooler(state.acc(), state.weight());
-        pooler.add(c.result().cls(), c.result().sum(), c.result().count(), w.ownedTokens());
+        if (w.ofDocument()) {
+            pooler.add(c.result().cls(), c.result().sum(), c.result().count(), w.ownedTokens());
+        }
         DocState next = state.withResult(pooler.accumulated(), pooler.weight());
         pending.delete(key);
-        if (settings.reuseWindows()) {
+        if (settings.reuseWindows() || settings.chunks() != null) { // chunk vectors are pooled from the version's kept results
             String identity = WindowIdentity.of(plan.engine(), w.toEngineWindow());
-            results.put(key, StoredResult.of(identity, c.result()));
-            cache.put(identity, c.result());
-        }
-        if (settings.windowsTopic() != null) {
-            ctx.forward(new Record<String, Emitted>(job.docId(), new Emitted.Window(records.window(job.docId(), state, w, windowVector(c, w))),
-                    ctx.currentSystemTimeMs()), Names.WINDOWS_SINK);
-        }
-        if (next.complete()) {
-            docs.delete(job.docId());
+            results.put(key, StoredResult.of(identity, c.result(), w));
             if (settings.reuseWindows()) {
-                deleteResults(job.docId(), job.generation()); // keep only the emitted version's results
+                cache.put(identity, c.result());
             }
-            float[] vector = pooler.result(plan.settings().normalize());
-            ctx.forward(new Record<String, Emitted>(job.docId(), new Emitted.Document(records.document(job.docId(), next, vector)),
-                    ctx.currentSystemTimeMs()), Names.OUTPUT_SINK);
-            metrics.documentOut(next.receivedAt() == null ? -1 : ctx.currentSystemTimeMs() - next.receivedAt());
-        } else {
-            docs.put(job.docId(), next);
         }
+        if (!next.complete()) {
+            docs.put(job.docId(), next);
+            return;
+        }
+        String id = job.docId();
+        docs.delete(id);
+        List<ChunkRecord> chunks;
+        try {
+            chunks = settings.chunks() == null ? List.of() : pooledChunks(id, job.generation());
+        } catch (IllegalStateException e) { // e.g. a restart changed kembed.chunk.context under a version in flight
+            failDocument(id, state, "chunks-incomplete", e.getMessage());
+            return;
+        }
+        float[] vector = pooler.result(plan.settings().normalize());
+        long now = ctx.currentSystemTimeMs();
+        ctx.forward(new Record<String, Emitted>(id, new Emitted.Document(records.document(id, next, vector)), now), Names.OUTPUT_SINK);
+        if (settings.chunks() != null) {
+            emitChunks(id, next, chunks, now);
+        }
+        // keep only the emitted version's results for reuse (none without reuse)
+        deleteResults(id, settings.reuseWindows() ? job.generation() : -1);
+        metrics.documentOut(next.receivedAt() == null ? -1 : now - next.receivedAt());
     }
 
-    private float[] windowVector(Completion c, PendingWindow w) {
-        DocumentPooler p = plan.newPooler();
-        p.add(c.result().cls(), c.result().sum(), c.result().count(), Math.max(1, w.ownedTokens()));
-        return p.weight() > 0 ? p.result(plan.settings().normalize()) : c.result().cls();
+    /** A chunk of the version being emitted, with its vector and its pending-store key. */
+    private record ChunkRecord(String storeKey, Chunk chunk, float[] vector) {}
+
+    /** The version's chunks with their vectors, pooled from its windows' kept results. */
+    private List<ChunkRecord> pooledChunks(String id, long generation) {
+        String prefix = generationPrefix(id, generation);
+        List<String> keys = new ArrayList<>();
+        List<Chunk> chunks = new ArrayList<>();
+        try (KeyValueIterator<String, Chunk> it = pendingChunks.prefixScan(prefix, new StringSerializer())) {
+            while (it.hasNext()) { // in index order: the keys end in the zero-padded index
+                KeyValue<String, Chunk> kv = it.next();
+                keys.add(kv.key);
+                chunks.add(kv.value);
+            }
+        }
+        boolean late = settings.chunks().late();
+        int dim = plan.engine().dimension();
+        ChunkPooler pooler = late ? ChunkPooler.late(chunks, dim) : ChunkPooler.alone(chunks, plan.settings().pooling(), dim);
+        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(prefix, new StringSerializer())) {
+            while (it.hasNext()) {
+                StoredResult r = it.next().value;
+                if (late && r.chunk() < 0) {
+                    pooler.addSlots(r.firstChunk(), r.chunkSums(), r.chunkCounts());
+                } else if (!late && r.chunk() >= 0) {
+                    pooler.addWindow(r.chunk(), r.cls(), r.sum(), r.count(), r.ownedTokens());
+                }
+            }
+        }
+        List<float[]> vectors = pooler.vectors(plan.settings().normalize());
+        List<ChunkRecord> out = new ArrayList<>(chunks.size());
+        for (int i = 0; i < chunks.size(); i++) {
+            out.add(new ChunkRecord(keys.get(i), chunks.get(i), vectors.get(i)));
+        }
+        return out;
+    }
+
+    /**
+     * Every chunk of the version, then tombstones for the keys of the last emitted version that
+     * this one no longer has: forwarded in the same call as the document record, so one
+     * transaction holds them all.
+     */
+    private void emitChunks(String id, DocState state, List<ChunkRecord> chunks, long now) {
+        ChunkOutput out = settings.chunks();
+        for (ChunkRecord c : chunks) {
+            Emitted.Chunk value = new Emitted.Chunk(records.chunk(id, state, c.chunk(), chunks.size(), c.vector(), out.context(), out.withText()));
+            ctx.forward(new Record<String, Emitted>(Chunk.key(id, c.chunk().index()), value, now), Names.CHUNKS_SINK);
+        }
+        retractChunks(id, chunks.size(), now);
+        chunkCounts.put(id, chunks.size());
+        chunks.forEach(c -> pendingChunks.delete(c.storeKey()));
+        metrics.chunksOut(chunks.size());
     }
 
     /** The engine gave up on one of the document's windows: the document goes to the DLQ, its other windows are dropped. */
@@ -310,6 +436,15 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
             }
         }
         keys.forEach(pending::delete);
+        if (pendingChunks != null) {
+            List<String> chunkKeys = new ArrayList<>();
+            try (KeyValueIterator<String, Chunk> it = pendingChunks.prefixScan(id + SEP, new StringSerializer())) {
+                while (it.hasNext()) {
+                    chunkKeys.add(it.next().key);
+                }
+            }
+            chunkKeys.forEach(pendingChunks::delete);
+        }
     }
 
     private void resubmitPending() {

@@ -19,11 +19,12 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The whole topology, assembled in one place and reused unchanged by the tests:
- * source → decode → embed → output sink (+ optional windows sink); decode and embed send dead
- * letters through the dead-letter processor to the DLQ sink. Four stores, all persistent and
- * changelogged, their values in the versioned {@link StateSerdes} format: decode's parked records
- * (input held while the schema registry is down), and embed's documents, pending windows and
- * window results.
+ * source → decode → embed → output sink (+ chunks sink with a chunks topic); decode and embed
+ * send dead letters through the dead-letter processor to the DLQ sink. Its stores are all
+ * persistent and changelogged, their values in the versioned {@link StateSerdes} format: decode's
+ * parked records (input held while the schema registry is down), embed's documents, pending
+ * windows and window results, and with a chunks topic the chunks of versions in flight and the
+ * chunk count last emitted per document (what the next version or a tombstone retracts).
  */
 public final class EmbedTopology {
     private EmbedTopology() {}
@@ -39,6 +40,10 @@ public final class EmbedTopology {
                 Stores.persistentKeyValueStore(Names.PENDING_STORE), Serdes.String(), StateSerdes.PENDING_WINDOW);
         StoreBuilder<KeyValueStore<String, StoredResult>> resultStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.RESULT_STORE), Serdes.String(), StateSerdes.WINDOW_RESULT);
+        StoreBuilder<KeyValueStore<String, Integer>> chunkCountStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.CHUNK_COUNT_STORE), Serdes.String(), Serdes.Integer());
+        StoreBuilder<KeyValueStore<String, dev.kembed.text.Chunk>> pendingChunkStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.PENDING_CHUNK_STORE), Serdes.String(), StateSerdes.CHUNK_SPAN);
         ProcessorSupplier<String, Decoded, String, Emitted> embed = new ProcessorSupplier<>() {
             @Override
             public EmbedProcessor get() {
@@ -47,7 +52,9 @@ public final class EmbedTopology {
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(docStore, pendingStore, resultStore);
+                // the chunk stores exist only with a chunks topic, so a job without one has no extra changelogs
+                return settings.chunks() == null ? Set.of(docStore, pendingStore, resultStore)
+                        : Set.of(docStore, pendingStore, resultStore, chunkCountStore, pendingChunkStore);
             }
         };
         StoreBuilder<KeyValueStore<String, ParkedRecord>> parkedStore = Stores.keyValueStoreBuilder(
@@ -71,14 +78,14 @@ public final class EmbedTopology {
         t.addProcessor(Names.EMBED, embed, Names.DECODE);
         t.addProcessor(Names.DEAD_LETTERS, DeadLetterProcessor::new, Names.DECODE, Names.EMBED);
         t.addSink(Names.OUTPUT_SINK, settings.outputTopic(), new StringSerializer(), avro, Names.EMBED);
-        if (settings.windowsTopic() != null) {
-            t.addSink(Names.WINDOWS_SINK, settings.windowsTopic(), new StringSerializer(), avro, Names.EMBED);
+        if (settings.chunks() != null) {
+            t.addSink(Names.CHUNKS_SINK, settings.chunks().topic(), new StringSerializer(), avro, Names.EMBED);
         }
         t.addSink(Names.DLQ_SINK, settings.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), Names.DEAD_LETTERS);
         return t;
     }
 
-    /** Output and windows records as Avro in registry wire format; a tombstone stays null. */
+    /** Output and chunk records as Avro in registry wire format; a tombstone stays null. */
     private record EmittedSerializer(AvroRecordSerializer avro) implements Serializer<Emitted> {
         @Override
         public byte[] serialize(String topic, Emitted value) {
@@ -88,8 +95,8 @@ public final class EmbedTopology {
             if (value instanceof Emitted.Document d) {
                 return avro.serialize(topic, d.record());
             }
-            if (value instanceof Emitted.Window w) {
-                return avro.serialize(topic, w.record());
+            if (value instanceof Emitted.Chunk c) {
+                return avro.serialize(topic, c.record());
             }
             throw new IllegalStateException("a " + value.getClass().getSimpleName() + " was routed to " + topic);
         }

@@ -9,12 +9,14 @@ public final class Names {
     public static final String EMBED = "kembed-embed";
     public static final String DEAD_LETTERS = "kembed-dead-letters";
     public static final String OUTPUT_SINK = "kembed-output-sink";
-    public static final String WINDOWS_SINK = "kembed-windows-sink";
+    public static final String CHUNKS_SINK = "kembed-chunks-sink";
     public static final String DLQ_SINK = "kembed-dlq-sink";
 
     public static final String DOCUMENT_STORE = "kembed-documents";
     public static final String PENDING_STORE = "kembed-pending-windows";
     public static final String RESULT_STORE = "kembed-window-results";
+    public static final String CHUNK_COUNT_STORE = "kembed-chunk-counts";
+    public static final String PENDING_CHUNK_STORE = "kembed-pending-chunks";
     public static final String PARKED_STORE = "kembed-parked-records";
 
     public static final String HEADER_REASON = "kembed.error.reason";

@@ -1,9 +1,12 @@
 package dev.kembed.stream;
 
 import dev.kembed.avro.DocumentEmbedding;
-import dev.kembed.avro.WindowEmbedding;
+import dev.kembed.avro.ChunkEmbedding;
 import dev.kembed.engine.EngineInfo;
+import dev.kembed.text.Chunk;
+import dev.kembed.text.ChunkContext;
 import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.Pooling;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +33,7 @@ final class OutputRecords {
                 .setNormalized(settings.normalize())
                 .setDimension(vector.length)
                 .setTokenCount(s.tokenCount())
-                .setWindowCount(s.expectedWindows())
+                .setWindowCount(s.documentWindows())
                 .setEmbedding(floats(vector))
                 .setMetadata(s.metadata().isEmpty() ? null : s.metadata())
                 .setSourceTopic(s.sourceTopic())
@@ -39,17 +42,38 @@ final class OutputRecords {
                 .build();
     }
 
-    WindowEmbedding window(String id, DocState s, PendingWindow w, float[] vector) {
-        return WindowEmbedding.newBuilder()
+    /**
+     * @param count    chunks of this version
+     * @param withText whether the record carries the chunk's text
+     */
+    ChunkEmbedding chunk(String id, DocState s, Chunk c, int count, float[] vector, ChunkContext context, boolean withText) {
+        return ChunkEmbedding.newBuilder()
                 .setId(id)
                 .setVersion(s.version())
-                .setWindowIndex(w.index())
-                .setWindowCount(s.expectedWindows())
-                .setCharStart(w.charStart())
-                .setCharEnd(w.charEnd())
-                .setTokenCount(w.ids().length)
+                .setTimestamp(s.timestamp() == null ? null : java.time.Instant.ofEpochMilli(s.timestamp()))
+                .setChunkId(Chunk.key(id, c.index()))
+                .setPointId(Chunk.pointId(id, c.index()))
+                .setChunkIndex(c.index())
+                .setChunkCount(count)
+                .setCharStart(c.charStart())
+                .setCharEnd(c.charEnd())
+                .setTokenStart(c.tokenStart())
+                .setTokenEnd(c.tokenEnd())
+                .setTokenCount(c.tokenCount())
+                .setText(withText ? c.text() : null)
+                .setContext(context.label())
+                .setModel(engine.modelName())
                 .setModelFingerprint(engine.modelFingerprint())
+                .setEngine(engine.engine())
+                .setPrecision(engine.precision().label())
+                .setPooling(context == ChunkContext.WINDOW ? Pooling.MEAN.label() : settings.pooling().label())
+                .setNormalized(settings.normalize())
+                .setDimension(vector.length)
                 .setEmbedding(floats(vector))
+                .setMetadata(s.metadata().isEmpty() ? null : s.metadata())
+                .setSourceTopic(s.sourceTopic())
+                .setSourcePartition(s.sourcePartition())
+                .setSourceOffset(s.sourceOffset())
                 .build();
     }
 

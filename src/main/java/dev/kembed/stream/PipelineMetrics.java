@@ -20,6 +20,7 @@ public final class PipelineMetrics implements EngineListener {
     private final Counter out;
     private final Counter superseded;
     private final Counter tombstones;
+    private final Counter chunksOut;
     private final Counter overflow;
     private final Counter engineFailures;
     private final Counter engineDowns;
@@ -45,6 +46,7 @@ public final class PipelineMetrics implements EngineListener {
         out = registry.counter("kembed.documents.out");
         superseded = registry.counter("kembed.documents.superseded");
         tombstones = registry.counter("kembed.documents.tombstones");
+        chunksOut = Counter.builder("kembed.chunks.out").description("chunk records written to the chunks topic").register(registry);
         // windows that did not fit the queue within their stream thread's wait budget (they stay pending and go later)
         overflow = registry.counter("kembed.queue.overflow");
         engineFailures = registry.counter("kembed.engine.failures");
@@ -121,6 +123,10 @@ public final class PipelineMetrics implements EngineListener {
     }
 
     /** @param latencyMs from the input record's Kafka timestamp to this emit; negative when unknown (older state) */
+    void chunksOut(int n) {
+        chunksOut.increment(n);
+    }
+
     void documentOut(long latencyMs) {
         out.increment();
         if (latencyMs >= 0) {

@@ -6,7 +6,7 @@ import dev.kembed.serde.RegistrySettings;
  * What the topology needs besides the window plan and the engine queue, typed (the app's config
  * layer validates it).
  *
- * @param windowsTopic    optional per-window output topic, or null
+ * @param chunks          the chunks topic and how chunks are cut and embedded, or null for none
  * @param drainIntervalMs how often a task drains its completions with idle input (wall clock)
  * @param reuseWindows    reuse the result of a window whose identity is unchanged (own previous version, shared cache)
  * @param cacheMaxBytes   size of the per-process window result cache shared by all tasks (0 = off)
@@ -15,7 +15,7 @@ public record PipelineSettings(
         String inputTopic,
         String outputTopic,
         String dlqTopic,
-        String windowsTopic,
+        ChunkOutput chunks,
         InputFormat inputFormat,
         int inputMaxChars,
         RegistrySettings registry,

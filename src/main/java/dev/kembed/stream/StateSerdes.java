@@ -1,6 +1,8 @@
 package dev.kembed.stream;
 
+import dev.kembed.avro.state.ChunkSpanState;
 import dev.kembed.avro.state.DocumentState;
+import dev.kembed.text.Chunk;
 import dev.kembed.avro.state.ParkedRecordState;
 import dev.kembed.avro.state.WindowResultState;
 import dev.kembed.avro.state.PendingWindowState;
@@ -41,22 +43,46 @@ final class StateSerdes {
     private StateSerdes() {}
 
     /** Earlier writer schemas of the document state, resolved against today's when read back. */
-    static final List<Schema> DOC_STATE_HISTORY = List.of(history("document_state-1.avsc"));
+    static final List<Schema> DOC_STATE_HISTORY = List.of(history("document_state-1.avsc"), history("document_state-2.avsc"));
+    static final List<Schema> PENDING_WINDOW_HISTORY = List.of(history("pending_window-1.avsc"));
+    static final List<Schema> WINDOW_RESULT_HISTORY = List.of(history("window_result-1.avsc"));
 
     static final Serde<DocState> DOC_STATE = serde(DocumentState.getClassSchema(), DOC_STATE_HISTORY, StateSerdes::docToAvro,
             StateSerdes::docFromAvro, StateSerdes::legacyDoc);
-    static final Serde<PendingWindow> PENDING_WINDOW = serde(PendingWindowState.getClassSchema(), List.of(), StateSerdes::windowToAvro,
+    static final Serde<PendingWindow> PENDING_WINDOW = serde(PendingWindowState.getClassSchema(), PENDING_WINDOW_HISTORY, StateSerdes::windowToAvro,
             StateSerdes::windowFromAvro, StateSerdes::legacyWindow);
 
-    static final Serde<StoredResult> WINDOW_RESULT = serde(WindowResultState.getClassSchema(), List.of(), StateSerdes::resultToAvro,
+    static final Serde<StoredResult> WINDOW_RESULT = serde(WindowResultState.getClassSchema(), WINDOW_RESULT_HISTORY, StateSerdes::resultToAvro,
             StateSerdes::resultFromAvro, in -> {
                 throw new IOException("window results have no kembed 0.1 format");
+            });
+
+    static final Serde<Chunk> CHUNK_SPAN = serde(ChunkSpanState.getClassSchema(), List.of(), StateSerdes::chunkToAvro,
+            StateSerdes::chunkFromAvro, in -> {
+                throw new IOException("chunk spans have no kembed 0.1 format");
             });
 
     static final Serde<ParkedRecord> PARKED_RECORD = serde(ParkedRecordState.getClassSchema(), List.of(), StateSerdes::parkedToAvro,
             StateSerdes::parkedFromAvro, in -> {
                 throw new IOException("parked records have no kembed 0.1 format");
             });
+
+    private static GenericRecord chunkToAvro(Chunk c) {
+        GenericRecord g = new GenericData.Record(ChunkSpanState.getClassSchema());
+        g.put("index", c.index());
+        g.put("token_start", c.tokenStart());
+        g.put("token_end", c.tokenEnd());
+        g.put("char_start", c.charStart());
+        g.put("char_end", c.charEnd());
+        g.put("text", c.text());
+        return g;
+    }
+
+    private static Chunk chunkFromAvro(GenericRecord g) {
+        Object text = g.get("text");
+        return new Chunk((Integer) g.get("index"), (Integer) g.get("token_start"), (Integer) g.get("token_end"), (Integer) g.get("char_start"),
+                (Integer) g.get("char_end"), text == null ? null : text.toString());
+    }
 
     private static GenericRecord parkedToAvro(ParkedRecord r) {
         GenericRecord g = new GenericData.Record(ParkedRecordState.getClassSchema());
@@ -87,12 +113,35 @@ final class StateSerdes {
         g.put("cls", floats(r.cls()));
         g.put("sum", floats(r.sum()));
         g.put("count", r.count());
+        if (r.chunkSums() != null) {
+            int dim = r.chunkSums().length == 0 ? 0 : r.chunkSums()[0].length;
+            float[] flat = new float[r.chunkSums().length * dim];
+            for (int s = 0; s < r.chunkSums().length; s++) {
+                System.arraycopy(r.chunkSums()[s], 0, flat, s * dim, dim);
+            }
+            g.put("chunk_sums", floats(flat));
+            g.put("chunk_counts", floats(r.chunkCounts()));
+        }
+        g.put("first_chunk", r.firstChunk());
+        g.put("chunk", r.chunk());
+        g.put("owned_tokens", r.ownedTokens());
         return g;
     }
 
     private static StoredResult resultFromAvro(GenericRecord g) {
+        float[][] sums = null;
+        float[] counts = null;
+        if (g.get("chunk_sums") != null) {
+            counts = floats((ByteBuffer) g.get("chunk_counts"));
+            float[] flat = floats((ByteBuffer) g.get("chunk_sums"));
+            int dim = counts.length == 0 ? 0 : flat.length / counts.length;
+            sums = new float[counts.length][];
+            for (int s = 0; s < counts.length; s++) {
+                sums[s] = java.util.Arrays.copyOfRange(flat, s * dim, (s + 1) * dim);
+            }
+        }
         return new StoredResult(g.get("identity").toString(), floats((ByteBuffer) g.get("cls")), floats((ByteBuffer) g.get("sum")),
-                (Float) g.get("count"));
+                (Float) g.get("count"), sums, counts, (Integer) g.get("first_chunk"), (Integer) g.get("chunk"), (Integer) g.get("owned_tokens"));
     }
 
     private static ByteBuffer floats(float[] v) {
@@ -179,6 +228,7 @@ final class StateSerdes {
         r.put("acc", acc);
         r.put("weight", s.weight());
         r.put("received_at", s.receivedAt());
+        r.put("chunk_windows", s.chunkWindows());
         return r;
     }
 
@@ -190,7 +240,8 @@ final class StateSerdes {
         accBytes.asDoubleBuffer().get(acc);
         return new DocState((Long) r.get("generation"), (Long) r.get("version"), (Long) r.get("timestamp"), meta,
                 r.get("source_topic").toString(), (Integer) r.get("source_partition"), (Integer) r.get("expected_windows"),
-                (Integer) r.get("done_windows"), (Integer) r.get("token_count"), acc, (Double) r.get("weight"), (Long) r.get("received_at"));
+                (Integer) r.get("done_windows"), (Integer) r.get("token_count"), acc, (Double) r.get("weight"), (Long) r.get("received_at"),
+                (Integer) r.get("chunk_windows"));
     }
 
     private static GenericRecord windowToAvro(PendingWindow w) {
@@ -208,6 +259,13 @@ final class StateSerdes {
         r.put("char_start", w.charStart());
         r.put("char_end", w.charEnd());
         r.put("owned_tokens", w.ownedTokens());
+        if (w.chunkSlots() != null) {
+            ByteBuffer slots = ByteBuffer.allocate(w.chunkSlots().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            slots.asIntBuffer().put(w.chunkSlots());
+            r.put("chunk_slots", slots);
+        }
+        r.put("first_chunk", w.firstChunk());
+        r.put("chunk", w.chunk());
         return r;
     }
 
@@ -220,8 +278,14 @@ final class StateSerdes {
         for (int i = 0; i < pool.length; i++) {
             pool[i] = poolBytes.get();
         }
+        int[] slots = null;
+        if (r.get("chunk_slots") != null) {
+            ByteBuffer slotBytes = ((ByteBuffer) r.get("chunk_slots")).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            slots = new int[slotBytes.remaining() / 4];
+            slotBytes.asIntBuffer().get(slots);
+        }
         return new PendingWindow((Integer) r.get("index"), ids, pool, (Boolean) r.get("global_cls"), (Integer) r.get("char_start"),
-                (Integer) r.get("char_end"), (Integer) r.get("owned_tokens"));
+                (Integer) r.get("char_end"), (Integer) r.get("owned_tokens"), slots, (Integer) r.get("first_chunk"), (Integer) r.get("chunk"));
     }
 
     /** kembed 0.1's layout, after its format byte; read-only. */
@@ -244,7 +308,7 @@ final class StateSerdes {
         for (int i = 0; i < acc.length; i++) {
             acc[i] = in.readDouble();
         }
-        return new DocState(gen, version, ts, meta, topic, partition, expected, done, tokens, acc, in.readDouble(), null);
+        return new DocState(gen, version, ts, meta, topic, partition, expected, done, tokens, acc, in.readDouble(), null, 0);
     }
 
     private static PendingWindow legacyWindow(DataInputStream in) throws IOException {

@@ -1,6 +1,5 @@
 package dev.kembed.text;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -60,6 +59,14 @@ public final class LateChunks {
         return (windowCapacity + least - 1) / least + 1;
     }
 
+    /**
+     * The graph's slots per window for windows of {@code windowTokens} (specials included) and
+     * chunks of at most {@code chunkMaxTokens} (0 = one chunk per window, which needs one slot).
+     */
+    public static int slotsForWindows(int windowTokens, int chunkMaxTokens) {
+        return chunkMaxTokens == 0 ? 1 : slotsPerWindow(windowTokens - 2, chunkMaxTokens);
+    }
+
     public List<Chunk> chunks() {
         return chunks;
     }
@@ -69,36 +76,20 @@ public final class LateChunks {
         return slots[k];
     }
 
+    /** The first chunk of each window's slot 0 (-1 = the window owns no tokens). */
+    public int firstChunk(int k) {
+        return firstChunk[k];
+    }
+
     /**
      * Each chunk's mean token state from the windows' slot sums and counts (indexed like the
      * windows), L2-normalized when asked.
      */
     public List<float[]> pool(List<float[][]> windowSums, List<float[]> windowCounts, int dimension, boolean normalize) {
-        double[][] acc = new double[chunks.size()][dimension];
-        double[] n = new double[chunks.size()];
+        ChunkPooler pooler = ChunkPooler.late(chunks, dimension);
         for (int k = 0; k < slots.length; k++) {
-            if (firstChunk[k] < 0) {
-                continue; // owns no tokens
-            }
-            float[][] sums = windowSums.get(k);
-            float[] counts = windowCounts.get(k);
-            for (int s = 0; s < sums.length; s++) {
-                int chunk = firstChunk[k] + s;
-                for (int c = 0; c < dimension; c++) {
-                    acc[chunk][c] += sums[s][c];
-                }
-                n[chunk] += counts[s];
-            }
+            pooler.addSlots(firstChunk[k], windowSums.get(k), windowCounts.get(k));
         }
-        List<float[]> out = new ArrayList<>(chunks.size());
-        for (int i = 0; i < chunks.size(); i++) {
-            if (n[i] != chunks.get(i).tokenCount()) {
-                throw new IllegalStateException("chunk " + i + " pooled " + n[i] + " tokens, it has " + chunks.get(i).tokenCount());
-            }
-            // a chunk's vector is a mean over its tokens, as a document's is: one pooler does both
-            float[] v = new DocumentPooler(Pooling.MEAN, acc[i], n[i]).result(normalize);
-            out.add(v);
-        }
-        return out;
+        return pooler.vectors(normalize);
     }
 }

@@ -22,8 +22,12 @@ public final class WindowPlan {
         public static final SettingNames CLI = new SettingNames("--pooling", "--global-attention", "--max-tokens", "--overlap");
     }
 
-    /** A document cut into windows: its content tokens and the windows over them. */
-    public record Planned(int tokens, List<TextWindow> windows) {}
+    /**
+     * A document cut into windows: its content tokens and the windows over them.
+     *
+     * @param doc the tokenized text (what chunks are cut from), or null for pre-tokenized input
+     */
+    public record Planned(int tokens, List<TextWindow> windows, TokenizedText doc) {}
 
     private final EmbeddingSettings settings;
     private final EngineInfo engine;
@@ -82,7 +86,7 @@ public final class WindowPlan {
     /** Tokenizes and cuts a text; bad text (empty, blank, no tokens) throws a {@link BadInputException}. */
     public Planned cut(String text) {
         TokenizedText doc = tokenizer.tokenize(text);
-        return new Planned(doc.size(), windower.cut(doc));
+        return new Planned(doc.size(), windower.cut(doc), doc);
     }
 
     /** Tokenizes a text without cutting it into windows (what {@code kembed tokenize} shows). */
@@ -108,7 +112,7 @@ public final class WindowPlan {
     /** Cuts pre-tokenized content ids (no specials); windows have no character spans. */
     public Planned cut(int[] contentIds) {
         checkContentIds(contentIds, engine.vocabSize());
-        return new Planned(contentIds.length, windower.cut(contentIds, null, null));
+        return new Planned(contentIds.length, windower.cut(contentIds, null, null), null);
     }
 
     public EngineWindow engineWindow(TextWindow w) {

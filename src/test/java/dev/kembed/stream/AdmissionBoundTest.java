@@ -127,7 +127,7 @@ class AdmissionBoundTest {
         store(ctx, Names.RESULT_STORE, StateSerdes.WINDOW_RESULT);
         long generation = 42;
         docs.put(doc, new DocState(generation, null, null, Map.of(), "docs", 0, windows, 0, windows * 3,
-                new double[plan.engine().dimension()], 0, null));
+                new double[plan.engine().dimension()], 0, null, 0));
         for (int i = 0; i < windows; i++) {
             int[] ids = {plan.engine().bosTokenId(), 10 + i % 50, 11, 12, plan.engine().eosTokenId()};
             pending.put(EmbedProcessor.pendingKey(doc, generation, i), new PendingWindow(i, ids, new int[] {0, 1, 1, 1, 0}, false, -1, -1, 3));

@@ -60,6 +60,7 @@ class TopologyTest {
     TestInputTopic<byte[], byte[]> input;
     TestOutputTopic<String, byte[]> output;
     TestOutputTopic<byte[], byte[]> dlq;
+    TestOutputTopic<String, byte[]> chunksOut;
     AvroWireFormat wire;
     EmbeddingSettings embedding;
     WindowPlan plan;
@@ -69,11 +70,14 @@ class TopologyTest {
     @BeforeAll
     static void openModel() {
         model = TestModels.open(TestModels.tiny(tmp.resolve("tiny")), false);
+        chunkModel = KembedModel.open(tmp.resolve("tiny"), dev.kembed.engine.EngineSpec.cpu(1, 1, false)
+                .withChunkSlots(dev.kembed.text.LateChunks.slotsForWindows(CHUNK_WINDOW, CHUNK_TOKENS)), "--engine");
     }
 
     @AfterAll
     static void closeModel() {
         model.close();
+        chunkModel.close();
     }
 
     @AfterEach
@@ -95,9 +99,9 @@ class TopologyTest {
     }
 
     void start(int batchTokens, long maxWaitMs, int maxTokens, int overlap, dev.kembed.engine.EmbeddingEngine engine,
-            InputFormat format, String windowsTopic) {
+            InputFormat format, ChunkOutput chunks) {
         start(model, engine, new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, maxTokens, overlap),
-                format, windowsTopic, batchTokens, maxWaitMs);
+                format, chunks, batchTokens, maxWaitMs);
     }
 
     /** Worker threads of the next {@link #start}: 0 = driven by {@link #step}. */
@@ -105,11 +109,11 @@ class TopologyTest {
     /** Queue bound of the next {@link #start}. */
     int queueMax = 10_000;
 
-    void start(KembedModel m, dev.kembed.engine.EmbeddingEngine engine, EmbeddingSettings emb, InputFormat format, String windowsTopic,
+    void start(KembedModel m, dev.kembed.engine.EmbeddingEngine engine, EmbeddingSettings emb, InputFormat format, ChunkOutput chunks,
             int batchTokens, long maxWaitMs) {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = emb;
-        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", windowsTopic, format, 1_000_000, dev.kembed.serde.RegistrySettings.of(registry), 20, true,
+        PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", chunks, format, 1_000_000, dev.kembed.serde.RegistrySettings.of(registry), 20, true,
                 64L << 20);
         plan = WindowPlan.create(emb, engine.info(), m.tokenizer(), WindowPlan.SettingNames.CONFIG);
         clock = new FakeClock();
@@ -126,23 +130,28 @@ class TopologyTest {
         input = driver.createInputTopic("docs", new ByteArraySerializer(), new ByteArraySerializer());
         output = driver.createOutputTopic("embeddings", new StringDeserializer(), new ByteArrayDeserializer());
         dlq = driver.createOutputTopic("docs-dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        chunksOut = chunks == null ? null : driver.createOutputTopic(chunks.topic(), new StringDeserializer(), new ByteArrayDeserializer());
         this.registry = MockSchemaRegistry.scope(registry.substring("mock://".length()));
         wire = new AvroWireFormat(this.registry);
     }
 
     /** The tiny model's engine with something done before each batch (slow it down, make it fail). */
     static dev.kembed.engine.EmbeddingEngine delegating(java.util.function.Consumer<dev.kembed.engine.WindowBatch> before) {
+        return delegating(model, before);
+    }
+
+    static dev.kembed.engine.EmbeddingEngine delegating(KembedModel m, java.util.function.Consumer<dev.kembed.engine.WindowBatch> before) {
         return new dev.kembed.engine.EmbeddingEngine() {
             @Override
             public dev.kembed.engine.EngineInfo info() {
-                return model.engine().info();
+                return m.engine().info();
             }
 
             @Override
             public dev.kembed.engine.BatchResult embed(dev.kembed.engine.WindowBatch batch) {
                 before.accept(batch);
                 try {
-                    return model.engine().embed(batch);
+                    return m.engine().embed(batch);
                 } finally {
                     BATCHES_DONE.release();
                 }
@@ -450,28 +459,26 @@ class TopologyTest {
         assertThat(metrics.registryRetries()).isEqualTo(3.0);
     }
 
+    /** The deprecated windows topic's meaning under the chunks contract: one chunk per window, of the tokens it owns. */
     @Test
-    void plainTextInputAndThePerWindowTopic() throws Exception {
-        start(100_000, 50, 24, 4, model.engine(), InputFormat.TEXT, "windows");
-        var windows = driver.createOutputTopic("windows", new StringDeserializer(), new ByteArrayDeserializer());
+    void plainTextInputAndOneChunkPerWindow() throws Exception {
+        start(chunkModel, chunkModel.engine(), new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, 24, 4), InputFormat.TEXT,
+                new ChunkOutput("windows", dev.kembed.text.Chunker.PER_WINDOW, dev.kembed.text.ChunkContext.WINDOW, true), 100_000, 50);
         String text = "Plain UTF-8 text, long enough to need several small windows of twenty-four tokens each, café.";
         input.pipeInput("txt".getBytes(StandardCharsets.UTF_8), text.getBytes(StandardCharsets.UTF_8));
         List<TestRecord<String, byte[]>> out = awaitOutput(1);
         assertThat(out).hasSize(1);
         int count = decode(out.get(0).value()).getWindowCount();
         assertThat(count).isGreaterThan(1);
-        List<TestRecord<String, byte[]>> ws = windows.readRecordsToList();
+        List<TestRecord<String, byte[]>> ws = chunksOut.readRecordsToList();
         assertThat(ws).hasSize(count);
-        java.util.Set<Integer> indexes = new java.util.HashSet<>();
-        for (TestRecord<String, byte[]> r : ws) {
-            GenericRecord w = wire.read(r.value(), dev.kembed.avro.WindowEmbedding.getClassSchema());
-            int start = (Integer) w.get("char_start");
-            int end = (Integer) w.get("char_end");
-            assertThat(text.substring(start, end)).isNotBlank();
+        for (int i = 0; i < count; i++) {
+            GenericRecord w = chunkValue(ws.get(i).value());
+            assertThat(ws.get(i).key()).isEqualTo("txt#" + i);
+            assertThat(text.substring((Integer) w.get("char_start"), (Integer) w.get("char_end"))).isNotBlank().isEqualTo(w.get("text").toString());
             assertThat((List<?>) w.get("embedding")).hasSize(32);
-            indexes.add((Integer) w.get("window_index"));
+            assertThat(w.get("chunk_count")).isEqualTo(count);
         }
-        assertThat(indexes).hasSize(count);
     }
 
     @Test
@@ -653,5 +660,228 @@ class TopologyTest {
         assertThat(changed).as("the edit changes at least one window").isNotEmpty();
         assertThat(sentWindows.get()).as("exactly the changed windows reach the engine").isEqualTo(changed.size());
         assertSameVector(vector, v2);
+    }
+
+    // ---- chunks topic ----
+
+    static final int CHUNK_WINDOW = 48;
+    static final int CHUNK_TOKENS = 12;
+    static KembedModel chunkModel;
+    final java.util.concurrent.atomic.AtomicBoolean failBatches = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The document record {@link #emitVersion} last saw. */
+    DocumentEmbedding lastDocument;
+
+    /** Windows of 48 tokens cut at text boundaries with an overlap of 8, chunks of at most 12 tokens; counts what reaches the engine. */
+    void startChunks(dev.kembed.text.ChunkContext context, Pooling pooling) {
+        start(chunkModel, delegating(chunkModel, batch -> {
+                    if (failBatches.get() && batch.windows().stream().anyMatch(w -> w.length() > 20)) { // the health check's short window passes
+                        throw dev.kembed.engine.EngineException.transientFailure("simulated device error", null);
+                    }
+                    sentWindows.addAndGet(batch.windows().size());
+                }), new EmbeddingSettings(pooling, GlobalAttention.NONE, false, CHUNK_WINDOW, 8, dev.kembed.text.Boundaries.TEXT),
+                InputFormat.JSON, new ChunkOutput("chunks", new dev.kembed.text.Chunker(CHUNK_TOKENS), context, true), 100_000, 50);
+    }
+
+    GenericRecord chunkValue(byte[] value) {
+        return wire.read(value, dev.kembed.avro.ChunkEmbedding.getClassSchema());
+    }
+
+    static float[] vector(GenericRecord r) {
+        List<?> e = (List<?>) r.get("embedding");
+        float[] v = new float[e.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ((Number) e.get(i)).floatValue();
+        }
+        return v;
+    }
+
+    static double maxDiff(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    /**
+     * Sends one version and steps until its document record is out; no chunk record may appear
+     * before it (a reader never sees part of a version). Returns the chunk records written with it.
+     */
+    List<TestRecord<String, byte[]>> emitVersion(String id, String json) throws Exception {
+        sentWindows.set(0);
+        send(id, json);
+        for (int i = 0; i < 500; i++) {
+            step();
+            List<TestRecord<String, byte[]>> docs = output.readRecordsToList();
+            List<TestRecord<String, byte[]>> chunks = chunksOut.readRecordsToList();
+            if (!docs.isEmpty()) {
+                assertThat(docs).singleElement().satisfies(d -> assertThat(d.key()).isEqualTo(id));
+                lastDocument = decode(docs.get(0).value());
+                return chunks;
+            }
+            assertThat(chunks).as("no chunk goes out before its document is complete").isEmpty();
+        }
+        throw new AssertionError("no output for " + id);
+    }
+
+    /** The chunk records of one version are its chunks 0..n-1 exactly, with spans, text, keys and vectors of the reference path. */
+    void assertChunksOf(String id, String text, List<TestRecord<String, byte[]>> records, dev.kembed.text.ChunkContext context, double tolerance) {
+        DirectEmbedder.ChunkedDocument ref = new DirectEmbedder(plan, chunkModel.engine(), 16384)
+                .embedChunks(text, new dev.kembed.text.Chunker(CHUNK_TOKENS), context);
+        List<TestRecord<String, byte[]>> upserts = records.stream().filter(r -> r.value() != null).toList();
+        assertThat(upserts).hasSize(ref.chunks().size());
+        int tokens = 0;
+        for (int i = 0; i < upserts.size(); i++) {
+            GenericRecord r = chunkValue(upserts.get(i).value());
+            dev.kembed.text.Chunk c = ref.chunks().get(i);
+            assertThat(upserts.get(i).key()).isEqualTo(id + "#" + i).isEqualTo(r.get("chunk_id").toString());
+            assertThat(r.get("point_id").toString()).isEqualTo(java.util.UUID.nameUUIDFromBytes((id + "#" + i).getBytes(StandardCharsets.UTF_8)).toString());
+            assertThat(r.get("chunk_index")).isEqualTo(i);
+            assertThat(r.get("chunk_count")).isEqualTo(ref.chunks().size());
+            assertThat(r.get("token_start")).as("chunks tile the content tokens").isEqualTo(tokens);
+            tokens = (Integer) r.get("token_end");
+            assertThat(r.get("token_count")).isEqualTo(c.tokenCount()).isEqualTo(tokens - (Integer) r.get("token_start"));
+            assertThat(r.get("text").toString()).isEqualTo(text.substring((Integer) r.get("char_start"), (Integer) r.get("char_end")))
+                    .isEqualTo(c.text());
+            assertThat(r.get("context").toString()).isEqualTo(context.label());
+            assertThat(maxDiff(vector(r), ref.vectors().get(i))).as("chunk %d vs the reference path", i).isLessThanOrEqualTo(tolerance);
+        }
+        assertThat(tokens).isEqualTo(ref.document().tokens());
+    }
+
+    static List<String> tombstoneKeys(List<TestRecord<String, byte[]>> records) {
+        return records.stream().filter(r -> r.value() == null).map(TestRecord::key).toList();
+    }
+
+    @Test
+    void chunksGoOutWithTheirVersionKeepTheirKeysAndVanishedOnesAreRetracted() throws Exception {
+        startChunks(dev.kembed.text.ChunkContext.WINDOW, Pooling.MEAN);
+        String v1 = paragraphs(12, 3);
+        String v2 = paragraphs(20, 4); // more chunks
+        String v3 = paragraphs(5, 5); // fewer
+        List<TestRecord<String, byte[]>> r1 = emitVersion("doc", doc(v1));
+        assertThat(plan.cut(v1).windows()).as("several windows, so chunks straddle them").hasSizeGreaterThan(2);
+        assertChunksOf("doc", v1, r1, dev.kembed.text.ChunkContext.WINDOW, 1e-5);
+        assertThat(tombstoneKeys(r1)).isEmpty();
+        int n1 = r1.size();
+
+        List<TestRecord<String, byte[]>> r2 = emitVersion("doc", doc(v2));
+        assertChunksOf("doc", v2, r2, dev.kembed.text.ChunkContext.WINDOW, 1e-5);
+        int n2 = r2.size();
+        assertThat(n2).isGreaterThan(n1);
+        assertThat(tombstoneKeys(r2)).isEmpty();
+
+        List<TestRecord<String, byte[]>> r3 = emitVersion("doc", doc(v3));
+        assertChunksOf("doc", v3, r3, dev.kembed.text.ChunkContext.WINDOW, 1e-5);
+        int n3 = (int) r3.stream().filter(r -> r.value() != null).count();
+        assertThat(n3).isLessThan(n2);
+        assertThat(tombstoneKeys(r3)).as("the keys v3 no longer has").containsExactlyElementsOf(
+                java.util.stream.IntStream.range(n3, n2).mapToObj(i -> "doc#" + i).toList());
+        assertThat(driver.<String, Integer>getKeyValueStore(Names.CHUNK_COUNT_STORE).get("doc")).isEqualTo(n3);
+
+        send("doc", null);
+        step();
+        assertThat(output.readRecordsToList()).singleElement().satisfies(r -> assertThat(r.value()).isNull());
+        assertThat(tombstoneKeys(chunksOut.readRecordsToList())).containsExactlyElementsOf(
+                java.util.stream.IntStream.range(0, n3).mapToObj(i -> "doc#" + i).toList());
+        assertThat(driver.<String, Integer>getKeyValueStore(Names.CHUNK_COUNT_STORE).get("doc")).isNull();
+
+        List<TestRecord<String, byte[]>> again = emitVersion("doc", doc(v1));
+        assertChunksOf("doc", v1, again, dev.kembed.text.ChunkContext.WINDOW, 1e-5);
+        assertThat(tombstoneKeys(again)).isEmpty();
+        assertThat(driver.<String, dev.kembed.text.Chunk>getKeyValueStore(Names.PENDING_CHUNK_STORE).approximateNumEntries())
+                .as("nothing is left in flight").isZero();
+        assertThat(pipeline.metrics().registry().get("kembed.chunks.out").counter().count()).isEqualTo(n1 + n2 + n3 + n1);
+    }
+
+    @Test
+    void aDeadLetteredVersionWritesNoChunksAndASupersededOneNeverAppears() throws Exception {
+        startChunks(dev.kembed.text.ChunkContext.WINDOW, Pooling.MEAN);
+        String v1 = paragraphs(10, 11);
+        int n1 = emitVersion("doc", doc(v1)).size();
+
+        failBatches.set(true); // v2 fails in the engine: it goes to the DLQ, the document and its chunks stay at v1
+        send("doc", doc(paragraphs(3, 12)));
+        List<TestRecord<byte[], byte[]>> dead = new ArrayList<>();
+        for (int i = 0; i < 100 && dead.isEmpty(); i++) {
+            step();
+            dead.addAll(dlq.readRecordsToList());
+        }
+        assertThat(dead).singleElement().satisfies(d -> assertThat(new String(d.headers().lastHeader(Names.HEADER_OFFSET).value(),
+                StandardCharsets.UTF_8)).as("the dead letter names v2's record").isEqualTo("1"));
+        assertThat(output.readRecordsToList()).isEmpty();
+        assertThat(chunksOut.readRecordsToList()).isEmpty();
+        assertThat(driver.<String, Integer>getKeyValueStore(Names.CHUNK_COUNT_STORE).get("doc")).isEqualTo(n1);
+        failBatches.set(false);
+
+        // v3 is superseded by v4 before any of its windows ran: only v4 is ever written, and it retracts v1's extra keys
+        String v4 = paragraphs(4, 14);
+        send("doc", doc(paragraphs(30, 13)));
+        List<TestRecord<String, byte[]>> r4 = emitVersion("doc", doc(v4));
+        assertChunksOf("doc", v4, r4, dev.kembed.text.ChunkContext.WINDOW, 1e-5);
+        int n4 = (int) r4.stream().filter(r -> r.value() != null).count();
+        assertThat(tombstoneKeys(r4)).containsExactlyElementsOf(java.util.stream.IntStream.range(n4, n1).mapToObj(i -> "doc#" + i).toList());
+        for (TestRecord<String, byte[]> r : r4) {
+            if (r.value() != null) {
+                assertThat(chunkValue(r.value()).get("source_offset")).isEqualTo(3L);
+            }
+        }
+        step();
+        assertThat(output.readRecordsToList()).isEmpty();
+        assertThat(chunksOut.readRecordsToList()).isEmpty();
+    }
+
+    @Test
+    void chunkContextEmbedsEachChunkAloneAsEmbedOfItsTextWould() throws Exception {
+        startChunks(dev.kembed.text.ChunkContext.CHUNK, Pooling.CLS);
+        String text = paragraphs(8, 21);
+        List<TestRecord<String, byte[]>> records = emitVersion("doc", doc(text));
+        assertChunksOf("doc", text, records, dev.kembed.text.ChunkContext.CHUNK, 1e-6);
+        DirectEmbedder direct = new DirectEmbedder(plan, chunkModel.engine(), 16384);
+        GenericRecord first = chunkValue(records.get(0).value());
+        assertThat(maxDiff(vector(first), direct.embed(first.get("text").toString()).vector())).isLessThanOrEqualTo(1e-6);
+        assertThat(first.get("pooling").toString()).isEqualTo("cls");
+        // the chunks' own sequences are not part of the document: its vector and window count are those of its windows
+        assertThat(lastDocument.getWindowCount()).isEqualTo(plan.cut(text).windows().size());
+        float[] doc = new float[lastDocument.getEmbedding().size()];
+        for (int i = 0; i < doc.length; i++) {
+            doc[i] = lastDocument.getEmbedding().get(i);
+        }
+        assertThat(maxDiff(doc, direct.embed(text).vector())).isLessThanOrEqualTo(1e-6);
+    }
+
+    @Test
+    void anEditOfOneParagraphSendsOnlyTheChangedWindowsAndItsChunkVectorsEqualAFreshRun() throws Exception {
+        startChunks(dev.kembed.text.ChunkContext.WINDOW, Pooling.MEAN);
+        String v1 = paragraphs(30, 1);
+        String[] paras = v1.split("\n\n");
+        paras[15] = "an entirely new paragraph about search. it replaces the old one.";
+        String v2 = String.join("\n\n", paras);
+        emitVersion("doc", doc(v1));
+        int windowsV1 = sentWindows.get();
+        List<TestRecord<String, byte[]>> r2 = emitVersion("doc", doc(v2));
+        int sent = sentWindows.get();
+        System.out.printf("chunk edit: %d windows, %d sent again%n", windowsV1, sent);
+        assertThat(windowsV1).isGreaterThan(8);
+        assertThat(sent).isGreaterThan(0).isLessThanOrEqualTo(3);
+        assertChunksOf("doc", v2, r2, dev.kembed.text.ChunkContext.WINDOW, 1e-6);
+    }
+
+    @Test
+    void preTokenizedInputHasChunksWithoutText() throws Exception {
+        startChunks(dev.kembed.text.ChunkContext.WINDOW, Pooling.MEAN);
+        StringBuilder ids = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            ids.append(i == 0 ? "" : ", ").append(10 + i % 40);
+        }
+        List<TestRecord<String, byte[]>> records = emitVersion("ids", "{\"input_ids\": [" + ids + "]}");
+        assertThat(records).hasSize((100 + CHUNK_TOKENS - 1) / CHUNK_TOKENS);
+        for (TestRecord<String, byte[]> r : records) {
+            GenericRecord c = chunkValue(r.value());
+            assertThat(c.get("text")).isNull();
+            assertThat(c.get("char_start")).isEqualTo(-1);
+            assertThat(c.get("char_end")).isEqualTo(-1);
+        }
     }
 }

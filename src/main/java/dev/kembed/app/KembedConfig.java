@@ -391,7 +391,7 @@ public final class KembedConfig extends AbstractConfig {
     }
 
     private void checkChunks(List<String> errors, Set<String> failed) {
-        if (!parsed(failed, CHUNKS_TOPIC, WINDOWS_TOPIC, CHUNK_MAX_TOKENS, CHUNK_CONTEXT, POOLING)) {
+        if (!parsed(failed, CHUNKS_TOPIC, WINDOWS_TOPIC)) {
             return;
         }
         String chunks = getString(CHUNKS_TOPIC).trim();
@@ -400,7 +400,7 @@ public final class KembedConfig extends AbstractConfig {
             errors.add(WINDOWS_TOPIC + " is a deprecated alias of " + CHUNKS_TOPIC + "; set only " + CHUNKS_TOPIC);
             return;
         }
-        if (!windows.isEmpty() && originals().containsKey(CHUNK_MAX_TOKENS) && getInt(CHUNK_MAX_TOKENS) != 0) {
+        if (!windows.isEmpty() && parsed(failed, CHUNK_MAX_TOKENS) && originals().containsKey(CHUNK_MAX_TOKENS) && getInt(CHUNK_MAX_TOKENS) != 0) {
             errors.add(WINDOWS_TOPIC + " means one chunk per window (" + CHUNK_MAX_TOKENS + "=0); for chunks of " + getInt(CHUNK_MAX_TOKENS)
                     + " tokens set " + CHUNKS_TOPIC + " instead");
         }
@@ -412,7 +412,8 @@ public final class KembedConfig extends AbstractConfig {
         if (parsed(failed, INPUT_TOPIC, OUTPUT_TOPIC, DLQ_TOPIC) && (topic.equals(inputTopic()) || topic.equals(outputTopic()) || topic.equals(dlqTopic()))) {
             errors.add(key + "=" + topic + " must differ from the input, output and dead-letter topics");
         }
-        if (ChunkContext.parse(CHUNK_CONTEXT, getString(CHUNK_CONTEXT)) == ChunkContext.WINDOW && Pooling.parse(POOLING, getString(POOLING)) == Pooling.CLS) {
+        if (parsed(failed, CHUNK_CONTEXT, POOLING) && ChunkContext.parse(CHUNK_CONTEXT, getString(CHUNK_CONTEXT)) == ChunkContext.WINDOW
+                && Pooling.parse(POOLING, getString(POOLING)) == Pooling.CLS) {
             errors.add(CHUNK_CONTEXT + "=window pools each chunk's own tokens (mean), and a chunk has no <s> of its own in its window, so "
                     + POOLING + "=cls is refused with it; allowed: " + POOLING + "=mean, or " + CHUNK_CONTEXT + "=chunk (each chunk runs alone "
                     + "and gets the CLS state of its own sequence)");

@@ -32,6 +32,22 @@ public final class Chunker {
         return maxTokens;
     }
 
+    /** Chunkers with the same budget cut the same chunks. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Chunker c && c.maxTokens == maxTokens;
+    }
+
+    @Override
+    public int hashCode() {
+        return Integer.hashCode(maxTokens);
+    }
+
+    @Override
+    public String toString() {
+        return maxTokens == 0 ? "Chunker[one per window]" : "Chunker[" + maxTokens + " tokens]";
+    }
+
     public List<Chunk> cut(TokenizedText doc) {
         if (maxTokens == 0) {
             throw new IllegalStateException("one chunk per window: cut the windows with ofWindows");

@@ -167,7 +167,7 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(48);
+        assertThat(KembedConfig.DEF.names()).hasSize(52);
     }
 
     /** The README's configuration table is the generated one; edit the ConfigDef, then paste the table this prints. */
@@ -180,5 +180,50 @@ class KembedConfigTest {
         String table = readme.substring(readme.indexOf(begin) + begin.length(), readme.indexOf(end));
         assertThat(table).as("README configuration table; the generated one is:%n%s", KembedConfig.markdownTable())
                 .isEqualTo(KembedConfig.markdownTable());
+    }
+
+    @Test
+    void theChunksTopicIsOffByDefaultAndCutsChunksOf256TokensInTheirWindows() {
+        assertThat(KembedConfig.from(props(), Map.of()).chunkOutput()).isNull();
+        KembedConfig c = KembedConfig.from(props("kembed.chunks.topic", "chunks"), Map.of());
+        dev.kembed.stream.ChunkOutput out = c.chunkOutput();
+        assertThat(out.topic()).isEqualTo("chunks");
+        assertThat(out.chunker().maxTokens()).isEqualTo(256);
+        assertThat(out.context()).isEqualTo(dev.kembed.text.ChunkContext.WINDOW);
+        assertThat(out.withText()).isTrue();
+        assertThat(c.pipelineSettings().chunks()).isEqualTo(out);
+        // late chunking: the graph gets the slots a 4096-token window of 256-token chunks can touch (cuts look back at most half)
+        assertThat(c.engineSpec(Path.of("d"), 4096).chunkSlots()).isEqualTo(dev.kembed.text.LateChunks.slotsPerWindow(4094, 256)).isEqualTo(33);
+        KembedConfig alone = KembedConfig.from(props("kembed.chunks.topic", "chunks", "kembed.chunk.context", "chunk",
+                "kembed.pooling", "cls", "kembed.chunk.text", "false"), Map.of());
+        assertThat(alone.chunkOutput().context()).isEqualTo(dev.kembed.text.ChunkContext.CHUNK);
+        assertThat(alone.chunkOutput().withText()).isFalse();
+        assertThat(alone.engineSpec(Path.of("d"), 4096).chunkSlots()).as("chunks run alone need no slots").isZero();
+    }
+
+    @Test
+    void theDeprecatedWindowsTopicMeansOneChunkPerWindow() {
+        KembedConfig c = KembedConfig.from(props("kembed.windows.topic", "windows"), Map.of());
+        assertThat(c.deprecatedWindowsTopic()).isTrue();
+        assertThat(c.chunkOutput().topic()).isEqualTo("windows");
+        assertThat(c.chunkOutput().chunker()).isSameAs(dev.kembed.text.Chunker.PER_WINDOW);
+        assertThat(c.engineSpec(Path.of("d"), 4096).chunkSlots()).isEqualTo(1);
+    }
+
+    @Test
+    void chunkSettingErrorsAreReportedTogetherNamingTheirKeys() {
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.chunks.topic", "embeddings", "kembed.pooling", "cls",
+                "kembed.chunk.max.tokens", "-1"), Map.of()))
+                .hasMessageContaining("kembed.chunks.topic=embeddings must differ from the input, output and dead-letter topics")
+                .hasMessageContaining("kembed.chunk.max.tokens");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.chunks.topic", "chunks", "kembed.pooling", "cls", "kembed.chunk.context",
+                "sentence"), Map.of())).hasMessageContaining("kembed.chunk.context").hasMessageContaining("allowed: window, chunk");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.chunks.topic", "chunks", "kembed.pooling", "cls"), Map.of()))
+                .hasMessageContaining("kembed.chunk.context=window pools each chunk's own tokens (mean)")
+                .hasMessageContaining("kembed.pooling=mean, or kembed.chunk.context=chunk");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.chunks.topic", "chunks", "kembed.windows.topic", "windows"), Map.of()))
+                .hasMessageContaining("kembed.windows.topic is a deprecated alias of kembed.chunks.topic; set only kembed.chunks.topic");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.windows.topic", "windows", "kembed.chunk.max.tokens", "128"), Map.of()))
+                .hasMessageContaining("kembed.windows.topic means one chunk per window (kembed.chunk.max.tokens=0)");
     }
 }

@@ -686,15 +686,6 @@ class TopologyTest {
         return wire.read(value, dev.kembed.avro.ChunkEmbedding.getClassSchema());
     }
 
-    static float[] vector(GenericRecord r) {
-        List<?> e = (List<?>) r.get("embedding");
-        float[] v = new float[e.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = ((Number) e.get(i)).floatValue();
-        }
-        return v;
-    }
-
     static double maxDiff(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
         double max = 0;
@@ -745,7 +736,7 @@ class TopologyTest {
             assertThat(r.get("text").toString()).isEqualTo(text.substring((Integer) r.get("char_start"), (Integer) r.get("char_end")))
                     .isEqualTo(c.text());
             assertThat(r.get("context").toString()).isEqualTo(context.label());
-            assertThat(maxDiff(vector(r), ref.vectors().get(i))).as("chunk %d vs the reference path", i).isLessThanOrEqualTo(tolerance);
+            assertThat(maxDiff(dev.kembed.testing.TestSupport.embedding(r), ref.vectors().get(i))).as("chunk %d vs the reference path", i).isLessThanOrEqualTo(tolerance);
         }
         assertThat(tokens).isEqualTo(ref.document().tokens());
     }
@@ -840,7 +831,7 @@ class TopologyTest {
         assertChunksOf("doc", text, records, dev.kembed.text.ChunkContext.CHUNK, 1e-6);
         DirectEmbedder direct = new DirectEmbedder(plan, chunkModel.engine(), 16384);
         GenericRecord first = chunkValue(records.get(0).value());
-        assertThat(maxDiff(vector(first), direct.embed(first.get("text").toString()).vector())).isLessThanOrEqualTo(1e-6);
+        assertThat(maxDiff(dev.kembed.testing.TestSupport.embedding(first), direct.embed(first.get("text").toString()).vector())).isLessThanOrEqualTo(1e-6);
         assertThat(first.get("pooling").toString()).isEqualTo("cls");
         // the chunks' own sequences are not part of the document: its vector and window count are those of its windows
         assertThat(lastDocument.getWindowCount()).isEqualTo(plan.cut(text).windows().size());

@@ -71,4 +71,14 @@ public final class TestSupport {
     public static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
         await(what, timeout, condition::getAsBoolean, Boolean::booleanValue);
     }
+
+    /** The {@code embedding} field of a decoded Avro output record. */
+    public static float[] embedding(org.apache.avro.generic.GenericRecord r) {
+        java.util.List<?> e = (java.util.List<?>) r.get("embedding");
+        float[] v = new float[e.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ((Number) e.get(i)).floatValue();
+        }
+        return v;
+    }
 }

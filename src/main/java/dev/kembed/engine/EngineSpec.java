@@ -11,8 +11,8 @@ import dev.kembed.engine.gpu.GpuSettings;
  * @param sessions        calls that may run at once
  * @param globalAttention build the global-attention path (needed for global attention on {@code <s>})
  * @param gpu             shapes and caches of the GPU engines (ignored by onnxruntime-cpu)
- * @param chunkSlots      chunk slots per window pooled in the graph (late chunking), 0 = none; engines
- *                        that do not build them yet (the GPU engines) refuse chunked windows by name
+ * @param chunkSlots      chunk slots per window pooled in the graph (late chunking), 0 = none; every
+ *                        engine builds them into its graphs (TensorRT: a static count per window)
  */
 public record EngineSpec(String name, Precision precision, int intraOpThreads, int sessions, boolean globalAttention, GpuSettings gpu,
         int chunkSlots) {

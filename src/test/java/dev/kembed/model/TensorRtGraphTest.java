@@ -88,6 +88,49 @@ class TensorRtGraphTest {
     }
 
     @Test
+    void tensorRtVariantWithChunkSlotsEqualsTheStandardLateChunkingGraph() throws Exception {
+        int bucket = 64;
+        int chunkSlots = 4;
+        Path file = tmp.resolve("trt-chunks.onnx");
+        new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(true, BATCH, bucket, SLOTS).withChunkSlots(chunkSlots)).build().writeTo(file);
+        // a full window with three chunks, and a short one whose first tokens belong to the previous window (-1) and whose
+        // last chunk sits in slot 1; the filler row pools nothing
+        EngineWindow full = withSlots(window(bucket, 3, new int[] {0}), t -> t < 20 ? 0 : t < 45 ? 1 : 2);
+        EngineWindow shortOne = withSlots(window(bucket / 2 + 3, 11, new int[] {0, 4}), t -> t < 6 ? -1 : t < 25 ? 0 : 1);
+        List<EngineWindow> windows = List.of(full, shortOne);
+        try (OnnxRuntimeEngine chunked = new OnnxRuntimeEngine(ckpt, "tiny", 1, 1, true, Precision.FP32, chunkSlots)) {
+            EngineInfo info = chunked.info();
+            List<WindowResult> got;
+            try (DjlModelRunner r = DjlModelRunner.load(file, 1, 1)) {
+                got = GraphCall.run(r, PaddedBatch.of(windows, BATCH, bucket, info), info, true, false, windows).windows();
+            }
+            double maxDiff = 0;
+            for (int i = 0; i < windows.size(); i++) {
+                WindowResult want = chunked.embed(WindowBatch.of(List.of(windows.get(i)))).windows().get(0);
+                assertThat(got.get(i).chunkCounts()).containsExactly(want.chunkCounts());
+                assertThat(got.get(i).chunkSums().length).isEqualTo(want.chunkSums().length).isEqualTo(windows.get(i).chunkCount());
+                for (int s = 0; s < want.chunkSums().length; s++) {
+                    for (int c = 0; c < info.dimension(); c++) {
+                        maxDiff = Math.max(maxDiff, Math.abs(got.get(i).chunkSums()[s][c] - want.chunkSums()[s][c]) / Math.max(1, want.chunkCounts()[s]));
+                    }
+                }
+            }
+            assertThat(got.get(0).chunkCounts()).containsExactly(19, 25, 18);
+            System.out.printf("tensorrt8 variant with %d chunk slots, bucket %d x %d: max |chunk mean diff| %.2e%n", chunkSlots, BATCH, bucket, maxDiff);
+            assertThat(maxDiff).isLessThanOrEqualTo(1e-5);
+        }
+    }
+
+    /** The window with each content token's chunk slot from {@code slotOf}; specials are in no chunk. */
+    static EngineWindow withSlots(EngineWindow w, java.util.function.IntUnaryOperator slotOf) {
+        int[] slots = new int[w.inputIds().length];
+        for (int t = 0; t < slots.length; t++) {
+            slots[t] = w.poolMask()[t] == 1 ? slotOf.applyAsInt(t) : -1;
+        }
+        return new EngineWindow(w.inputIds(), w.globalMask(), w.poolMask(), slots);
+    }
+
+    @Test
     void tensorRtVariantNeedsStaticShapesAndFloat32() {
         assertThatThrownBy(() -> GraphOptions.tensorRt8(true, 0, 64, 1)).hasMessageContaining("static batch");
         assertThatThrownBy(() -> GraphOptions.tensorRt8(true, 2, 64, 0)).hasMessageContaining("global slots");

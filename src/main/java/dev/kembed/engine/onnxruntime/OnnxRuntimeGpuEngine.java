@@ -49,14 +49,14 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
         this.lengths = gpu.lengthsFor(c.maxTokens(), c.padMultiple());
         this.batch = gpu.batch();
         this.shapes = new StaticShapes(lengths, batch, false, false);
-        GraphOptions graph = GraphOptions.dynamic(spec.globalAttention());
+        GraphOptions graph = GraphOptions.dynamic(spec.globalAttention()).withChunkSlots(spec.chunkSlots());
         LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, graph);
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             if (gpu.ortTensorRt()) {
                 OrtTensorRTProviderOptions trt = new OrtTensorRTProviderOptions(gpu.device());
                 for (Map.Entry<String, String> e : OrtTensorRtOptions.of(lengths, batch, spec.precision() == Precision.FP16,
-                        gpu.engineCache("onnxruntime-tensorrt")).entrySet()) {
+                        gpu.engineCache("onnxruntime-tensorrt"), spec.chunkSlots() > 0).entrySet()) {
                     trt.add(e.getKey(), e.getValue());
                 }
                 so.addTensorrt(trt);
@@ -70,7 +70,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
         this.runner = OnnxRuntimeEngine.loadGraph(builder, Map.of("sessionOptions", so), spec.sessions());
         this.info = new EngineInfo(NAME, modelName, Checkpoint.fingerprint(ckpt.dir()), spec.precision(), c.family(), c.hiddenSize(),
                 c.maxTokens(), c.padMultiple(), builder.hasGlobalAttention(), PRECISIONS, lengths, batch, false, c.vocabSize(), c.padTokenId(),
-                c.bosTokenId(), c.eosTokenId(), true, graph.numerics() + "/" + spec.precision().label(), 0);
+                c.bosTokenId(), c.eosTokenId(), true, graph.numerics() + "/" + spec.precision().label(), spec.chunkSlots());
     }
 
     @Override

@@ -15,6 +15,8 @@ import java.util.Map;
 public final class OrtTensorRtOptions {
     /** The graph's dynamic [batch, length] inputs, in graph order. */
     static final List<String> INPUTS = List.of("input_ids", "attention_mask", "global_attention_mask", "pool_mask");
+    /** The late-chunking graph's extra [batch, length] input. */
+    static final String CHUNK_SLOT = "chunk_slot";
 
     private OrtTensorRtOptions() {}
 
@@ -22,8 +24,13 @@ public final class OrtTensorRtOptions {
      * @param lengths  the engine's length buckets, ascending
      * @param fp16     let TensorRT run layers in fp16; LayerNorm then falls back to fp32
      * @param cacheDir where the provider keeps built engines and timing caches between runs
+     * @param chunked  the graph pools chunk slots (late chunking), so it takes {@code chunk_slot} too
      */
-    public static Map<String, String> of(List<Integer> lengths, int batch, boolean fp16, Path cacheDir) {
+    public static Map<String, String> of(List<Integer> lengths, int batch, boolean fp16, Path cacheDir, boolean chunked) {
+        List<String> inputs = new ArrayList<>(INPUTS);
+        if (chunked) {
+            inputs.add(CHUNK_SLOT);
+        }
         Map<String, String> o = new LinkedHashMap<>();
         o.put("trt_fp16_enable", Boolean.toString(fp16));
         // fp16 LayerNorm overflows in BERT/RoBERTa-style models (NVIDIA/TensorRT #2564, #3101)
@@ -37,7 +44,7 @@ public final class OrtTensorRtOptions {
         List<String> max = new ArrayList<>();
         int previous = 0;
         for (int len : lengths) {
-            for (String input : INPUTS) {
+            for (String input : inputs) {
                 min.add(input + ":1x" + (previous + 1));
                 opt.add(input + ":" + batch + "x" + len);
                 max.add(input + ":" + batch + "x" + len);

@@ -72,13 +72,13 @@ public final class TensorRtEngine implements EmbeddingEngine {
         }
         try {
             for (int len : lengths) {
-                EngineCacheKey key = new EngineCacheKey(fingerprint, batch, len, slots, spec.precision(), trtVersion, gpuName);
+                EngineCacheKey key = new EngineCacheKey(fingerprint, batch, len, slots, spec.chunkSlots(), spec.precision(), trtVersion, gpuName);
                 Path serialized = dir.resolve(key.fileName() + ".trt");
                 Path file = serialized;
                 if (!Files.exists(serialized)) {
                     int length = len;
                     file = GraphCache.ensure(dir, key.fileName() + ".onnx",
-                            out -> new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(global, batch, length, Math.max(1, slots))).build().writeTo(out));
+                            out -> new LongformerGraphBuilder(ckpt, graphFor(global, length, spec)).build().writeTo(out));
                 }
                 long t0 = System.nanoTime();
                 byLength.put(len, DjlModelRunner.load(file, "TensorRT", options, spec.sessions(), gpu.device()));
@@ -94,8 +94,12 @@ public final class TensorRtEngine implements EmbeddingEngine {
         }
         this.info = new EngineInfo(NAME, modelName, fingerprint, spec.precision(), c.family(), c.hiddenSize(), c.maxTokens(), c.padMultiple(),
                 global, PRECISIONS, lengths, batch, true, c.vocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId(), true,
-                GraphOptions.tensorRt8(global, batch, lengths.get(0), Math.max(1, slots)).numerics() + "/" + spec.precision().label()
-                        + "/trt" + trtVersion, 0);
+                graphFor(global, lengths.get(0), spec).numerics() + "/" + spec.precision().label() + "/trt" + trtVersion, spec.chunkSlots());
+    }
+
+    /** The TensorRT-8 graph of one length bucket, with a static chunk-slot count per window when late chunking is on. */
+    private GraphOptions graphFor(boolean global, int length, EngineSpec spec) {
+        return GraphOptions.tensorRt8(global, batch, length, Math.max(1, slots)).withChunkSlots(spec.chunkSlots());
     }
 
     @Override

@@ -15,18 +15,28 @@ import dev.kembed.text.TextWindow;
 import dev.kembed.text.WindowPlan;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * The synchronous path from text to vector (plan, run, pool) used by {@code kembed embed}: the
- * reference the streaming topology's output is compared with.
+ * The synchronous path from text to vector (plan, run, pool) used by {@code kembed embed} and the
+ * HTTP routes: the reference the streaming topology's output is compared with. Where the windows
+ * run is the caller's choice: the engine itself, or the shared engine queue's priority lane.
  */
 public final class DirectEmbedder {
     private final WindowPlan plan;
-    private final EmbeddingEngine engine;
+    private final Function<WindowBatch, BatchResult> engine;
     private final int batchTokens;
 
     /** @param batchTokens padded tokens per engine call (windows × longest window) */
     public DirectEmbedder(WindowPlan plan, EmbeddingEngine engine, int batchTokens) {
+        this(plan, engine::embed, batchTokens);
+    }
+
+    /**
+     * @param engine      runs one batch of windows (an engine's {@code embed}, or a queue lane's {@code run})
+     * @param batchTokens padded tokens per call (windows × longest window)
+     */
+    public DirectEmbedder(WindowPlan plan, Function<WindowBatch, BatchResult> engine, int batchTokens) {
         if (batchTokens <= 0) {
             throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
         }
@@ -40,8 +50,12 @@ public final class DirectEmbedder {
     }
 
     public DocumentVector embed(String text) {
-        WindowPlan.Planned doc = plan.cut(text);
-        return run(doc.tokens(), doc.windows(), null, null);
+        return embed(plan.cut(text), plan.settings().normalize());
+    }
+
+    /** The vector of a document already cut (from text or token ids), L2-normalized or not as asked. */
+    public DocumentVector embed(WindowPlan.Planned doc, boolean normalize) {
+        return run(doc.tokens(), doc.windows(), null, null, normalize);
     }
 
     /**
@@ -61,7 +75,7 @@ public final class DirectEmbedder {
         List<TextWindow> windows = plan.cut(tokens);
         List<Chunk> chunks = chunker.maxTokens() == 0 ? Chunker.ofWindows(windows, tokens) : chunker.cut(tokens);
         if (context == ChunkContext.CHUNK) {
-            DocumentVector doc = run(tokens.size(), windows, null, null);
+            DocumentVector doc = run(tokens.size(), windows, null, null, plan.settings().normalize());
             return new ChunkedDocument(doc, chunks, chunks.stream().map(c -> embed(c.text()).vector()).toList());
         }
         LateChunks late = LateChunks.of(windows, chunks);
@@ -70,14 +84,15 @@ public final class DirectEmbedder {
         DocumentVector doc = run(tokens.size(), windows, late, (s, c) -> {
             sums.add(s);
             counts.add(c);
-        });
+        }, plan.settings().normalize());
         return new ChunkedDocument(doc, chunks, late.pool(sums, counts, doc.dimension(), plan.settings().normalize()));
     }
 
     /** A document vector with its chunks and their vectors (in chunk order). */
     public record ChunkedDocument(DocumentVector document, List<Chunk> chunks, List<float[]> vectors) {}
 
-    private DocumentVector run(int tokens, List<TextWindow> windows, LateChunks late, java.util.function.BiConsumer<float[][], float[]> chunkSums) {
+    private DocumentVector run(int tokens, List<TextWindow> windows, LateChunks late, java.util.function.BiConsumer<float[][], float[]> chunkSums,
+            boolean normalize) {
         DocumentPooler pooler = plan.newPooler();
         int from = 0;
         while (from < windows.size()) {
@@ -92,7 +107,7 @@ public final class DirectEmbedder {
                 EngineWindow w = plan.engineWindow(windows.get(k));
                 batch.add(late == null ? w : new EngineWindow(w.inputIds(), w.globalMask(), w.poolMask(), late.slots(k)));
             }
-            BatchResult result = engine.embed(WindowBatch.of(batch));
+            BatchResult result = engine.apply(WindowBatch.of(batch));
             for (int i = 0; i < batch.size(); i++) {
                 WindowResult r = result.windows().get(i);
                 pooler.add(r.cls(), r.sum(), r.count(), windows.get(from + i).ownedTokens());
@@ -103,6 +118,6 @@ public final class DirectEmbedder {
             }
             from = to;
         }
-        return new DocumentVector(pooler.result(plan.settings().normalize()), tokens, windows);
+        return new DocumentVector(pooler.result(normalize), tokens, windows);
     }
 }

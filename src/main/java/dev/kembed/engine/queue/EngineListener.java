@@ -17,5 +17,8 @@ public interface EngineListener {
 
     default void engineUp() {}
 
+    /** A priority (query) window left the queue after waiting this long for the engine. */
+    default void priorityWait(long nanos) {}
+
     EngineListener NONE = (w, l, r, p, t, q, i) -> {};
 }

@@ -134,6 +134,15 @@ public final class EngineWorkers implements AutoCloseable {
         return new TaskHandle(taskName);
     }
 
+    /**
+     * A query's handle: its windows go to the priority lane (served before any queued document
+     * window, outside the document bound) and each completion is handed to {@code sink} on the
+     * worker thread, so it must only record it. {@link #abandon} it when the query ends.
+     */
+    public TaskHandle registerQuery(String name, java.util.function.Consumer<Completion> sink) {
+        return new TaskHandle(name, true, java.util.Objects.requireNonNull(sink, "sink"));
+    }
+
     /** A fresh wait budget: {@code kembed.queue.max.block.ms}, for everything a stream thread submits until its next poll. */
     public WaitBudget admissionBudget() {
         return WaitBudget.ofNanos(maxBlockNanos);
@@ -144,7 +153,7 @@ public final class EngineWorkers implements AutoCloseable {
      * it). Returns false when it did not fit: the caller keeps it (durably, in its pending store)
      * and offers it again later; nothing is queued past the queue's bound. A window the batch
      * policy cannot place (longer than every static shape) completes as failed, and counts as
-     * handled (true).
+     * handled (true). A priority owner's window never waits for space: it goes to the lane.
      */
     public boolean offer(TaskHandle owner, WindowJob job, WaitBudget budget) {
         if (owner.closed()) {
@@ -158,12 +167,14 @@ public final class EngineWorkers implements AutoCloseable {
         }
         lock.lock();
         try {
-            while (!queue.hasSpace() && !closing && budget.remainingNanos() > 0) {
+            boolean fits = owner.priority() || queue.hasSpace();
+            while (!fits && !closing && budget.remainingNanos() > 0) {
                 long before = budget.remainingNanos();
                 long left = clock.awaitNanos(space, before);
                 budget.spend(before - Math.max(0, left));
+                fits = queue.hasSpace();
             }
-            if (!queue.hasSpace() || closing) {
+            if (!fits || closing) {
                 listener.overflow();
                 return false;
             }
@@ -285,9 +296,15 @@ public final class EngineWorkers implements AutoCloseable {
                 running++;
                 return this::recheck;
             }
-            List<WindowQueue.Entry> batch = queue.poll(clock.nanoTime(), Integer.MAX_VALUE);
+            long now = clock.nanoTime();
+            List<WindowQueue.Entry> batch = queue.poll(now, Integer.MAX_VALUE);
             if (batch.isEmpty()) {
                 return null;
+            }
+            for (WindowQueue.Entry e : batch) {
+                if (e.owner().priority()) {
+                    notifyQuietly(() -> listener.priorityWait(now - e.enqueuedNanos()));
+                }
             }
             space.signalAll();
             running++;

@@ -22,6 +22,11 @@ import java.util.concurrent.TimeUnit;
  * document has the fewest tokens queued (ties by age), unless some window has waited
  * {@code maxDelay}: then the oldest goes first. Inside a batch, windows follow the same order, with
  * round-robin across tasks breaking the remaining ties.
+ *
+ * <p>Windows of priority owners (queries, {@link TaskHandle#priority()}) wait in a lane of their
+ * own: it is always ready and always served first, so a query waits at most for the batch in
+ * flight, never behind a queued document window. The lane is outside the document bound
+ * ({@link #hasSpace()}); its submitters bound it themselves (requests in flight).
  */
 public final class WindowQueue {
     /** A queued window and when it was first queued (kept when it is put back). */
@@ -35,6 +40,9 @@ public final class WindowQueue {
     private final long maxDelayNanos;
     /** bucket length -> owner -> that owner's windows; map order is the round-robin order. */
     private final TreeMap<Integer, LinkedHashMap<TaskHandle, ArrayDeque<Entry>>> buckets = new TreeMap<>();
+    /** The priority lane, laid out like {@link #buckets}. */
+    private final TreeMap<Integer, LinkedHashMap<TaskHandle, ArrayDeque<Entry>>> lane = new TreeMap<>();
+    private int laneSize;
     /** Tokens queued per document: its remaining engine work, as far as the queue holds it. */
     private final Map<DocKey, Long> queuedTokens = new HashMap<>();
     private int size;
@@ -67,8 +75,14 @@ public final class WindowQueue {
         return policy;
     }
 
+    /** Document windows queued (the priority lane is not counted). */
     public int size() {
         return size;
+    }
+
+    /** Priority (query) windows queued. */
+    public int prioritySize() {
+        return laneSize;
     }
 
     public boolean hasSpace() {
@@ -94,12 +108,16 @@ public final class WindowQueue {
     }
 
     private void put(Entry e, boolean front) {
-        ArrayDeque<Entry> q = buckets.computeIfAbsent(policy.bucket(e.job().window().length()), b -> new LinkedHashMap<>())
+        ArrayDeque<Entry> q = (e.owner().priority() ? lane : buckets).computeIfAbsent(policy.bucket(e.job().window().length()), b -> new LinkedHashMap<>())
                 .computeIfAbsent(e.owner(), o -> new ArrayDeque<>());
         if (front) {
             q.addFirst(e);
         } else {
             q.addLast(e);
+        }
+        if (e.owner().priority()) {
+            laneSize++;
+            return;
         }
         queuedTokens.merge(new DocKey(e.owner(), e.job().docId()), (long) e.job().window().length(), Long::sum);
         size++;
@@ -111,6 +129,9 @@ public final class WindowQueue {
     }
 
     private void removed(Entry e) {
+        if (e.owner().priority()) {
+            return;
+        }
         DocKey k = new DocKey(e.owner(), e.job().docId());
         long left = queuedTokens.getOrDefault(k, 0L) - e.job().window().length();
         if (left <= 0) {
@@ -127,6 +148,18 @@ public final class WindowQueue {
      * @param limit most windows to take (the batch is also cut by the policy's capacity)
      */
     public List<Entry> poll(long now, int limit) {
+        if (!lane.isEmpty()) { // queries first, at once: the bucket holding the oldest one, its owners round-robin
+            Integer first = null;
+            long firstAt = Long.MAX_VALUE;
+            for (var e : lane.entrySet()) {
+                long oldest = oldest(e.getValue());
+                if (oldest < firstAt) {
+                    first = e.getKey();
+                    firstAt = oldest;
+                }
+            }
+            return take(lane, first, Math.min(limit, policy.capacity(first)));
+        }
         Integer chosen = null;
         long chosenOldest = Long.MAX_VALUE;
         Entry starving = null;
@@ -163,7 +196,7 @@ public final class WindowQueue {
             int bucket = policy.bucket(first.job().window().length());
             return takeByWork(bucket, Math.min(limit, policy.capacity(bucket)), now);
         }
-        return chosen == null ? List.of() : take(chosen, Math.min(limit, policy.capacity(chosen)));
+        return chosen == null ? List.of() : take(buckets, chosen, Math.min(limit, policy.capacity(chosen)));
     }
 
     private boolean starved(Entry x, long now) {
@@ -213,21 +246,31 @@ public final class WindowQueue {
                 perOwner.put(owner, q); // to the back: the next tie goes to someone else
             }
         }
-        return taken(bucket, batch);
+        return taken(buckets, bucket, batch);
     }
 
-    /** Bookkeeping after {@code batch} left {@code bucket}: an emptied bucket goes, the size shrinks. */
-    private List<Entry> taken(int bucket, List<Entry> batch) {
-        if (buckets.get(bucket).isEmpty()) {
-            buckets.remove(bucket);
+    /** Bookkeeping after {@code batch} left {@code bucket} of {@code from}: an emptied bucket goes, the size shrinks. */
+    private List<Entry> taken(TreeMap<Integer, LinkedHashMap<TaskHandle, ArrayDeque<Entry>>> from, int bucket, List<Entry> batch) {
+        if (from.get(bucket).isEmpty()) {
+            from.remove(bucket);
         }
-        size -= batch.size();
+        if (from == lane) {
+            laneSize -= batch.size();
+        } else {
+            size -= batch.size();
+        }
         return batch;
     }
 
-    /** When the next bucket becomes ready by waiting, or {@link Long#MAX_VALUE} if nothing is queued. */
+    /**
+     * When the next bucket becomes ready by waiting, or {@link Long#MAX_VALUE} if nothing is
+     * queued; a queued query is ready already (its enqueue time, never later than now).
+     */
     public long nextDeadline() {
         long next = Long.MAX_VALUE;
+        for (var perOwner : lane.values()) {
+            next = Math.min(next, oldest(perOwner));
+        }
         for (var perOwner : buckets.values()) {
             next = Math.min(next, deadline(oldest(perOwner)));
         }
@@ -257,8 +300,8 @@ public final class WindowQueue {
     }
 
     /** Round-robin over owners, each owner's oldest window first. */
-    private List<Entry> take(int bucket, int capacity) {
-        LinkedHashMap<TaskHandle, ArrayDeque<Entry>> perOwner = buckets.get(bucket);
+    private List<Entry> take(TreeMap<Integer, LinkedHashMap<TaskHandle, ArrayDeque<Entry>>> from, int bucket, int capacity) {
+        LinkedHashMap<TaskHandle, ArrayDeque<Entry>> perOwner = from.get(bucket);
         List<Entry> batch = new ArrayList<>(capacity);
         while (batch.size() < capacity && !perOwner.isEmpty()) {
             for (TaskHandle owner : new ArrayList<>(perOwner.keySet())) {
@@ -274,13 +317,14 @@ public final class WindowQueue {
                 }
             }
         }
-        return taken(bucket, batch);
+        return taken(from, bucket, batch);
     }
 
     /** Drops one document's queued windows (superseded or deleted); returns how many. */
     public int cancel(TaskHandle owner, String docId) {
+        var from = owner.priority() ? lane : buckets;
         int removed = 0;
-        for (var perOwner : buckets.values()) {
+        for (var perOwner : from.values()) {
             ArrayDeque<Entry> q = perOwner.get(owner);
             if (q != null) {
                 int before = q.size();
@@ -292,29 +336,40 @@ public final class WindowQueue {
                 }
             }
         }
-        buckets.values().removeIf(Map::isEmpty);
-        size -= removed;
+        from.values().removeIf(Map::isEmpty);
+        shrink(owner, removed);
         return removed;
     }
 
-    /** Drops a closed or migrated task's windows; returns how many. */
+    private void shrink(TaskHandle owner, int removed) {
+        if (owner.priority()) {
+            laneSize -= removed;
+        } else {
+            size -= removed;
+        }
+    }
+
+    /** Drops a closed or migrated task's (or a finished query's) windows; returns how many. */
     public int abandon(TaskHandle owner) {
+        var from = owner.priority() ? lane : buckets;
         int removed = 0;
-        for (var perOwner : buckets.values()) {
+        for (var perOwner : from.values()) {
             ArrayDeque<Entry> q = perOwner.remove(owner);
             if (q != null) {
                 removed += q.size();
                 q.forEach(this::removed);
             }
         }
-        buckets.values().removeIf(Map::isEmpty);
-        size -= removed;
+        from.values().removeIf(Map::isEmpty);
+        shrink(owner, removed);
         return removed;
     }
 
     public void clear() {
         buckets.clear();
+        lane.clear();
         queuedTokens.clear();
         size = 0;
+        laneSize = 0;
     }
 }

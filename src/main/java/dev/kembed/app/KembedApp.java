@@ -1,10 +1,9 @@
 package dev.kembed.app;
 
-import dev.kembed.engine.queue.EngineHealth;
-import dev.kembed.engine.queue.BatchPolicy;
-import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.queue.EngineListener;
 import dev.kembed.engine.queue.EngineWorkers;
-import dev.kembed.engine.queue.WorkerSettings;
+import dev.kembed.http.HttpMetrics;
+import dev.kembed.http.WebServer;
 import dev.kembed.stream.EmbeddingPipeline;
 import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
@@ -39,30 +38,28 @@ public final class KembedApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KembedApp.class);
 
     private final EmbeddedKafkaBroker broker;
-    private final KembedModel model;
-    private final EngineWorkers workers;
+    private final EngineStack stack;
     private final EmbeddingPipeline pipeline;
     private final KafkaStreams streams;
-    private final MetricsServer metricsServer;
+    private final WebServer webServer;
     private final String bootstrap;
     private final CountDownLatch stopped;
     private final KafkaStreamsMetrics kafkaMetrics;
     private final AutoCloseable jvmMetrics;
     private final RegistryWatch registryWatch;
 
-    private KembedApp(EmbeddedKafkaBroker broker, KembedModel model, EngineWorkers workers, EmbeddingPipeline pipeline, KafkaStreams streams,
-            MetricsServer metricsServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
+    private KembedApp(EmbeddedKafkaBroker broker, EngineStack stack, EmbeddingPipeline pipeline, KafkaStreams streams,
+            WebServer webServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
             RegistryWatch registryWatch) {
         this.stopped = stopped;
         this.registryWatch = registryWatch;
         this.kafkaMetrics = kafkaMetrics;
         this.jvmMetrics = jvmMetrics;
-        this.workers = workers;
         this.broker = broker;
-        this.model = model;
+        this.stack = stack;
         this.pipeline = pipeline;
         this.streams = streams;
-        this.metricsServer = metricsServer;
+        this.webServer = webServer;
         this.bootstrap = bootstrap;
     }
 
@@ -91,12 +88,11 @@ public final class KembedApp implements AutoCloseable {
     public static KembedApp start(KembedConfig cfg, Path dataDir) {
         Properties kafka = cfg.kafka();
         EmbeddedKafkaBroker broker = null;
-        KembedModel model = null;
-        EngineWorkers workers = null;
+        EngineStack stack = null;
         KafkaStreamsMetrics kafkaMetrics = null;
         AutoCloseable jvmMetrics = null;
         RegistryWatch registryWatch = null;
-        MetricsServer metricsServer = null;
+        WebServer webServer = null;
         KafkaStreams created = null;
         try {
             if (cfg.deprecatedWindowsTopic()) {
@@ -106,23 +102,8 @@ public final class KembedApp implements AutoCloseable {
             }
             boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late(); // the graph's chunk slots follow from the model's window
             int modelMaxTokens = late ? dev.kembed.model.checkpoint.ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
-            model = KembedModel.open(cfg.modelDir(), cfg.engineSpec(dataDir, modelMaxTokens), KembedConfig.ENGINE);
-            WorkerSettings ws = cfg.workerSettings();
-            EngineInfo info = model.engine().info();
-            BatchPolicy policy = ws.policy(info, WindowPlan.windowTokens(cfg.embeddingSettings(), info));
-            WindowPlan plan = planAgainstEngine(cfg, model, policy);
-            String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;
-            if (underfills != null) {
-                LOG.warn("{}={} {}", KembedConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
-            }
-            LOG.info("engine queue: {} scheduling (starvation bound {} ms), batches of at most {} padded tokens{}", ws.scheduling().label(),
-                    ws.queueMaxDelayMs(), policy.maxTokens(), ws.batchMaxTokens() == 0
-                            ? (info.batchingHelps() ? " (the engine's batch)" : " (one maximal window: batching does not raise this engine's throughput)")
-                            : "");
-            model.engine().healthCheck(); // warm-up: fails fast on a broken model
-            LOG.info("engine {} ({}), model {} ({}), {} dims, windows of {} tokens, pooling {}, global attention on <s>: {}", info.engine(),
-                    info.precision().label(), info.modelName(), info.modelFingerprint(), info.dimension(), plan.maxTokens(),
-                    plan.settings().pooling().label(), plan.globalCls());
+            stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, modelMaxTokens));
+            WindowPlan plan = stack.plan();
             if (!kafka.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
                 LOG.info("no bootstrap.servers: starting an embedded single-node KRaft broker in {}", dataDir);
                 broker = EmbeddedKafkaBroker.start(dataDir);
@@ -130,7 +111,8 @@ public final class KembedApp implements AutoCloseable {
             }
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             PipelineMetrics metrics = new PipelineMetrics(registry);
-            workers = ws.start(model.engine(), policy, metrics);
+            HttpMetrics httpMetrics = cfg.httpPort() > 0 ? new HttpMetrics(registry) : null;
+            EngineWorkers workers = stack.startWorkers(httpMetrics == null ? metrics : EngineListener.both(metrics, httpMetrics));
             metrics.watch(workers);
             PipelineSettings settings = cfg.pipelineSettings();
             EmbeddingPipeline pipeline = new EmbeddingPipeline(settings, plan, workers, metrics);
@@ -154,27 +136,30 @@ public final class KembedApp implements AutoCloseable {
             });
             StreamThreadFailures failures = StreamThreadFailures.standard();
             streams.setUncaughtExceptionHandler(failures::handle);
-            EngineWorkers ew = workers;
+            EngineStack engine = stack;
             registryWatch = new RegistryWatch(pipeline.registry());
             RegistryWatch watch = registryWatch;
             // bound before Streams starts, so a port in use stops start-up with nothing left running
-            MetricsServer ms = cfg.metricsPort() > 0 ? new MetricsServer(cfg.metricsPort(), registry,
-                    () -> notReady(streams, ew, watch, failures)) : null;
-            metricsServer = ms;
+            if (cfg.metricsPort() > 0 || httpMetrics != null) {
+                WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures));
+                webServer = WebServer.start(ops, cfg.metricsPort() > 0 ? new WebServer.Listen(KembedConfig.METRICS_PORT, cfg.metricsPort()) : null,
+                        httpMetrics == null ? null : stack.queryApi(cfg, httpMetrics),
+                        httpMetrics == null ? null : new WebServer.Listen(KembedConfig.HTTP_PORT, cfg.httpPort()));
+            }
             streams.start();
-            LOG.info("kembed running: {} -> {} (dlq {}), {} partitions", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
-                    cfg.topicsPartitions());
-            return new KembedApp(broker, model, workers, pipeline, streams, ms, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
+            LOG.info("kembed running: {} -> {} (dlq {}), {} partitions{}", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
+                    cfg.topicsPartitions(), httpMetrics == null ? "" : "; query API on port " + cfg.httpPort());
+            return new KembedApp(broker, stack, pipeline, streams, webServer, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
                     stopped, kafkaMetrics, jvmMetrics, registryWatch);
         } catch (RuntimeException e) {
             if (created != null) {
                 created.close(Duration.ofSeconds(30));
             }
-            closeQuietly(metricsServer);
+            closeQuietly(webServer);
             closeQuietly(registryWatch);
             closeQuietly(kafkaMetrics);
             closeQuietly(jvmMetrics);
-            closeEngine(workers, model);
+            closeQuietly(stack);
             if (broker != null) {
                 broker.close();
             }
@@ -182,42 +167,8 @@ public final class KembedApp implements AutoCloseable {
         }
     }
 
-    /**
-     * Every setting checked against the loaded engine before anything else starts, all errors in
-     * one report: window size, overlap and global attention (the plan's rules), and a batch budget
-     * that holds one full window (the queue's).
-     */
-    private static WindowPlan planAgainstEngine(KembedConfig cfg, KembedModel model, BatchPolicy policy) {
-        EngineInfo info = model.engine().info();
-        List<String> errors = new ArrayList<>(WindowPlan.check(cfg.embeddingSettings(), info, WindowPlan.SettingNames.CONFIG));
-        int window = WindowPlan.windowTokens(cfg.embeddingSettings(), info);
-        String holds = window >= 3 && window <= info.maxTokens() ? policy.checkHolds(window) : null;
-        if (holds != null) {
-            errors.add(KembedConfig.BATCH_MAX_TOKENS + "=" + cfg.workerSettings().batchMaxTokens() + " " + holds + "; raise it or lower "
-                    + KembedConfig.WINDOW_MAX_TOKENS);
-        }
-        if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
-        }
-        return model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
-    }
-
-    /** Workers first; the engine only once no worker is inside one of its (native) calls, else it is left to the process exit. */
-    private static void closeEngine(EngineWorkers workers, KembedModel model) {
-        boolean idle = workers == null || workers.stop(Duration.ofSeconds(60));
-        if (model == null) {
-            return;
-        }
-        if (idle) {
-            model.close();
-        } else {
-            LOG.warn("not closing the engine: a worker is still inside an engine call after 60 s (closing it there could crash the JVM)");
-        }
-    }
-
     /** Null when ready; otherwise what is not, one line each. */
-    static String notReady(KafkaStreams streams, EngineWorkers workers, RegistryWatch registry, StreamThreadFailures failures) {
-        EngineHealth health = workers.health();
+    static String notReady(KafkaStreams streams, EngineStack engine, RegistryWatch registry, StreamThreadFailures failures) {
         List<String> not = new ArrayList<>();
         String looping = failures.unstable();
         if (looping != null) {
@@ -230,12 +181,9 @@ public final class KembedApp implements AutoCloseable {
         if (!streams.state().isRunningOrRebalancing()) {
             not.add("streams: " + streams.state());
         }
-        if (!health.up()) {
-            not.add(health.describe());
-        }
-        if (workers.liveWorkers() < workers.workers()) {
-            not.add("engine workers: " + workers.liveWorkers() + " of " + workers.workers() + " alive (" + workers.workerRestarts()
-                    + " replaced so far)");
+        String engineNotReady = engine.notReady();
+        if (engineNotReady != null) {
+            not.add(engineNotReady);
         }
         return not.isEmpty() ? null : String.join("\n", not);
     }
@@ -276,11 +224,11 @@ public final class KembedApp implements AutoCloseable {
     }
 
     public EngineWorkers workers() {
-        return workers;
+        return stack.workers();
     }
 
     public KembedModel model() {
-        return model;
+        return stack.model();
     }
 
     public String bootstrapServers() {
@@ -293,10 +241,8 @@ public final class KembedApp implements AutoCloseable {
         closeQuietly(kafkaMetrics);
         closeQuietly(jvmMetrics);
         closeQuietly(registryWatch);
-        if (metricsServer != null) {
-            metricsServer.close();
-        }
-        closeEngine(workers, model);
+        closeQuietly(webServer);
+        closeQuietly(stack);
         if (broker != null) {
             broker.close();
         }

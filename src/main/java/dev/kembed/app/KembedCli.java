@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code kembed} command line: model tools, embedding, tokenizing and benchmarks. */
 @Command(name = "kembed", mixinStandardHelpOptions = true, version = "kembed 0.1.0",
         description = "Kafka Streams processor that turns document events into Longformer embeddings.",
-        subcommands = {RunCommand.class, DemoCommand.class, ModelCommand.class, EmbedCommand.class, TokenizeCommand.class, BenchCommand.class})
+        subcommands = {RunCommand.class, ServeCommand.class, DemoCommand.class, ModelCommand.class, EmbedCommand.class, TokenizeCommand.class, BenchCommand.class})
 public final class KembedCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -10,6 +10,7 @@ import dev.kembed.serde.SubjectNameStrategy;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.queue.SchedulingPolicy;
 import dev.kembed.engine.queue.WorkerSettings;
+import dev.kembed.http.HttpSettings;
 import dev.kembed.stream.ChunkOutput;
 import dev.kembed.stream.InputFormat;
 import dev.kembed.text.ChunkContext;
@@ -107,6 +108,12 @@ public final class KembedConfig extends AbstractConfig {
     public static final String TOPICS_PARTITIONS = "kembed.topics.partitions";
     public static final String TOPICS_REPLICATION = "kembed.topics.replication";
     public static final String METRICS_PORT = "kembed.metrics.port";
+    public static final String HTTP_PORT = "kembed.http.port";
+    public static final String HTTP_API_KEY = "kembed.http.api.key";
+    public static final String HTTP_MAX_BODY_BYTES = "kembed.http.max.body.bytes";
+    public static final String HTTP_MAX_INPUTS = "kembed.http.max.inputs";
+    public static final String HTTP_MAX_CONCURRENT = "kembed.http.max.concurrent.requests";
+    public static final String HTTP_REQUEST_TIMEOUT_MS = "kembed.http.request.timeout.ms";
 
     static final ConfigDef DEF = new ConfigDef()
             .define(INPUT_TOPIC, Type.STRING, "documents", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -209,7 +216,21 @@ public final class KembedConfig extends AbstractConfig {
             .define(TOPICS_PARTITIONS, Type.INT, 4, Range.between(1, 100_000), Importance.LOW, "Partitions of topics kembed creates.")
             .define(TOPICS_REPLICATION, Type.INT, 1, Range.between(1, 32), Importance.LOW, "Replication factor of topics kembed creates.")
             .define(METRICS_PORT, Type.INT, 0, Range.between(0, 65535), Importance.MEDIUM,
-                    "Port of /metrics (Prometheus) and /health (0 = off).");
+                    "Port of /metrics (Prometheus) and /health (0 = off).")
+            .define(HTTP_PORT, Type.INT, 0, Range.between(0, 65535), Importance.MEDIUM,
+                    "Port of the query API (POST /embed, POST /v1/embeddings, GET /info; also /metrics and /health), answered from the "
+                            + "stream's engine, window plan and fingerprint, ahead of queued document windows (0 = off). May equal "
+                            + "kembed.metrics.port.")
+            .define(HTTP_API_KEY, Type.PASSWORD, null, Importance.MEDIUM,
+                    "Bearer token the query routes require (Authorization: Bearer <key>); unset = none. Never logged.")
+            .define(HTTP_MAX_BODY_BYTES, Type.INT, HttpSettings.DEFAULT_MAX_BODY_BYTES, Range.between(1024, 1 << 30),
+                    Importance.LOW, "Larger request bodies are refused with 413.")
+            .define(HTTP_MAX_INPUTS, Type.INT, HttpSettings.DEFAULT_MAX_INPUTS, Range.between(1, 100_000), Importance.LOW,
+                    "Inputs per request; more are refused with 413.")
+            .define(HTTP_MAX_CONCURRENT, Type.INT, HttpSettings.DEFAULT_MAX_CONCURRENT, Range.between(1, 4096),
+                    Importance.LOW, "Requests embedding at once; one more is refused with 429 and Retry-After.")
+            .define(HTTP_REQUEST_TIMEOUT_MS, Type.LONG, HttpSettings.DEFAULT_TIMEOUT_MS, Range.between(100, 3_600_000),
+                    Importance.LOW, "The longest a query waits for the engine; then 503 with Retry-After (the engine is down or overloaded).");
 
     private final Properties kafka;
 
@@ -260,15 +281,18 @@ public final class KembedConfig extends AbstractConfig {
     }
 
     public static KembedConfig load(Path file, Map<String, String> env) {
+        return from(file == null ? new Properties() : readProperties(file), env);
+    }
+
+    /** A properties file as written; an unreadable file is refused naming it. */
+    static Properties readProperties(Path file) {
         Properties raw = new Properties();
-        if (file != null) {
-            try (Reader r = Files.newBufferedReader(file)) {
-                raw.load(r);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage());
-            }
+        try (Reader r = Files.newBufferedReader(file)) {
+            raw.load(r);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage());
         }
-        return from(raw, env);
+        return raw;
     }
 
     /** The setting an environment variable names: {@code KEMBED_KAFKA_X_Y} is Kafka's {@code x.y}, {@code KEMBED_X_Y} is {@code kembed.x.y}. */
@@ -506,6 +530,16 @@ public final class KembedConfig extends AbstractConfig {
                 trustStore.isEmpty() ? null : Path.of(trustStore), secret(REGISTRY_TRUSTSTORE_PASSWORD), getString(REGISTRY_TRUSTSTORE_TYPE).trim().toUpperCase(java.util.Locale.ROOT),
                 java.time.Duration.ofMillis(getInt(REGISTRY_CONNECT_TIMEOUT_MS)), java.time.Duration.ofMillis(getInt(REGISTRY_REQUEST_TIMEOUT_MS)),
                 SubjectNameStrategy.parse(REGISTRY_SUBJECT_STRATEGY, getString(REGISTRY_SUBJECT_STRATEGY)));
+    }
+
+    public int httpPort() {
+        return getInt(HTTP_PORT);
+    }
+
+    /** The query routes' limits; {@code kembed.input.max.chars} bounds each input as it bounds a document. */
+    public HttpSettings httpSettings() {
+        return new HttpSettings(secret(HTTP_API_KEY), getInt(HTTP_MAX_BODY_BYTES), getInt(HTTP_MAX_INPUTS),
+                getInt(HTTP_MAX_CONCURRENT), getInt(INPUT_MAX_CHARS), java.time.Duration.ofMillis(getLong(HTTP_REQUEST_TIMEOUT_MS)));
     }
 
     private String secret(String key) {

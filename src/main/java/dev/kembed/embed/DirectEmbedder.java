@@ -91,9 +91,51 @@ public final class DirectEmbedder {
     /** A document vector with its chunks and their vectors (in chunk order). */
     public record ChunkedDocument(DocumentVector document, List<Chunk> chunks, List<float[]> vectors) {}
 
+    /**
+     * The vectors of several documents already cut, in order: their windows share engine calls
+     * (a list of short queries runs as one batch), and each document is pooled from its own.
+     */
+    public List<DocumentVector> embedAll(List<WindowPlan.Planned> docs, boolean normalize) {
+        List<EngineWindow> all = new ArrayList<>();
+        for (WindowPlan.Planned d : docs) {
+            d.windows().forEach(w -> all.add(plan.engineWindow(w)));
+        }
+        List<WindowResult> results = results(all);
+        List<DocumentVector> out = new ArrayList<>(docs.size());
+        int at = 0;
+        for (WindowPlan.Planned d : docs) {
+            DocumentPooler pooler = plan.newPooler();
+            for (TextWindow w : d.windows()) {
+                WindowResult r = results.get(at++);
+                pooler.add(r.cls(), r.sum(), r.count(), w.ownedTokens());
+            }
+            out.add(new DocumentVector(pooler.result(normalize), d.tokens(), d.windows()));
+        }
+        return out;
+    }
+
     private DocumentVector run(int tokens, List<TextWindow> windows, LateChunks late, java.util.function.BiConsumer<float[][], float[]> chunkSums,
             boolean normalize) {
+        List<EngineWindow> engineWindows = new ArrayList<>();
+        for (int k = 0; k < windows.size(); k++) {
+            EngineWindow w = plan.engineWindow(windows.get(k));
+            engineWindows.add(late == null ? w : new EngineWindow(w.inputIds(), w.globalMask(), w.poolMask(), late.slots(k)));
+        }
+        List<WindowResult> results = results(engineWindows);
         DocumentPooler pooler = plan.newPooler();
+        for (int k = 0; k < windows.size(); k++) {
+            WindowResult r = results.get(k);
+            pooler.add(r.cls(), r.sum(), r.count(), windows.get(k).ownedTokens());
+            if (chunkSums != null) {
+                chunkSums.accept(r.chunkSums() == null ? new float[0][] : r.chunkSums(), r.chunkCounts() == null ? new float[0] : r.chunkCounts());
+            }
+        }
+        return new DocumentVector(pooler.result(normalize), tokens, windows);
+    }
+
+    /** Every window's result, in order, from calls of at most {@code batchTokens} padded tokens. */
+    private List<WindowResult> results(List<EngineWindow> windows) {
+        List<WindowResult> out = new ArrayList<>(windows.size());
         int from = 0;
         while (from < windows.size()) {
             int to = from + 1;
@@ -102,22 +144,9 @@ public final class DirectEmbedder {
                 longest = Math.max(longest, windows.get(to).length());
                 to++;
             }
-            List<EngineWindow> batch = new ArrayList<>();
-            for (int k = from; k < to; k++) {
-                EngineWindow w = plan.engineWindow(windows.get(k));
-                batch.add(late == null ? w : new EngineWindow(w.inputIds(), w.globalMask(), w.poolMask(), late.slots(k)));
-            }
-            BatchResult result = engine.apply(WindowBatch.of(batch));
-            for (int i = 0; i < batch.size(); i++) {
-                WindowResult r = result.windows().get(i);
-                pooler.add(r.cls(), r.sum(), r.count(), windows.get(from + i).ownedTokens());
-                if (chunkSums != null) {
-                    chunkSums.accept(r.chunkSums() == null ? new float[0][] : r.chunkSums(),
-                            r.chunkCounts() == null ? new float[0] : r.chunkCounts());
-                }
-            }
+            out.addAll(engine.apply(WindowBatch.of(new ArrayList<>(windows.subList(from, to)))).windows());
             from = to;
         }
-        return new DocumentVector(pooler.result(normalize), tokens, windows);
+        return out;
     }
 }

@@ -21,4 +21,51 @@ public interface EngineListener {
     default void priorityWait(long nanos) {}
 
     EngineListener NONE = (w, l, r, p, t, q, i) -> {};
+
+    /** Both listeners, {@code first} then {@code second} (the stream's metrics and the query routes' in one process). */
+    static EngineListener both(EngineListener first, EngineListener second) {
+        return new EngineListener() {
+            @Override
+            public void batch(int windows, long computedTokens, int realTokens, int partitions, int tasks, long queueWaitNanos, long inferenceNanos) {
+                first.batch(windows, computedTokens, realTokens, partitions, tasks, queueWaitNanos, inferenceNanos);
+                second.batch(windows, computedTokens, realTokens, partitions, tasks, queueWaitNanos, inferenceNanos);
+            }
+
+            @Override
+            public void overflow() {
+                first.overflow();
+                second.overflow();
+            }
+
+            @Override
+            public void workerRestarted() {
+                first.workerRestarted();
+                second.workerRestarted();
+            }
+
+            @Override
+            public void windowFailed(String reason) {
+                first.windowFailed(reason);
+                second.windowFailed(reason);
+            }
+
+            @Override
+            public void engineDown(String error) {
+                first.engineDown(error);
+                second.engineDown(error);
+            }
+
+            @Override
+            public void engineUp() {
+                first.engineUp();
+                second.engineUp();
+            }
+
+            @Override
+            public void priorityWait(long nanos) {
+                first.priorityWait(nanos);
+                second.priorityWait(nanos);
+            }
+        };
+    }
 }

@@ -67,6 +67,43 @@ class EngineWorkersTest {
     }
 
     @Test
+    void aQueryNeverWaitsForQueuedDocumentWindowsNorForTheirSpace() {
+        List<Long> waits = new ArrayList<>();
+        workers = new EngineWorkers(engine, new WindowQueue(new BatchPolicy(64, 64, 50, 16), 4, SchedulingPolicy.FIFO, Long.MAX_VALUE), 0, 0, 100,
+                1_000, clock, new EngineListener() {
+                    @Override
+                    public void batch(int windows, long computedTokens, int realTokens, int partitions, int tasks, long queueWaitNanos,
+                            long inferenceNanos) {}
+
+                    @Override
+                    public void priorityWait(long nanos) {
+                        waits.add(nanos);
+                    }
+                });
+        task = workers.register("stream");
+        for (int i = 0; i < 4; i++) {
+            assertThat(workers.submit(task, job("long", i, 64))).isTrue();
+        }
+        assertThat(workers.offer(task, job("long", 4, 64), WaitBudget.none())).as("the document queue is full").isFalse();
+        clock.advance(Duration.ofMillis(60));
+        List<Completion> answers = new ArrayList<>();
+        TaskHandle query = workers.registerQuery("query-1", answers::add);
+        long before = clock.nanoTime();
+        assertThat(workers.offer(query, job("query-1", 0, 12), WaitBudget.none())).as("a query goes to its lane, full queue or not").isTrue();
+        clock.advance(Duration.ofMillis(3));
+        assertThat(workers.step()).isTrue();
+        assertThat(engine.batches).as("the first batch run is the query's").hasSize(1);
+        assertThat(engine.batches.get(0)).singleElement().satisfies(w -> assertThat(w.length()).isEqualTo(12));
+        assertThat(answers).as("handed to the query's sink on the worker, not to an inbox").singleElement()
+                .satisfies(c -> assertThat(c.failed()).isFalse());
+        assertThat(workers.drain(query)).isEmpty();
+        assertThat(waits).containsExactly(clock.nanoTime() - before);
+        runAll();
+        assertThat(engine.batches).hasSize(5);
+        assertThat(workers.drain(task)).hasSize(4);
+    }
+
+    @Test
     void transientFailuresAreRetriedWithBackoff() {
         start(2);
         AtomicInteger calls = new AtomicInteger();

@@ -153,6 +153,54 @@ class WindowQueueTest {
         assertThat(indexes(q.poll(30 * MS, 1))).as("behind every window of the long document").containsExactly(100);
     }
 
+    // ---- the priority lane (queries) ----
+
+    static TaskHandle query(String name) {
+        return new TaskHandle(name, true, c -> {});
+    }
+
+    @Test
+    void aQueryGoesBeforeEveryQueuedDocumentWindowUnderEitherPolicy() {
+        for (SchedulingPolicy policy : SchedulingPolicy.values()) {
+            // a starvation bound of 0: under shortest-first every document window is starving, so only the lane puts the query first
+            WindowQueue q = new WindowQueue(new BatchPolicy(64, 64, 50, 16), 1000, policy, policy == SchedulingPolicy.FIFO ? Long.MAX_VALUE : 50);
+            TaskHandle stream = new TaskHandle("stream");
+            for (int i = 0; i < 20; i++) {
+                q.add(stream, job("long", i, 64), i * MS);
+            }
+            q.add(query("q1"), job("q1", 900, 12), 500 * MS);
+            assertThat(q.nextDeadline()).as("%s: a queued query is due at once", policy).isLessThanOrEqualTo(500 * MS);
+            assertThat(indexes(q.poll(500 * MS, Integer.MAX_VALUE))).as("%s: the query, not the 20 queued document windows", policy)
+                    .containsExactly(900);
+            assertThat(indexes(q.poll(500 * MS, Integer.MAX_VALUE))).as("%s: then the documents in their order", policy).containsExactly(0);
+        }
+    }
+
+    @Test
+    void queriesAreReadyAtOnceShareABatchRoundRobinAndStayOutsideTheDocumentBound() {
+        WindowQueue q = new WindowQueue(new BatchPolicy(64, 64, 50, 16), 2, SchedulingPolicy.SHORTEST_FIRST, 60_000);
+        TaskHandle stream = new TaskHandle("stream");
+        q.add(stream, job("d", 0, 10), 0);
+        q.add(stream, job("d", 1, 10), 0);
+        assertThat(q.hasSpace()).isFalse();
+        TaskHandle a = query("a");
+        TaskHandle b = query("b");
+        q.add(a, job("a", 10, 16), 0);
+        q.add(a, job("a", 11, 16), 0);
+        q.add(a, job("a", 12, 16), 0);
+        q.add(b, job("b", 20, 16), 0);
+        assertThat(q.size()).as("the document bound counts documents only").isEqualTo(2);
+        assertThat(q.prioritySize()).isEqualTo(4);
+        assertThat(indexes(q.poll(0, Integer.MAX_VALUE))).as("no batch wait; four 16-token windows fit a 64-token call, owners alternating")
+                .containsExactly(10, 20, 11, 12);
+        assertThat(q.prioritySize()).isZero();
+        assertThat(q.queuedTokens(a, "a")).as("queries do not count as document work").isZero();
+        q.add(b, job("b", 21, 16), 0);
+        assertThat(q.abandon(b)).as("a finished or timed-out query drops what it left").isEqualTo(1);
+        assertThat(q.prioritySize()).isZero();
+        assertThat(q.poll(0, Integer.MAX_VALUE)).as("document windows wait their batch time again").isEmpty();
+    }
+
     @Test
     void cpuEnginesGetOneMaximalWindowPerCallByDefault() {
         ScriptedEngine cpu = new ScriptedEngine(); // declares that batching does not help

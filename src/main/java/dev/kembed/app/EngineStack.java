@@ -1,0 +1,142 @@
+package dev.kembed.app;
+
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineSpec;
+import dev.kembed.engine.queue.BatchPolicy;
+import dev.kembed.engine.queue.EngineListener;
+import dev.kembed.engine.queue.EngineWorkers;
+import dev.kembed.engine.queue.QueryLane;
+import dev.kembed.engine.queue.WorkerSettings;
+import dev.kembed.embed.QueryEmbedder;
+import dev.kembed.http.HttpMetrics;
+import dev.kembed.http.QueryApi;
+import dev.kembed.text.WindowPlan;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A model on its engine, its window plan and the one engine queue with its workers: what the
+ * streaming job ({@code kembed run}) and the query server ({@code kembed serve}) both run on, opened,
+ * checked and closed the same way. Workers first, the engine only once no worker is inside one of
+ * its (native) calls.
+ */
+final class EngineStack implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineStack.class);
+
+    private final KembedModel model;
+    private final BatchPolicy policy;
+    private final WindowPlan plan;
+    private final WorkerSettings settings;
+    private EngineWorkers workers;
+
+    private EngineStack(KembedModel model, BatchPolicy policy, WindowPlan plan, WorkerSettings settings) {
+        this.model = model;
+        this.policy = policy;
+        this.plan = plan;
+        this.settings = settings;
+    }
+
+    /**
+     * Opens the model on {@code spec}, checks every setting against the loaded engine (all errors in
+     * one report), and warms the engine up; nothing runs yet.
+     */
+    static EngineStack open(KembedConfig cfg, EngineSpec spec) {
+        KembedModel model = KembedModel.open(cfg.modelDir(), spec, KembedConfig.ENGINE);
+        try {
+            WorkerSettings ws = cfg.workerSettings();
+            EngineInfo info = model.engine().info();
+            BatchPolicy policy = ws.policy(info, WindowPlan.windowTokens(cfg.embeddingSettings(), info));
+            WindowPlan plan = planAgainstEngine(cfg, model, policy);
+            String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;
+            if (underfills != null) {
+                LOG.warn("{}={} {}", KembedConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
+            }
+            LOG.info("engine queue: {} scheduling (starvation bound {} ms), batches of at most {} padded tokens{}", ws.scheduling().label(),
+                    ws.queueMaxDelayMs(), policy.maxTokens(), ws.batchMaxTokens() == 0
+                            ? (info.batchingHelps() ? " (the engine's batch)" : " (one maximal window: batching does not raise this engine's throughput)")
+                            : "");
+            model.engine().healthCheck(); // warm-up: fails fast on a broken model
+            LOG.info("engine {} ({}), model {} ({}), {} dims, windows of {} tokens, pooling {}, global attention on <s>: {}", info.engine(),
+                    info.precision().label(), info.modelName(), info.modelFingerprint(), info.dimension(), plan.maxTokens(),
+                    plan.settings().pooling().label(), plan.globalCls());
+            return new EngineStack(model, policy, plan, ws);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Every setting checked against the loaded engine before anything else starts, all errors in
+     * one report: window size, overlap and global attention (the plan's rules), and a batch budget
+     * that holds one full window (the queue's).
+     */
+    private static WindowPlan planAgainstEngine(KembedConfig cfg, KembedModel model, BatchPolicy policy) {
+        EngineInfo info = model.engine().info();
+        List<String> errors = new ArrayList<>(WindowPlan.check(cfg.embeddingSettings(), info, WindowPlan.SettingNames.CONFIG));
+        int window = WindowPlan.windowTokens(cfg.embeddingSettings(), info);
+        String holds = window >= 3 && window <= info.maxTokens() ? policy.checkHolds(window) : null;
+        if (holds != null) {
+            errors.add(KembedConfig.BATCH_MAX_TOKENS + "=" + cfg.workerSettings().batchMaxTokens() + " " + holds + "; raise it or lower "
+                    + KembedConfig.WINDOW_MAX_TOKENS);
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
+        }
+        return model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
+    }
+
+    /** Starts the workers on the engine's queue, reporting to {@code listener}. */
+    EngineWorkers startWorkers(EngineListener listener) {
+        workers = settings.start(model.engine(), policy, listener);
+        return workers;
+    }
+
+    /** The query routes on this stack: the same plan, on the queue's priority lane. */
+    QueryApi queryApi(KembedConfig cfg, HttpMetrics metrics) {
+        QueryLane lane = new QueryLane(workers, cfg.httpSettings().requestTimeout());
+        return new QueryApi(new QueryEmbedder(plan, lane::run), cfg.httpSettings(), metrics);
+    }
+
+    KembedModel model() {
+        return model;
+    }
+
+    WindowPlan plan() {
+        return plan;
+    }
+
+    EngineWorkers workers() {
+        return workers;
+    }
+
+    /** Readiness of the engine side: null when it serves, else what does not, one line each. */
+    String notReady() {
+        List<String> not = new ArrayList<>();
+        if (workers == null) {
+            not.add("engine workers: not started");
+            return String.join("\n", not);
+        }
+        if (!workers.health().up()) {
+            not.add(workers.health().describe());
+        }
+        if (workers.liveWorkers() < workers.workers()) {
+            not.add("engine workers: " + workers.liveWorkers() + " of " + workers.workers() + " alive (" + workers.workerRestarts()
+                    + " replaced so far)");
+        }
+        return not.isEmpty() ? null : String.join("\n", not);
+    }
+
+    @Override
+    public void close() {
+        boolean idle = workers == null || workers.stop(Duration.ofSeconds(60));
+        if (idle) {
+            model.close();
+        } else {
+            LOG.warn("not closing the engine: a worker is still inside an engine call after 60 s (closing it there could crash the JVM)");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.kembed.app;
+
+import dev.kembed.http.HttpMetrics;
+import dev.kembed.http.QueryApi;
+import dev.kembed.http.WebServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code kembed serve}: the query routes alone, without Kafka: the model on its engine, the engine
+ * queue and its workers, and one HTTP server with the routes, {@code /metrics} and {@code /health}.
+ * Built from the same configuration as {@code kembed run}, so both embed by the same window plan.
+ */
+public final class QueryServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
+
+    private final EngineStack stack;
+    private final WebServer web;
+    private final AutoCloseable jvmMetrics;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private QueryServer(EngineStack stack, WebServer web, AutoCloseable jvmMetrics) {
+        this.stack = stack;
+        this.web = web;
+        this.jvmMetrics = jvmMetrics;
+    }
+
+    /** @param port where to listen ({@code kembed.http.port}; 0 = any free port, see {@link #port()}) */
+    public static QueryServer start(KembedConfig cfg, Path dataDir, int port) {
+        EngineStack stack = EngineStack.open(cfg, cfg.engineSpec(dataDir));
+        AutoCloseable jvm = null;
+        try {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            HttpMetrics metrics = new HttpMetrics(registry);
+            stack.startWorkers(metrics);
+            jvm = KembedApp.bindJvmMetrics(registry);
+            QueryApi api = stack.queryApi(cfg, metrics);
+            WebServer web = WebServer.start(new WebServer.Ops(registry::scrape, stack::notReady), null, api,
+                    new WebServer.Listen(KembedConfig.HTTP_PORT, port));
+            LOG.info("kembed serve: query API on port {} (POST /embed, POST /v1/embeddings, GET /info, /health, /metrics){}", web.port(),
+                    cfg.httpSettings().apiKey() == null ? "; no API key set" : "; API key required");
+            return new QueryServer(stack, web, jvm);
+        } catch (RuntimeException e) {
+            closeQuietly(jvm);
+            stack.close();
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    public int port() {
+        return web.port();
+    }
+
+    public KembedModel model() {
+        return stack.model();
+    }
+
+    public dev.kembed.engine.queue.EngineWorkers workers() {
+        return stack.workers();
+    }
+
+    /** Idempotent: the shutdown hook and the command may both close it. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        web.close();
+        closeQuietly(jvmMetrics);
+        stack.close();
+    }
+}

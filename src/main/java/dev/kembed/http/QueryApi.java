@@ -1,0 +1,73 @@
+package dev.kembed.http;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.embed.QueryEmbedder;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.text.WindowPlan;
+import java.util.Map;
+
+/**
+ * What the query routes serve: one model's embedder (the stream's window plan, on the shared
+ * engine queue's priority lane), its limits, and the routes themselves.
+ */
+public final class QueryApi {
+    static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
+    private final QueryEmbedder embedder;
+    private final HttpSettings settings;
+    private final HttpMetrics metrics;
+    private final Map<String, JsonRoute> routes;
+
+    public QueryApi(QueryEmbedder embedder, HttpSettings settings, HttpMetrics metrics) {
+        this.embedder = embedder;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.routes = Map.of("/embed", new TeiEmbedRoute(this), "/v1/embeddings", new OpenAiEmbeddingsRoute(this));
+    }
+
+    QueryEmbedder embedder() {
+        return embedder;
+    }
+
+    HttpSettings settings() {
+        return settings;
+    }
+
+    HttpMetrics metrics() {
+        return metrics;
+    }
+
+    /** The POST route at {@code path}, or null. */
+    JsonRoute route(String path) {
+        return routes.get(path);
+    }
+
+    EngineInfo engine() {
+        return embedder.plan().engine();
+    }
+
+    /** The model's name as the OpenAI route's {@code model} field must give it. */
+    String modelName() {
+        return engine().modelName();
+    }
+
+    /** {@code GET /info}: what a search service must match before it mixes these vectors with an index's. */
+    ObjectNode info() {
+        WindowPlan plan = embedder.plan();
+        EngineInfo e = plan.engine();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("model_id", e.modelName()).put("model_fingerprint", e.modelFingerprint()).put("model_family", e.family().name().toLowerCase())
+                .put("engine", e.engine()).put("precision", e.precision().label()).put("dimension", e.dimension())
+                .put("max_input_length", plan.maxTokens()).put("window_overlap", plan.overlap())
+                .put("pooling", plan.settings().pooling().label()).put("global_attention_cls", plan.globalCls())
+                .put("normalize", plan.settings().normalize());
+        o.putObject("prompts"); // none declared: prompts come with sentence-transformers model directories
+        o.put("max_client_batch_size", settings.maxInputs()).put("max_concurrent_requests", settings.maxConcurrent())
+                .put("max_input_chars", settings.maxInputChars()).put("max_body_bytes", settings.maxBodyBytes())
+                .put("version", "kembed 0.1.0");
+        return o;
+    }
+}

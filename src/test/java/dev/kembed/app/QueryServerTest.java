@@ -1,0 +1,373 @@
+package dev.kembed.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.testing.FlakyEngineProvider;
+import dev.kembed.testing.TestModels;
+import dev.kembed.testing.TestSupport;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kembed serve}'s routes against a real HTTP client: vectors equal {@code kembed embed}'s
+ * for the same text and settings (a 12k-token input and lists included, float and base64), the
+ * OpenAI SDK gets the same, every limit and error answers its status with a JSON body, and the
+ * server still answers afterwards.
+ */
+class QueryServerTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String KEY = "s3cret-query-key";
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path tmp;
+
+    static Path model;
+    static QueryServer server;
+    static String base;
+    static List<String> texts;
+    static List<float[]> expected;
+
+    static Properties config(Path model) {
+        Properties p = new Properties();
+        p.put("kembed.model.dir", model.toString());
+        p.put("kembed.model.threads", "1");
+        p.put("kembed.window.max.tokens", "64");
+        p.put("kembed.window.overlap", "8");
+        p.put("kembed.normalize", "true");
+        p.put("kembed.http.api.key", KEY);
+        p.put("kembed.http.max.inputs", "4");
+        p.put("kembed.http.max.body.bytes", "400000");
+        p.put("kembed.input.max.chars", "150000");
+        return p;
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        model = TestModels.tiny(tmp.resolve("tiny"));
+        server = QueryServer.start(KembedConfig.from(config(model), Map.of()), tmp.resolve("data"), 0);
+        base = "http://localhost:" + server.port();
+        texts = List.of("what is the population of Zürich?", "exactly-once 😀 stream", TestModels.longText(9000));
+        // the reference: kembed embed, same model and settings, one JSON line per text
+        Path in = tmp.resolve("in.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            lines.add(JSON.writeValueAsString(Map.of("id", "t" + i, "text", texts.get(i))));
+        }
+        Files.write(in, lines);
+        Path out = tmp.resolve("out.jsonl");
+        assertThat(KembedCli.execute("embed", "--model", model.toString(), "--threads", "1", "--max-tokens", "64", "--overlap", "8",
+                "--normalize", "--input", in.toString(), "--output", out.toString())).isZero();
+        expected = new ArrayList<>();
+        for (String line : Files.readAllLines(out)) {
+            JsonNode n = JSON.readTree(line);
+            expected.add(floats(n.get("embedding")));
+            if (n.get("id").asText().equals("t2")) {
+                assertThat(n.get("tokens").asInt()).as("the long input is a 12k-token input").isGreaterThanOrEqualTo(12_000);
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static float[] floats(JsonNode arr) {
+        float[] v = new float[arr.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) arr.get(i).asDouble();
+        }
+        return v;
+    }
+
+    static double maxDiff(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    static HttpResponse<String> post(String path, String body, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(String path, Object body) throws Exception {
+        return post(path, JSON.writeValueAsString(body), KEY);
+    }
+
+    static HttpResponse<String> get(String path, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void teiEmbedEqualsKembedEmbedForOneTextAListAndA12kTokenInput() throws Exception {
+        HttpResponse<String> one = post("/embed", Map.of("inputs", texts.get(0)));
+        assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
+        assertThat(one.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        JsonNode rows = JSON.readTree(one.body());
+        assertThat(rows).hasSize(1);
+        assertThat(maxDiff(floats(rows.get(0)), expected.get(0))).isLessThanOrEqualTo(1e-6);
+
+        HttpResponse<String> list = post("/embed", Map.of("inputs", texts, "normalize", true));
+        assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+        JsonNode all = JSON.readTree(list.body());
+        assertThat(all).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(maxDiff(floats(all.get(i)), expected.get(i))).as("input %d", i).isLessThanOrEqualTo(1e-6);
+        }
+
+        // normalize=false: the same direction, not unit length
+        JsonNode raw = JSON.readTree(post("/embed", Map.of("inputs", texts.get(1), "normalize", false)).body()).get(0);
+        float[] r = floats(raw);
+        double norm = 0;
+        for (float f : r) {
+            norm += f * f;
+        }
+        norm = Math.sqrt(norm);
+        assertThat(norm).isNotCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+        for (int i = 0; i < r.length; i++) {
+            assertThat((double) r[i] / norm).isCloseTo(expected.get(1)[i], org.assertj.core.data.Offset.offset(1e-6));
+        }
+
+        // truncate=true keeps one window's worth of content tokens: no longer the whole document's vector
+        JsonNode cut = JSON.readTree(post("/embed", Map.of("inputs", texts.get(2), "truncate", true)).body()).get(0);
+        assertThat(maxDiff(floats(cut), expected.get(2))).as("a truncated input is not the whole document").isGreaterThan(1e-3);
+    }
+
+    @Test
+    void openAiEmbeddingsEqualKembedEmbedAsFloatsBase64AndTokenIds() throws Exception {
+        String name = server.model().name();
+        HttpResponse<String> res = post("/v1/embeddings", Map.of("model", name, "input", texts));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(res.body());
+        assertThat(body.get("object").asText()).isEqualTo("list");
+        assertThat(body.get("model").asText()).isEqualTo(name);
+        assertThat(body.get("data")).hasSize(3);
+        long tokens = 0;
+        for (int i = 0; i < 3; i++) {
+            JsonNode d = body.get("data").get(i);
+            assertThat(d.get("object").asText()).isEqualTo("embedding");
+            assertThat(d.get("index").asInt()).isEqualTo(i);
+            assertThat(maxDiff(floats(d.get("embedding")), expected.get(i))).isLessThanOrEqualTo(1e-6);
+        }
+        assertThat(body.get("usage").get("prompt_tokens").asLong()).isEqualTo(body.get("usage").get("total_tokens").asLong())
+                .isGreaterThan(12_000);
+
+        JsonNode b64 = JSON.readTree(post("/v1/embeddings", Map.of("model", name, "input", texts.get(2), "encoding_format", "base64")).body());
+        byte[] bytes = Base64.getDecoder().decode(b64.get("data").get(0).get("embedding").asText());
+        ByteBuffer le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        float[] decoded = new float[bytes.length / 4];
+        for (int i = 0; i < decoded.length; i++) {
+            decoded[i] = le.getFloat();
+        }
+        assertThat(maxDiff(decoded, expected.get(2))).as("base64 decodes to the same floats").isEqualTo(0.0);
+
+        int[] ids;
+        try (KembedModel.Tokenizing tok = KembedModel.tokenizing(model)) {
+            ids = tok.tokenizer().tokenize(texts.get(0)).ids();
+        }
+        JsonNode byIds = JSON.readTree(post("/v1/embeddings", Map.of("model", name, "input", ids)).body());
+        assertThat(maxDiff(floats(byIds.get("data").get(0).get("embedding")), expected.get(0))).as("token ids of the same text")
+                .isLessThanOrEqualTo(1e-6);
+        JsonNode nested = JSON.readTree(post("/v1/embeddings", Map.of("model", name, "input", List.of(ids, ids))).body());
+        assertThat(nested.get("data")).hasSize(2);
+    }
+
+    @Test
+    void theOfficialOpenAiJavaClientGetsTheSameVectors() {
+        com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder().apiKey(KEY).baseUrl(base + "/v1")
+                .maxRetries(0).build();
+        try {
+            var response = client.embeddings().create(com.openai.models.embeddings.EmbeddingCreateParams.builder()
+                    .model(server.model().name()).inputOfArrayOfStrings(List.of(texts.get(0), texts.get(2))).build());
+            assertThat(response.data()).hasSize(2);
+            for (int i = 0; i < 2; i++) {
+                List<Float> got = response.data().get(i).embedding();
+                float[] v = new float[got.size()];
+                for (int k = 0; k < v.length; k++) {
+                    v[k] = got.get(k);
+                }
+                assertThat(maxDiff(v, expected.get(i == 0 ? 0 : 2))).isLessThanOrEqualTo(1e-6);
+            }
+            assertThat(response.usage().totalTokens()).isGreaterThan(12_000);
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void infoNamesWhatAnIndexMustMatch() throws Exception {
+        HttpResponse<String> res = get("/info", KEY);
+        assertThat(res.statusCode()).isEqualTo(200);
+        JsonNode info = JSON.readTree(res.body());
+        assertThat(info.get("model_id").asText()).isEqualTo(server.model().name());
+        assertThat(info.get("model_fingerprint").asText()).isEqualTo(server.workers().engineInfo().modelFingerprint()).isNotEmpty();
+        assertThat(info.get("engine").asText()).isEqualTo("onnxruntime-cpu");
+        assertThat(info.get("precision").asText()).isEqualTo("fp32");
+        assertThat(info.get("dimension").asInt()).isEqualTo(expected.get(0).length);
+        assertThat(info.get("max_input_length").asInt()).isEqualTo(64);
+        assertThat(info.get("window_overlap").asInt()).isEqualTo(8);
+        assertThat(info.get("pooling").asText()).isEqualTo("mean");
+        assertThat(info.get("normalize").asBoolean()).isTrue();
+        assertThat(info.get("max_client_batch_size").asInt()).isEqualTo(4);
+        assertThat(get("/info", null).statusCode()).as("the key guards /info too").isEqualTo(401);
+    }
+
+    /** One refused request: its status and its JSON error body. */
+    static JsonNode refused(HttpResponse<String> res, int status) throws Exception {
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
+        assertThat(res.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        return JSON.readTree(res.body());
+    }
+
+    static String teiError(HttpResponse<String> res, int status) throws Exception {
+        JsonNode e = refused(res, status);
+        assertThat(e.get("error_type").asText()).isNotEmpty();
+        return e.get("error").asText();
+    }
+
+    static JsonNode openAiError(HttpResponse<String> res, int status) throws Exception {
+        JsonNode e = refused(res, status).get("error");
+        assertThat(e.get("type").asText()).isNotEmpty();
+        return e;
+    }
+
+    @Test
+    void everyLimitAndErrorAnswersItsStatusWithAJsonBodyAndTheServerStillAnswers() throws Exception {
+        String name = server.model().name();
+        java.io.StringWriter log = new java.io.StringWriter();
+        var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        var appender = org.apache.logging.log4j.core.appender.WriterAppender.newBuilder().setName("query-log").setTarget(log)
+                .setLayout(org.apache.logging.log4j.core.layout.PatternLayout.newBuilder().withPattern("%level %c - %msg%n%throwable").build())
+                .build();
+        appender.start();
+        ctx.getConfiguration().getRootLogger().addAppender(appender, org.apache.logging.log4j.Level.ALL, null);
+        ctx.updateLoggers();
+        try {
+            // authentication
+            HttpResponse<String> noKey = post("/embed", "{\"inputs\":\"hello\"}", null);
+            assertThat(teiError(noKey, 401)).contains("Authorization: Bearer");
+            assertThat(noKey.headers().firstValue("www-authenticate")).hasValue("Bearer");
+            assertThat(teiError(post("/embed", "{\"inputs\":\"hello\"}", "wrong-key"), 401)).contains("not valid");
+            assertThat(openAiError(post("/v1/embeddings", "{\"model\":\"x\",\"input\":\"hi\"}", null), 401).get("code").asText())
+                    .isEqualTo("invalid_api_key");
+            // payload, inputs per request, characters per input
+            String big = "{\"inputs\":\"" + "a".repeat(400_001) + "\"}";
+            assertThat(teiError(post("/embed", big, KEY), 413)).contains("400000 bytes").contains("kembed.http.max.body.bytes");
+            assertThat(teiError(post("/embed", Map.of("inputs", List.of("a", "b", "c", "d", "e"))), 413)).contains("5 inputs")
+                    .contains("at most 4").contains("kembed.http.max.inputs");
+            assertThat(openAiError(post("/v1/embeddings", Map.of("model", name, "input", List.of("a", "b", "c", "d", "e"))), 413)
+                    .get("code").asText()).isEqualTo("too_many_inputs");
+            assertThat(teiError(post("/embed", Map.of("inputs", "word ".repeat(30_001))), 413)).contains("150005 characters")
+                    .contains("kembed.input.max.chars");
+            // malformed and invalid bodies
+            assertThat(teiError(post("/embed", "{\"inputs\": [\"a\"", KEY), 400)).contains("not valid JSON");
+            assertThat(openAiError(post("/v1/embeddings", "not json", KEY), 400).get("code").asText()).isEqualTo("invalid_json");
+            assertThat(teiError(post("/embed", "", KEY), 400)).contains("empty");
+            assertThat(teiError(post("/embed", Map.of("text", "hello")), 422)).contains("'inputs' is required");
+            assertThat(teiError(post("/embed", Map.of("inputs", List.of("a", 7))), 422)).contains("inputs[1]");
+            assertThat(teiError(post("/embed", Map.of("inputs", List.of())), 422)).contains("empty");
+            assertThat(teiError(post("/embed", Map.of("inputs", "   ")), 422)).contains("whitespace");
+            assertThat(teiError(post("/embed", Map.of("inputs", "hi", "normalize", "yes")), 422)).contains("'normalize'");
+            assertThat(teiError(post("/embed", Map.of("inputs", "hi", "prompt_name", "query")), 422)).contains("declares no prompts");
+            assertThat(openAiError(post("/v1/embeddings", Map.of("input", "hi")), 400).get("param").asText()).isEqualTo("model");
+            assertThat(openAiError(post("/v1/embeddings", Map.of("model", "text-embedding-3-small", "input", "hi")), 404).get("code")
+                    .asText()).isEqualTo("model_not_found");
+            assertThat(openAiError(post("/v1/embeddings", Map.of("model", name, "input", "hi", "dimensions", 8)), 400).get("message")
+                    .asText()).contains("Matryoshka");
+            assertThat(openAiError(post("/v1/embeddings", Map.of("model", name, "input", "hi", "encoding_format", "int8")), 400)
+                    .get("param").asText()).isEqualTo("encoding_format");
+            assertThat(openAiError(post("/v1/embeddings", Map.of("model", name, "input", List.of(List.of(5, 999_999)))), 400).get("message")
+                    .asText()).contains("999999");
+            // routes and methods
+            assertThat(refused(get("/embed", KEY), 405).get("error").asText()).contains("POST");
+            assertThat(refused(get("/v2/nothing", KEY), 404).get("error").asText()).contains("POST /embed");
+        } finally {
+            ctx.getConfiguration().getRootLogger().removeAppender("query-log");
+            ctx.updateLoggers();
+        }
+        // nothing of a request body or the key reaches the log
+        assertThat(log.toString()).doesNotContain(KEY).doesNotContain("wrong-key").doesNotContain("aaaaaaaa").doesNotContain("word word");
+        // and the server still answers
+        HttpResponse<String> ok = post("/embed", Map.of("inputs", texts.get(0)));
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(maxDiff(floats(JSON.readTree(ok.body()).get(0)), expected.get(0))).isLessThanOrEqualTo(1e-6);
+        String metrics = get("/metrics", null).body();
+        assertThat(metrics).contains("kembed_http_requests_total{route=\"embed\",status=\"200\"}")
+                .contains("kembed_http_requests_total{route=\"embed\",status=\"413\"}")
+                .contains("kembed_http_request_seconds_bucket").contains("kembed_http_queue_wait_seconds_count");
+        assertThat(get("/health/ready", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aDownEngineAnswers503AndOneRequestTooMany429BothWithRetryAfter() throws Exception {
+        Properties p = config(model);
+        p.put("kembed.engine", FlakyEngineProvider.NAME);
+        p.put("kembed.http.max.concurrent.requests", "1");
+        p.put("kembed.http.request.timeout.ms", "1500");
+        p.remove("kembed.http.api.key");
+        FlakyEngineProvider.reset();
+        try (QueryServer flaky = QueryServer.start(KembedConfig.from(p, Map.of()), tmp.resolve("flaky"), 0)) {
+            String url = "http://localhost:" + flaky.port();
+            FlakyEngineProvider.down = true;
+            CompletableFuture<HttpResponse<String>> first = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url + "/embed"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":\"held while the engine is down\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            TestSupport.await("the first query to reach the down engine", Duration.ofSeconds(20), FlakyEngineProvider.failedCalls::get, n -> n > 0);
+            HttpResponse<String> second = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/embeddings"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"tiny\",\"input\":\"one too many\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode busy = openAiError(second, 429);
+            assertThat(busy.get("message").asText()).contains("kembed.http.max.concurrent.requests");
+            assertThat(second.headers().firstValue("retry-after")).hasValue("1");
+            HttpResponse<String> down = first.get();
+            assertThat(teiError(down, 503)).contains("no result within 1500 ms").contains("down");
+            assertThat(down.headers().firstValue("retry-after")).hasValue("1");
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(url + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).as("readiness says so too").isEqualTo(503);
+            FlakyEngineProvider.down = false;
+            HttpResponse<String> back = TestSupport.await("the engine back", Duration.ofSeconds(30), () -> HTTP.send(
+                    HttpRequest.newBuilder(URI.create(url + "/embed")).POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":\"back\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 200);
+            assertThat(JSON.readTree(back.body()).get(0)).hasSize(expected.get(0).length);
+        } finally {
+            FlakyEngineProvider.reset();
+        }
+    }
+}

@@ -118,12 +118,23 @@ class ImportRulesTest {
         assertThat(calls).isEmpty();
     }
 
-    /** Every package the synchronous plan → run → pool path reaches, transitively, and none of them imports Kafka. */
+    /** The query API is a protocol layer: it embeds through embed and the engine queue, never through the stream, Kafka or the app. */
+    @Test
+    void theHttpLayerImportsNeitherStreamNorAppNorKafkaNorModel() throws IOException {
+        for (String forbidden : List.of("dev.kembed.stream", "dev.kembed.app", "dev.kembed.bench", "dev.kembed.model", "org.apache.kafka")) {
+            assertThat(violations("dev.kembed.http", forbidden)).as(forbidden).isEmpty();
+        }
+        for (String lower : List.of("dev.kembed.engine", "dev.kembed.text", "dev.kembed.embed", "dev.kembed.stream", "dev.kembed.model")) {
+            assertThat(violations(lower, "dev.kembed.http")).as(lower).isEmpty();
+        }
+    }
+
+    /** Every package the synchronous plan → run → pool path (and the query routes on it) reaches, transitively, and none of them imports Kafka. */
     @Test
     void synchronousEmbedPathReachesNoKafka() throws IOException {
         List<Import> all = imports();
         java.util.Set<String> packages = new java.util.TreeSet<>();
-        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of("dev.kembed.embed"));
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of("dev.kembed.embed", "dev.kembed.http"));
         List<String> kafka = new ArrayList<>();
         while (!todo.isEmpty()) {
             String pkg = todo.poll();

@@ -68,6 +68,10 @@ public final class QueryServer implements AutoCloseable {
         return stack.model();
     }
 
+    public dev.kembed.text.WindowPlan plan() {
+        return stack.plan();
+    }
+
     public dev.kembed.engine.queue.EngineWorkers workers() {
         return stack.workers();
     }

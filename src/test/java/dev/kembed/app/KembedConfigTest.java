@@ -167,7 +167,29 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(52);
+        assertThat(KembedConfig.DEF.names()).hasSize(58);
+    }
+
+    @Test
+    void theQueryApiIsOffByDefaultAndItsLimitsAreCheckedAtStartUp() {
+        KembedConfig defaults = KembedConfig.from(props(), Map.of());
+        assertThat(defaults.httpPort()).isZero();
+        dev.kembed.http.HttpSettings d = defaults.httpSettings();
+        assertThat(d.apiKey()).isNull();
+        assertThat(d.maxBodyBytes()).isEqualTo(2 * 1024 * 1024);
+        assertThat(d.maxInputs()).isEqualTo(32);
+        assertThat(d.maxConcurrent()).isEqualTo(64);
+        assertThat(d.maxInputChars()).as("the documents' own limit").isEqualTo(5_000_000);
+        KembedConfig set = KembedConfig.from(props("kembed.http.port", "8080", "kembed.http.max.inputs", "4"),
+                Map.of("KEMBED_HTTP_API_KEY", "k3y-from-env"));
+        assertThat(set.httpPort()).isEqualTo(8080);
+        assertThat(set.httpSettings().maxInputs()).isEqualTo(4);
+        assertThat(set.httpSettings().apiKey()).isEqualTo("k3y-from-env");
+        assertThat(set.httpSettings().toString()).doesNotContain("k3y-from-env").contains("apiKey=set");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.http.port", "70000", "kembed.http.max.inputs", "0",
+                "kembed.http.max.concurrent.requests", "many"), Map.of()))
+                .hasMessageContaining("kembed.http.port").hasMessageContaining("kembed.http.max.inputs")
+                .hasMessageContaining("kembed.http.max.concurrent.requests");
     }
 
     /** The README's configuration table is the generated one; edit the ConfigDef, then paste the table this prints. */

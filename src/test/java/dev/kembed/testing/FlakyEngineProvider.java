@@ -18,18 +18,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code kembed.engine=test-flaky} (registered for tests only): the real CPU engine, behind
  * switches a test flips. While {@link #down}, every call fails as a transient device error (health
  * checks included); a window longer than {@link #refuseLongerThan} is refused as a shape the
- * engine cannot take.
+ * engine cannot take. While {@link #gate} is set, every call first takes one of its permits (a test
+ * holds the batch in flight); {@link #calls} records every call's windows in the order calls start.
  */
 public final class FlakyEngineProvider implements EngineProvider {
     public static final String NAME = "test-flaky";
     public static volatile boolean down;
     public static volatile int refuseLongerThan = Integer.MAX_VALUE;
     public static final AtomicInteger failedCalls = new AtomicInteger();
+    public static volatile java.util.concurrent.Semaphore gate;
+    public static final java.util.List<java.util.List<EngineWindow>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public static void reset() {
         down = false;
         refuseLongerThan = Integer.MAX_VALUE;
         failedCalls.set(0);
+        gate = null;
+        calls.clear();
     }
 
     @Override
@@ -64,6 +69,11 @@ public final class FlakyEngineProvider implements EngineProvider {
 
             @Override
             public BatchResult embed(WindowBatch batch) {
+                calls.add(java.util.List.copyOf(batch.windows()));
+                java.util.concurrent.Semaphore g = gate;
+                if (g != null) {
+                    g.acquireUninterruptibly();
+                }
                 if (down) {
                     failedCalls.incrementAndGet();
                     throw EngineException.transientFailure("simulated device outage", null);

@@ -231,6 +231,16 @@ public final class EngineWorkers implements AutoCloseable {
         }
     }
 
+    /** Query windows waiting in the priority lane. */
+    public int queuedQueries() {
+        lock.lock();
+        try {
+            return queue.prioritySize();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Does the next unit of work that is due now (a batch or a health check); false if none is. */
     public boolean step() {
         Runnable next = nextWork();

@@ -137,7 +137,7 @@ final class ModelCommand implements Runnable {
         private static void write(Checkpoint ckpt, GraphOptions o, Path file) throws IOException {
             new LongformerGraphBuilder(ckpt, o).build().writeTo(file);
             System.err.printf("wrote %s (%d MB)%s%n", file, Files.size(file) >> 20,
-                    ckpt.config().family() == ModelFamily.BERT && o.globalAttention() ? " (bert family: no global attention)" : "");
+                    !ckpt.config().family().globalProjections() && o.globalAttention() ? " (" + ckpt.config().family().modelType() + " family: no global attention)" : "");
         }
     }
 

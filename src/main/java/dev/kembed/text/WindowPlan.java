@@ -68,7 +68,7 @@ public final class WindowPlan {
         if (s.overlap() < 0 || (window >= 3 && s.overlap() > window - 3)) {
             errors.add(names.overlap() + "=" + s.overlap() + " must leave every window a new token; allowed: 0 to " + Math.max(0, window - 3));
         }
-        if (s.globalCls() && !engine.globalAttention()) {
+        if (s.globalCls() && !engine.globalAttention() && !autoWithoutGlobal(s, engine)) {
             String model = engine.family().name().toLowerCase(java.util.Locale.ROOT) + "-family model " + engine.modelName();
             errors.add(names.pooling() + "=" + s.pooling().label() + " with " + names.globalAttention() + "="
                     + s.globalAttention().name().toLowerCase(java.util.Locale.ROOT) + " needs global attention on <s>, which the " + model
@@ -76,6 +76,11 @@ public final class WindowPlan {
                     + " attention) or " + names.pooling() + "=mean");
         }
         return errors;
+    }
+
+    /** {@code auto} on a model whose full-attention layers let {@code <s>} see everything: no global tokens needed. */
+    private static boolean autoWithoutGlobal(EmbeddingSettings s, EngineInfo engine) {
+        return s.globalAttention() == GlobalAttention.AUTO && engine.family().clsSeesEverything();
     }
 
     /** The window length {@code s} asks for on {@code engine} (0 = the model's limit). */
@@ -124,8 +129,9 @@ public final class WindowPlan {
         return new EngineWindow(ids, TextWindow.clsGlobalMask(ids.length, globalCls), poolMask);
     }
 
+    /** Whether windows mark {@code <s>} global: as the settings say, unless {@code auto} on a model that needs none. */
     public boolean globalCls() {
-        return settings.globalCls();
+        return settings.globalCls() && !autoWithoutGlobal(settings, engine);
     }
 
     public EmbeddingSettings settings() {

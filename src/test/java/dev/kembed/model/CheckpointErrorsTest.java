@@ -70,6 +70,27 @@ class CheckpointErrorsTest {
                 .hasMessageContaining("model_type 'gpt2' is not supported; allowed: longformer, bert");
     }
 
+    /** JinaBERT v2 says model_type bert; run as BERT it would give wrong vectors without a word, so it is refused by name. */
+    @Test
+    void jinaBertV2AndRemoteCodeArchitecturesAreRefusedByName() throws Exception {
+        Path dir = writeValid();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode cfg = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        cfg.put("model_type", "bert").put("position_embedding_type", "alibi");
+        cfg.putArray("architectures").add("JinaBertModel");
+        cfg.putObject("auto_map").put("AutoModel", "jinaai/jina-bert-implementation--modeling_bert.JinaBertModel");
+        json.writeValue(dir.resolve("config.json").toFile(), cfg);
+        assertThatThrownBy(() -> Checkpoint.load(dir)).hasMessageContaining("JinaBertModel").hasMessageContaining("ALiBi")
+                .hasMessageContaining("wrong vectors").hasMessageContaining("xlm-roberta");
+        cfg.remove("architectures");
+        json.writeValue(dir.resolve("config.json").toFile(), cfg);
+        assertThatThrownBy(() -> Checkpoint.load(dir)).as("alibi without the architecture name").hasMessageContaining("position_embedding_type 'alibi'");
+        cfg.put("model_type", "jina_custom").remove("position_embedding_type");
+        json.writeValue(dir.resolve("config.json").toFile(), cfg);
+        assertThatThrownBy(() -> Checkpoint.load(dir)).hasMessageContaining("model_type 'jina_custom' is not supported")
+                .hasMessageContaining("remote code").hasMessageContaining("never runs");
+    }
+
     @Test
     void missingTensorIsNamed() throws Exception {
         Map<String, FloatTensor> w = new LinkedHashMap<>(RandomCheckpoint.weights(CFG, 1, 0.1));

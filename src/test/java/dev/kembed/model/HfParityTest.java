@@ -17,32 +17,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Parity with Hugging Face transformers' LongformerModel, on the fixture that
- * shared/device/hf_longformer_fixture.py writes (it needs Python with torch + transformers).
- * Skipped, with the reason, when the fixture is in neither place.
+ * Parity with Hugging Face transformers (LongformerModel, XLMRobertaModel) on fixtures made outside
+ * the project with transformers 5.18 (committed under src/test/resources/fixtures, made by the
+ * scripts there and in ../shared/fixtures): {@code last_hidden_state} on non-pad rows, and
+ * document vectors under kembed's window rule.
  */
 class HfParityTest {
-    static final List<Path> PLACES = List.of(
-            Path.of("src/test/resources/fixtures/hf-longformer-tiny"),
-            Path.of("../shared/fixtures/hf-longformer-tiny"));
-
-    static Optional<Path> fixture() {
-        return PLACES.stream().filter(p -> Files.isRegularFile(p.resolve("cases.safetensors"))).findFirst();
+    static Optional<Path> fixture(String name) {
+        return List.of(Path.of("src/test/resources/fixtures", name), Path.of("../shared/fixtures", name)).stream()
+                .filter(p -> Files.isRegularFile(p.resolve("cases.safetensors"))).findFirst();
     }
 
-    @Test
-    void everyCaseMatchesTransformers() {
-        Optional<Path> dir = fixture();
-        if (dir.isEmpty()) {
-            String why = "HF parity fixture not found in " + PLACES + "; generate it with "
-                    + "python3 shared/device/hf_longformer_fixture.py <dir> on a machine with torch + transformers";
-            System.out.println("SKIPPED: " + why);
-        }
-        Assumptions.assumeTrue(dir.isPresent(), "HF parity fixture hf-longformer-tiny/ not present (see test output)");
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"hf-longformer-tiny", "hf-xlm-roberta-tiny"})
+    void everyCaseMatchesTransformers(String name) {
+        Optional<Path> dir = fixture(name);
+        assertThat(dir).as("fixture %s is committed under src/test/resources/fixtures", name).isPresent();
         Checkpoint ckpt = Checkpoint.load(dir.get());
         Map<String, SafetensorsFile.Entry> cases = SafetensorsFile.read(dir.get().resolve("cases.safetensors"));
         int h = ckpt.config().hiddenSize();
@@ -84,9 +77,52 @@ class HfParityTest {
                         }
                     }
                 }
-                System.out.printf("HF parity case %d: max abs %.3g%n", k, worst);
+                System.out.printf("HF parity %s case %d: max abs %.3g%n", name, k, worst);
                 assertThat(worst).as("case %d", k).isLessThanOrEqualTo(1e-4);
             }
         }
+    }
+
+    /**
+     * {@code documents.json}: texts of one window, a paragraph and several windows, with document
+     * vectors transformers computed in float64 under kembed's rule (content tokens cut into windows
+     * of max_tokens - 2, each run as {@code <s>} + content + {@code </s>}; mean over content tokens,
+     * cls weighted by each window's content tokens). kembed's tokenizer gives the same content ids.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"hf-xlm-roberta-tiny"})
+    void documentVectorsMatchTransformersUnderTheWindowRule(String name) throws Exception {
+        Path dir = fixture(name).orElseThrow();
+        com.fasterxml.jackson.databind.JsonNode docs = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("documents.json").toFile()).get("documents");
+        double worst = 0;
+        int multiWindow = 0;
+        for (dev.kembed.text.Pooling pooling : dev.kembed.text.Pooling.values()) {
+            try (dev.kembed.app.KembedModel m = dev.kembed.testing.TestModels.open(dir, false)) {
+                for (var it = docs.fields(); it.hasNext(); ) {
+                    var e = it.next();
+                    com.fasterxml.jackson.databind.JsonNode d = e.getValue();
+                    var settings = new dev.kembed.text.EmbeddingSettings(pooling, dev.kembed.text.GlobalAttention.AUTO, false,
+                            d.get("max_tokens").asInt(), 0);
+                    var plan = m.plan(settings, dev.kembed.text.WindowPlan.SettingNames.CLI);
+                    int[] ids = plan.tokenize(d.get("text").asText()).ids();
+                    int[] want = new int[d.get("content_ids").size()];
+                    for (int i = 0; i < want.length; i++) {
+                        want[i] = d.get("content_ids").get(i).asInt();
+                    }
+                    assertThat(ids).as("%s: content ids of '%s'", name, e.getKey()).containsExactly(want);
+                    var v = new dev.kembed.embed.DirectEmbedder(plan, m.engine(), 4096).embed(d.get("text").asText());
+                    assertThat(v.windows()).hasSize(d.get("windows").size());
+                    multiWindow += v.windows().size() > 2 ? 1 : 0;
+                    com.fasterxml.jackson.databind.JsonNode ref = d.get(pooling.label());
+                    for (int c = 0; c < ref.size(); c++) {
+                        worst = Math.max(worst, Math.abs(v.vector()[c] - ref.get(c).asDouble()));
+                    }
+                }
+            }
+        }
+        System.out.printf("HF parity %s documents (mean and cls): max abs %.3g%n", name, worst);
+        assertThat(multiWindow).as("the long text spans several windows").isPositive();
+        assertThat(worst).isLessThanOrEqualTo(1e-5);
     }
 }

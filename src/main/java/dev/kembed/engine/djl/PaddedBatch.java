@@ -67,7 +67,7 @@ public record PaddedBatch(int windows, int rows, int length, int[] inputIds, int
             int count = 0;
             for (int t = 0; t < length; t++) {
                 int i = r * length + t;
-                if (family == ModelFamily.BERT) {
+                if (!family.robertaPositions()) {
                     pos[i] = t;
                 } else if (inputIds[i] != padTokenId) {
                     pos[i] = ++count + padTokenId;

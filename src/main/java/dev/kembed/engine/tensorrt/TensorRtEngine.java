@@ -57,7 +57,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
         }
         ModelConfig c = ckpt.config();
         GpuSettings gpu = spec.gpu();
-        boolean global = spec.globalAttention() && c.family() == ModelFamily.LONGFORMER;
+        boolean global = spec.globalAttention() && c.family().globalProjections();
         this.lengths = gpu.lengthsFor(c.maxTokens(), c.padMultiple());
         this.batch = gpu.batch();
         this.shapes = new StaticShapes(lengths, batch, true, true);

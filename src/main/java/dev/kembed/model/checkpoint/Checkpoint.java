@@ -123,7 +123,7 @@ public final class Checkpoint {
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "encoder.layer." + i + ".";
             List<String> projections = new ArrayList<>(List.of("query", "key", "value"));
-            if (c.family() == ModelFamily.LONGFORMER) {
+            if (c.family().globalProjections()) {
                 projections.addAll(List.of("query_global", "key_global", "value_global"));
             }
             for (String proj : projections) {

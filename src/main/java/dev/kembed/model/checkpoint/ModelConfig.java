@@ -13,7 +13,8 @@ import java.util.Arrays;
  * explicitly: LongformerConfig's own defaults (vocab 30522, 512 positions, eps 1e-12) differ from
  * longformer-base-4096, so a missing field is an error rather than a silent default.
  *
- * @param attentionWindow per-layer two-sided window (even); one-sided w = window / 2
+ * @param attentionWindow per-layer two-sided window (even); one-sided w = window / 2; 0 = full
+ *                        attention in that layer (every key of the sequence)
  */
 public record ModelConfig(
         ModelFamily family,
@@ -40,9 +41,9 @@ public record ModelConfig(
                     + " entries but num_hidden_layers is " + numLayers);
         }
         for (int w : attentionWindow) {
-            if (w <= 0 || w % 2 != 0) {
+            if (w < 0 || w % 2 != 0) {
                 throw new CheckpointException("config.json: attention_window " + Arrays.toString(attentionWindow)
-                        + " must hold positive even numbers");
+                        + " must hold even numbers (0 = full attention)");
             }
         }
     }
@@ -53,7 +54,7 @@ public record ModelConfig(
 
     /** First position index a real token gets: RoBERTa-style models skip pad id + 1 slots. */
     public int positionOffset() {
-        return family == ModelFamily.LONGFORMER ? padTokenId + 1 : 0;
+        return family.robertaPositions() ? padTokenId + 1 : 0;
     }
 
     /** The most tokens (specials included) one window may hold. */
@@ -61,13 +62,20 @@ public record ModelConfig(
         return maxPositions - positionOffset();
     }
 
-    /** Sequences are padded to a multiple of this (the LCM of all windows; HF uses the largest). */
+    /** Sequences are padded to a multiple of this (the LCM of all banded windows; HF uses the largest; 1 with none). */
     public int padMultiple() {
         int m = 1;
         for (int w : attentionWindow) {
-            m = lcm(m, w);
+            if (w > 0) {
+                m = lcm(m, w);
+            }
         }
         return m;
+    }
+
+    /** Whether layer {@code i} attends to every key (0 window) rather than a band. */
+    public boolean fullAttention(int layer) {
+        return attentionWindow[layer] == 0;
     }
 
     private static int lcm(int a, int b) {
@@ -96,11 +104,7 @@ public record ModelConfig(
     }
 
     static ModelConfig parse(JsonNode root, Path file) {
-        String type = root.path("model_type").asText("");
-        if (type.isEmpty()) {
-            throw new CheckpointException(file + ": no model_type; allowed: longformer, bert");
-        }
-        ModelFamily family = ModelFamily.of(type, file);
+        ModelFamily family = ModelFamily.of(root, file);
         String act = root.path("hidden_act").asText("gelu");
         if (!act.equals("gelu")) {
             throw new CheckpointException(file + ": hidden_act '" + act + "' is not supported; allowed: gelu");
@@ -108,9 +112,11 @@ public record ModelConfig(
         int layers = required(root, "num_hidden_layers", file);
         JsonNode win = root.get("attention_window");
         int[] windows = new int[layers];
-        if (win == null || win.isNull()) {
-            throw new CheckpointException(file + ": attention_window is missing; kembed runs every encoder with"
-                    + " sliding-window attention (for a BERT checkpoint use `kembed model long`, which sets it)");
+        if ((win == null || win.isNull()) && family == ModelFamily.XLM_ROBERTA) {
+            Arrays.fill(windows, 0); // full attention in every layer
+        } else if (win == null || win.isNull()) {
+            throw new CheckpointException(file + ": attention_window is missing; a " + family.modelType() + " checkpoint runs with"
+                    + " sliding-window attention here (for a BERT checkpoint use `kembed model long`, which sets it)");
         } else if (win.isArray()) {
             windows = new int[win.size()];
             for (int i = 0; i < windows.length; i++) {
@@ -127,11 +133,11 @@ public record ModelConfig(
                 required(root, "num_attention_heads", file),
                 required(root, "intermediate_size", file),
                 required(root, "max_position_embeddings", file),
-                root.path("type_vocab_size").asInt(family == ModelFamily.BERT ? 2 : 1),
-                root.path("layer_norm_eps").asDouble(family == ModelFamily.BERT ? 1e-12 : 1e-5),
+                root.path("type_vocab_size").asInt(family.defaultTypeVocab),
+                root.path("layer_norm_eps").asDouble(family.defaultEps),
                 pad,
-                root.path("bos_token_id").asInt(family == ModelFamily.BERT ? 101 : 0),
-                root.path("eos_token_id").asInt(family == ModelFamily.BERT ? 102 : 2),
+                root.path("bos_token_id").asInt(family.defaultBos),
+                root.path("eos_token_id").asInt(family.defaultEos),
                 windows);
     }
 
@@ -147,8 +153,8 @@ public record ModelConfig(
     public ObjectNode toJson() {
         ObjectMapper m = new ObjectMapper();
         ObjectNode o = m.createObjectNode();
-        o.put("model_type", family == ModelFamily.LONGFORMER ? "longformer" : "bert");
-        o.putArray("architectures").add(family == ModelFamily.LONGFORMER ? "LongformerModel" : "BertModel");
+        o.put("model_type", family.modelType());
+        o.putArray("architectures").add(family.architecture());
         o.put("vocab_size", vocabSize);
         o.put("hidden_size", hiddenSize);
         o.put("num_hidden_layers", numLayers);

@@ -17,10 +17,24 @@ import java.util.Objects;
  * @param chunkSlots      0, or how many chunks one window may pool (late chunking): the graph then takes
  *                        {@code chunk_slot} (each token's chunk slot, -1 = none) and returns per-slot sums
  *                        and counts, so no {@code [L, H]} tensor crosses back to the host
+ * @param queryBlock      full-attention layers score this many query rows at a time against every key,
+ *                        so no {@code [B, heads, L, L]} tensor exists (3.2 GB per sequence and layer at
+ *                        8192 tokens, and past TensorRT's 2^31 - 1 elements from batch 3)
  */
 public record GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots, LinearFormat linear,
-        boolean tensorRt8, int chunkSlots) {
+        boolean tensorRt8, int chunkSlots, int queryBlock) {
+    /** Query rows per full-attention block. */
+    public static final int QUERY_BLOCK = 1024;
+
+    public GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots, LinearFormat linear, boolean tensorRt8,
+            int chunkSlots) {
+        this(globalAttention, staticBatch, staticLength, globalSlots, linear, tensorRt8, chunkSlots, QUERY_BLOCK);
+    }
+
     public GraphOptions {
+        if (queryBlock <= 0) {
+            throw new IllegalArgumentException("the full-attention query block must be positive");
+        }
         if (staticBatch < 0 || staticLength < 0 || globalSlots < 0 || chunkSlots < 0) {
             throw new IllegalArgumentException("graph sizes must be >= 0");
         }
@@ -57,11 +71,16 @@ public record GraphOptions(boolean globalAttention, int staticBatch, int staticL
     }
 
     public GraphOptions withLinear(LinearFormat format) {
-        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, format, tensorRt8, chunkSlots);
+        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, format, tensorRt8, chunkSlots, queryBlock);
     }
 
     /** The same graph with per-chunk pooling over {@code slots} chunk slots per window (0 = none). */
     public GraphOptions withChunkSlots(int slots) {
-        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, linear, tensorRt8, slots);
+        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, linear, tensorRt8, slots, queryBlock);
+    }
+
+    /** The same graph with full-attention layers in blocks of {@code rows} query rows (same numbers; tests use small blocks). */
+    public GraphOptions withQueryBlock(int rows) {
+        return new GraphOptions(globalAttention, staticBatch, staticLength, globalSlots, linear, tensorRt8, chunkSlots, rows);
     }
 }

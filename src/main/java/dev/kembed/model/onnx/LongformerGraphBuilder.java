@@ -20,6 +20,10 @@ import java.util.Map;
  * one-hot MatMuls (no Scatter/NonZero), then handled as in HF {@code LongformerSelfAttention}:
  * extra key columns for every query, and their own rows recomputed with the *_global projections.
  *
+ * <p>Layers whose window is 0 (XLM-RoBERTa's every layer) attend to every real key: their queries
+ * are scored in blocks of {@link GraphOptions#queryBlock()} rows, so no {@code [B, heads, L, L]}
+ * tensor exists.
+ *
  * <p>Inputs (INT32, [B, L]): input_ids, attention_mask, global_attention_mask, pool_mask.
  * Outputs: last_hidden_state [B, L, H], cls [B, H], sum [B, H] (pool_mask-weighted), count [B].
  */
@@ -46,7 +50,7 @@ public final class LongformerGraphBuilder {
         this.ckpt = ckpt;
         this.cfg = ckpt.config();
         this.opts = opts;
-        this.global = opts.globalAttention() && cfg.family() == ModelFamily.LONGFORMER;
+        this.global = opts.globalAttention() && cfg.family().globalProjections();
         if (opts.globalSlots() > 0 && opts.staticLength() > 0 && opts.globalSlots() > opts.staticLength()) {
             throw new IllegalArgumentException("global slots " + opts.globalSlots() + " exceed the static length " + opts.staticLength());
         }
@@ -98,12 +102,13 @@ public final class LongformerGraphBuilder {
         String queryValid = g.op("Unsqueeze", amF, g.ints64(-1)); // [B, Lp, 1]
 
         GlobalSlots slots = global ? globalSlots(isGlobalF) : null;
-        String padKeyBias = global ? maskBias(g.op("Unsqueeze", amF, g.ints64(1, 2))) : null; // [B,1,1,Lp]
+        boolean anyFull = java.util.Arrays.stream(cfg.attentionWindow()).anyMatch(w -> w == 0);
+        String padKeyBias = global || anyFull ? maskBias(g.op("Unsqueeze", amF, g.ints64(1, 2))) : null; // [B,1,1,Lp]
 
         Map<Integer, String> bandBias = new HashMap<>();
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
             int w = cfg.attentionWindow()[layer] / 2;
-            String bias = bandBias.computeIfAbsent(w, ww -> bandBias(localKeyF, ww));
+            String bias = w == 0 ? null : bandBias.computeIfAbsent(w, ww -> bandBias(localKeyF, ww));
             x = layer(layer, x, w, bias, queryValid, slots, padKeyBias, isGlobalF);
         }
 
@@ -157,7 +162,7 @@ public final class LongformerGraphBuilder {
     /** HF's position ids, counted in float (exact below 2^24). */
     private String countedPositions(String idsP) {
         String posF;
-        if (cfg.family() == ModelFamily.LONGFORMER) {
+        if (cfg.family().robertaPositions()) {
             // RoBERTa: cumsum(ids != pad) * (ids != pad) + pad
             String notPad = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)},
                     g.op("Not", g.op("Equal", idsP, g.scalarInt32(cfg.padTokenId()))));
@@ -264,6 +269,9 @@ public final class LongformerGraphBuilder {
         String q = heads(linear(x, p + "attention.self.query", scale)); // [B,h,Lp,d]
         String k = heads(linear(x, p + "attention.self.key", 1f));
         String v = heads(linear(x, p + "attention.self.value", 1f));
+        if (w == 0) {
+            return postNormBlock(p, x, fullAttention(q, k, v, padKeyBias), queryValid, null, null);
+        }
 
         String qb = g.op("Reshape", q, g.ints64(0, 0, -1, w, d)); // [B,h,nb,w,d]
         String kb = keyBlocks(k, w, d); // [B,h,nb,3w,d]
@@ -286,9 +294,37 @@ public final class LongformerGraphBuilder {
             String fromGlobal = g.op("MatMul", g.op("Reshape", pg, g.op("Concat", new Attr[] {Attr.i("axis", 0)}, g.ints64(0, 0, -1), slots.count())), vg);
             ctx = g.op("Add", local, fromGlobal);
         }
+        return postNormBlock(p, x, ctx, queryValid, slots == null ? null : slots.isGlobal(), slots == null ? null : globalRows(p, x, slots, padKeyBias));
+    }
+
+    /**
+     * Full attention: every query against every real key of its sequence, {@code queryBlock} query
+     * rows at a time (a static graph has exactly the blocks its length needs; a dynamic one as many
+     * as the model's longest window may need, the ones past the sequence empty).
+     */
+    private String fullAttention(String q, String k, String v, String keyBias) {
+        String kT = g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 1, 3, 2)}, k);
+        long rows = opts.staticLength() > 0 ? paddedLength() : cfg.maxTokens();
+        int block = opts.queryBlock();
+        int blocks = (int) ((rows + block - 1) / block);
+        if (blocks <= 1) {
+            return g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, g.op("Add", g.op("MatMul", q, kT), keyBias)), v);
+        }
+        String[] parts = new String[blocks];
+        for (int i = 0; i < blocks; i++) {
+            String qi = g.op("Slice", q, g.ints64((long) i * block), g.ints64((long) (i + 1) * block), g.ints64(2));
+            parts[i] = g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, g.op("Add", g.op("MatMul", qi, kT), keyBias)), v);
+        }
+        return g.op("Concat", new Attr[] {Attr.i("axis", 2)}, parts); // [B,h,Lp,d]
+    }
+
+    /** The BERT block after attention: merge heads (global rows over them), output projection, residual, LayerNorm, GELU FFN. */
+    private String postNormBlock(String p, String x, String ctx, String queryValid, String isGlobal, String globalRowsOrNull) {
+        int h = cfg.numHeads();
+        int d = cfg.headDim();
         String merged = g.op("Reshape", g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, ctx), g.ints64(0, 0, (long) h * d));
-        if (slots != null) {
-            merged = g.op("Where", slots.isGlobal(), globalRows(p, x, slots, padKeyBias), merged);
+        if (globalRowsOrNull != null) {
+            merged = g.op("Where", isGlobal, globalRowsOrNull, merged);
         }
         merged = g.op("Mul", merged, queryValid); // HF zeroes the attention output of pad queries
         String attnOut = layerNorm(g.op("Add", linear(merged, p + "attention.output.dense", 1f), x), p + "attention.output.LayerNorm");

@@ -1,0 +1,128 @@
+package dev.kembed.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.Precision;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.WindowResult;
+import dev.kembed.engine.djl.DjlModelRunner;
+import dev.kembed.engine.djl.GraphCall;
+import dev.kembed.engine.djl.PaddedBatch;
+import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.onnx.GraphOptions;
+import dev.kembed.model.onnx.LongformerGraphBuilder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Full-attention layers (XLM-RoBERTa, on transformers' own tiny checkpoint): scored in blocks of
+ * query rows they compute what one block computes (sequences shorter than the blocks, partial and
+ * empty blocks included), and the TensorRT-8 variant (static shapes, LayerNorm written out, host
+ * position ids) equals the standard graph.
+ */
+class FullAttentionGraphTest {
+    static final Path FIXTURE = Path.of("src/test/resources/fixtures/hf-xlm-roberta-tiny");
+
+    @TempDir
+    static Path tmp;
+
+    static Checkpoint ckpt;
+    static OnnxRuntimeEngine reference;
+
+    @BeforeAll
+    static void open() {
+        ckpt = Checkpoint.load(FIXTURE);
+        reference = new OnnxRuntimeEngine(ckpt, "xlmr", 1, 1, false, Precision.FP32);
+    }
+
+    @AfterAll
+    static void close() {
+        reference.close();
+    }
+
+    static EngineWindow window(int length, int seed) {
+        int[] ids = new int[length];
+        int[] pool = new int[length];
+        for (int t = 0; t < length; t++) {
+            ids[t] = 4 + (seed + t * 7) % 290;
+            pool[t] = t > 0 && t < length - 1 ? 1 : 0;
+        }
+        ids[0] = 0;
+        ids[length - 1] = 2;
+        return new EngineWindow(ids, null, pool);
+    }
+
+    static double maxDiff(List<WindowResult> got, List<WindowResult> want) {
+        double worst = 0;
+        for (int i = 0; i < want.size(); i++) {
+            float[][] a = got.get(i).tokenStates();
+            float[][] b = want.get(i).tokenStates();
+            assertThat(a.length).isEqualTo(b.length);
+            for (int t = 0; t < b.length; t++) {
+                for (int c = 0; c < b[t].length; c++) {
+                    worst = Math.max(worst, Math.abs(a[t][c] - b[t][c]));
+                }
+            }
+        }
+        return worst;
+    }
+
+    static int softmaxes(Path graph) throws java.io.IOException {
+        return new String(Files.readAllBytes(graph), StandardCharsets.ISO_8859_1).split("Softmax", -1).length - 1;
+    }
+
+    @Test
+    void queryBlocksComputeWhatOneBlockComputes() throws Exception {
+        Path file = tmp.resolve("blocked.onnx");
+        LongformerGraphBuilder blocked = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(false).withQueryBlock(16));
+        blocked.build().writeTo(file);
+        Path single = tmp.resolve("single.onnx");
+        new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(false)).build().writeTo(single);
+        assertThat(softmaxes(file)).as("8 blocks of 16 rows per layer (the model takes 128 tokens)").isEqualTo(8 * softmaxes(single));
+        // one sequence of the model's full length, one partial (60 rows: blocks 4..7 empty), one shorter than a block
+        List<EngineWindow> windows = List.of(window(128, 1), window(60, 2), window(11, 3));
+        List<WindowResult> want = reference.embed(new WindowBatch(windows, true)).windows();
+        EngineInfo info = reference.info();
+        List<WindowResult> got;
+        try (DjlModelRunner r = DjlModelRunner.load(file, 1, 1)) {
+            got = GraphCall.run(r, PaddedBatch.of(windows, windows.size(), 128, info), info, false, true, windows).windows();
+        }
+        double diff = maxDiff(got, want);
+        System.out.printf("full attention in 16-row query blocks vs one block: max |diff| %.2e%n", diff);
+        assertThat(diff).isLessThanOrEqualTo(1e-6);
+    }
+
+    @Test
+    void tensorRtVariantEqualsTheStandardGraphWithQueryBlocks() throws Exception {
+        int batch = 3;
+        for (int bucket : new int[] {32, 64, 128}) {
+            Path file = tmp.resolve("trt-" + bucket + ".onnx");
+            new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(false, batch, bucket, 0).withQueryBlock(32)).build().writeTo(file);
+            String ops = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+            assertThat(ops).doesNotContain("LayerNormalization").doesNotContain("_Mod");
+            List<EngineWindow> windows = List.of(window(bucket, 5), window(bucket / 2 + 3, 9)); // the third row is filler
+            List<WindowResult> want = new ArrayList<>();
+            for (EngineWindow w : windows) {
+                want.add(reference.embed(new WindowBatch(List.of(w), true)).windows().get(0)); // alone: no padding at all
+            }
+            EngineInfo info = reference.info();
+            List<WindowResult> got;
+            try (DjlModelRunner r = DjlModelRunner.load(file, 1, 1)) {
+                got = GraphCall.run(r, PaddedBatch.of(windows, batch, bucket, info), info, true, true, windows).windows();
+            }
+            double diff = maxDiff(got, want);
+            System.out.printf("xlm-roberta tensorrt8 variant, bucket %d x %d: max |diff| %.2e%n", batch, bucket, diff);
+            assertThat(diff).isLessThanOrEqualTo(1e-5);
+        }
+    }
+}

@@ -22,7 +22,8 @@ import java.util.Set;
  * name without the {@code longformer.}/{@code bert.}/{@code roberta.} prefix, shape-checked.
  */
 public final class Checkpoint {
-    private static final List<String> PREFIXES = List.of("longformer.", "bert.", "roberta.");
+    /** Prefixes of task-head checkpoints (ModernBertForMaskedLM keeps the encoder under {@code model.}); heads are ignored. */
+    private static final List<String> PREFIXES = List.of("longformer.", "bert.", "roberta.", "model.");
 
     private final Path dir;
     private final ModelConfig config;
@@ -113,6 +114,70 @@ public final class Checkpoint {
 
     /** Every tensor the graph reads, with the shape the config implies. */
     public static Map<String, int[]> expectedShapes(ModelConfig c) {
+        return switch (c.family()) {
+            case MODERNBERT -> modernBertShapes(c);
+            case NOMIC_BERT -> nomicBertShapes(c);
+            default -> bertShapes(c);
+        };
+    }
+
+    private static Map<String, int[]> modernBertShapes(ModelConfig c) {
+        int h = c.hiddenSize();
+        int in = c.intermediateSize();
+        RopeSettings r = c.rope();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("embeddings.tok_embeddings.weight", new int[] {c.vocabSize(), h});
+        norm(s, "embeddings.norm", h, r.normBias());
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "layers." + i + ".";
+            if (i > 0) { // layer 0 has no attention norm: the embeddings' norm precedes it
+                norm(s, p + "attn_norm", h, r.normBias());
+            }
+            linear(s, p + "attn.Wqkv", 3 * h, h, r.attentionBias());
+            linear(s, p + "attn.Wo", h, h, r.attentionBias());
+            norm(s, p + "mlp_norm", h, r.normBias());
+            linear(s, p + "mlp.Wi", 2 * in, h, r.mlpBias());
+            linear(s, p + "mlp.Wo", h, in, r.mlpBias());
+        }
+        norm(s, "final_norm", h, r.normBias());
+        return s;
+    }
+
+    private static Map<String, int[]> nomicBertShapes(ModelConfig c) {
+        int h = c.hiddenSize();
+        int in = c.intermediateSize();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
+        s.put("embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
+        norm(s, "emb_ln", h, true);
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "encoder.layers." + i + ".";
+            linear(s, p + "attn.Wqkv", 3 * h, h, false);
+            linear(s, p + "attn.out_proj", h, h, false);
+            linear(s, p + "mlp.fc11", in, h, false);
+            linear(s, p + "mlp.fc12", in, h, false);
+            linear(s, p + "mlp.fc2", h, in, false);
+            norm(s, p + "norm1", h, true);
+            norm(s, p + "norm2", h, true);
+        }
+        return s;
+    }
+
+    private static void norm(Map<String, int[]> s, String prefix, int h, boolean bias) {
+        s.put(prefix + ".weight", new int[] {h});
+        if (bias) {
+            s.put(prefix + ".bias", new int[] {h});
+        }
+    }
+
+    private static void linear(Map<String, int[]> s, String prefix, int out, int in, boolean bias) {
+        s.put(prefix + ".weight", new int[] {out, in});
+        if (bias) {
+            s.put(prefix + ".bias", new int[] {out});
+        }
+    }
+
+    private static Map<String, int[]> bertShapes(ModelConfig c) {
         int h = c.hiddenSize();
         Map<String, int[]> s = new LinkedHashMap<>();
         s.put("embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});

@@ -51,4 +51,11 @@ public record FloatTensor(int[] shape, float[] data) {
     public float[] row(int i) {
         return Arrays.copyOfRange(data, i * shape[1], (i + 1) * shape[1]);
     }
+
+    /** Rows {@code [from, to)} of a 2-D tensor (a fused q/k/v projection split at build time), or elements of a 1-D one. */
+    public FloatTensor rows(int from, int to) {
+        int cols = shape.length == 2 ? shape[1] : 1;
+        float[] out = java.util.Arrays.copyOfRange(data, from * cols, to * cols);
+        return new FloatTensor(shape.length == 2 ? new int[] {to - from, cols} : new int[] {to - from}, out);
+    }
 }

@@ -11,11 +11,16 @@ import java.util.stream.Collectors;
  * LONGFORMER: RoBERTa positions (pad id + 1 onward), banded attention with global tokens.
  * BERT: absolute positions from 0, token type 0, banded attention ({@code kembed model long}).
  * XLM_ROBERTA: RoBERTa positions, post-norm BERT blocks, full attention in every layer (bge-m3).
+ * MODERNBERT: no position table but RoPE, pre-norm, GeGLU, sliding layers with a global one every
+ * few (gte-modernbert, granite-embedding-r2, modernbert-embed).
+ * NOMIC_BERT: RoPE, post-norm, SwiGLU, full attention (nomic-embed-text).
  */
 public enum ModelFamily {
     LONGFORMER("longformer", "LongformerModel", true, true, 1, 1e-5, 0, 2),
     BERT("bert", "BertModel", false, false, 2, 1e-12, 101, 102),
-    XLM_ROBERTA("xlm-roberta", "XLMRobertaModel", true, false, 1, 1e-5, 0, 2);
+    XLM_ROBERTA("xlm-roberta", "XLMRobertaModel", true, false, 1, 1e-5, 0, 2),
+    MODERNBERT("modernbert", "ModernBertModel", false, false, 0, 1e-5, 50281, 50282),
+    NOMIC_BERT("nomic_bert", "NomicBertModel", false, false, 2, 1e-12, 101, 102);
 
     private final String modelType;
     private final String architecture;
@@ -63,7 +68,7 @@ public enum ModelFamily {
      * means no global tokens, where a banded-only model would need them.
      */
     public boolean clsSeesEverything() {
-        return this == XLM_ROBERTA;
+        return this != LONGFORMER && this != BERT;
     }
 
     static String allowed() {

@@ -93,7 +93,16 @@ public final class LongformerGraphBuilder {
         String amP = g.op("Pad", am, pads, g.scalarInt32(0));
         String gmP = g.op("Pad", gm, pads, g.scalarInt32(0));
 
-        String x = embeddings(idsP, positionIds == null ? null : g.op("Pad", positionIds, pads, g.scalarInt32(cfg.padTokenId())));
+        String x = switch (cfg.family()) {
+            case MODERNBERT -> layerNorm(g.op("Gather", weight("embeddings.tok_embeddings.weight"), idsP), "embeddings.norm");
+            case NOMIC_BERT -> {
+                float[] type0 = ckpt.tensor("embeddings.token_type_embeddings.weight").row(0);
+                yield layerNorm(g.op("Add", g.op("Gather", weight("embeddings.word_embeddings.weight"), idsP),
+                        g.floats("token_type_0", type0, type0.length)), "emb_ln");
+            }
+            default -> embeddings(idsP, positionIds == null ? null : g.op("Pad", positionIds, pads, g.scalarInt32(cfg.padTokenId())));
+        };
+        Rotary rotary = cfg.rope().rotary() ? new Rotary(idsP) : null;
 
         // HF merges the masks: attention_mask * (global_attention_mask + 1) -> 0 pad, 1 local, 2 global.
         String amF = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, amP); // [B, Lp] 1 = real token
@@ -109,7 +118,14 @@ public final class LongformerGraphBuilder {
         for (int layer = 0; layer < cfg.numLayers(); layer++) {
             int w = cfg.attentionWindow()[layer] / 2;
             String bias = w == 0 ? null : bandBias.computeIfAbsent(w, ww -> bandBias(localKeyF, ww));
-            x = layer(layer, x, w, bias, queryValid, slots, padKeyBias, isGlobalF);
+            x = switch (cfg.family()) {
+                case MODERNBERT -> modernBertLayer(layer, x, w, bias, padKeyBias, rotary);
+                case NOMIC_BERT -> nomicBertLayer(layer, x, padKeyBias, rotary);
+                default -> layer(layer, x, w, bias, queryValid, slots, padKeyBias, isGlobalF);
+            };
+        }
+        if (cfg.family() == ModelFamily.MODERNBERT) {
+            x = layerNorm(x, "final_norm");
         }
 
         // Drop the window padding again, then pool inside the graph so a [L, H] tensor need not cross back.
@@ -297,6 +313,128 @@ public final class LongformerGraphBuilder {
         return postNormBlock(p, x, ctx, queryValid, slots == null ? null : slots.isGlobal(), slots == null ? null : globalRows(p, x, slots, padKeyBias));
     }
 
+    /** Band attention without global tokens: blocks of w queries against their 3w neighbouring keys. [B,h,Lp,d] */
+    private String bandAttention(String q, String k, String v, int w, String bandBias) {
+        int d = cfg.headDim();
+        String qb = g.op("Reshape", q, g.ints64(0, 0, -1, w, d));
+        String scores = g.op("Add", g.op("MatMul", qb, g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 1, 2, 4, 3)}, keyBlocks(k, w, d))), bandBias);
+        String probs = g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, scores);
+        return g.op("Reshape", g.op("MatMul", probs, keyBlocks(v, w, d)), g.ints64(0, 0, -1, d));
+    }
+
+    /** [B,h,Lp,d] -> [B,Lp,H]. */
+    private String mergeHeads(String ctx) {
+        return g.op("Reshape", g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, ctx), g.ints64(0, 0, cfg.hiddenSize()));
+    }
+
+    /** q, k, v of a fused {@code Wqkv} [3H, H], split at build time; q carries the 1/sqrt(d) scale. Each [B,h,Lp,d]. */
+    private String[] fusedQkv(String x, String prefix) {
+        int h = cfg.hiddenSize();
+        float scale = (float) (1.0 / Math.sqrt(cfg.headDim()));
+        FloatTensor w = ckpt.tensor(prefix + ".weight");
+        FloatTensor b = ckpt.weights().get(prefix + ".bias");
+        String[] out = new String[3];
+        for (int part = 0; part < 3; part++) {
+            FloatTensor wt = w.rows(part * h, (part + 1) * h).transpose2d();
+            float[] bias = b == null ? new float[h] : b.rows(part * h, (part + 1) * h).data();
+            if (part == 0) {
+                wt = wt.scaled(scale);
+                bias = new FloatTensor(new int[] {h}, bias).scaled(scale).data();
+            }
+            out[part] = heads(opts.linear().append(g, x, prefix + "." + "qkv".charAt(part), wt.data(), wt.longShape(), bias));
+        }
+        return out;
+    }
+
+    /**
+     * ModernBERT's pre-norm block: x + Wo(attention(attn_norm(x))) with RoPE on q and k (the
+     * layer's own base: global or local), band attention in sliding layers, full in global ones;
+     * then x + Wo(gelu(first half of Wi(mlp_norm(x))) * second half).
+     */
+    private String modernBertLayer(int i, String x, int w, String bandBias, String padKeyBias, Rotary rotary) {
+        String p = "layers." + i + ".";
+        String a = i == 0 ? x : layerNorm(x, p + "attn_norm");
+        String[] qkv = fusedQkv(a, p + "attn.Wqkv");
+        double theta = w == 0 ? cfg.rope().globalTheta() : cfg.rope().localTheta();
+        String q = rotary.apply(qkv[0], theta);
+        String k = rotary.apply(qkv[1], theta);
+        String ctx = w == 0 ? fullAttention(q, k, qkv[2], padKeyBias) : bandAttention(q, k, qkv[2], w, bandBias);
+        x = g.op("Add", x, linear(mergeHeads(ctx), p + "attn.Wo", 1f));
+        String wi = linear(layerNorm(x, p + "mlp_norm"), p + "mlp.Wi", 1f);
+        int in = cfg.intermediateSize();
+        String input = g.op("Slice", wi, g.ints64(0), g.ints64(in), g.ints64(-1));
+        String gate = g.op("Slice", wi, g.ints64(in), g.ints64(2L * in), g.ints64(-1));
+        return g.op("Add", x, linear(g.op("Mul", gelu(input), gate), p + "mlp.Wo", 1f));
+    }
+
+    /** NomicBERT's post-norm block: norm1(x + out_proj(attention)) with RoPE, full attention; then norm2(x + fc2(fc11(x) * silu(fc12(x)))). */
+    private String nomicBertLayer(int i, String x, String padKeyBias, Rotary rotary) {
+        String p = "encoder.layers." + i + ".";
+        String[] qkv = fusedQkv(x, p + "attn.Wqkv");
+        double theta = cfg.rope().globalTheta();
+        String ctx = fullAttention(rotary.apply(qkv[0], theta), rotary.apply(qkv[1], theta), qkv[2], padKeyBias);
+        x = layerNorm(g.op("Add", x, linear(mergeHeads(ctx), p + "attn.out_proj", 1f)), p + "norm1");
+        String up = linear(x, p + "mlp.fc11", 1f);
+        String gate = linear(x, p + "mlp.fc12", 1f);
+        String silu = g.op("Mul", gate, g.op("Sigmoid", gate));
+        return layerNorm(g.op("Add", x, linear(g.op("Mul", up, silu), p + "mlp.fc2", 1f)), p + "norm2");
+    }
+
+    /**
+     * Rotary position embeddings (rotate-half), positions 0, 1, 2, ... of the padded sequence. The
+     * cos/sin tables are computed here in float32 as torch computes them and stored as constants:
+     * never in fp16 (at position 8191 fp16 values are 8 apart), one pair per base.
+     */
+    private final class Rotary {
+        private final Map<Double, String[]> tables = new HashMap<>();
+        private final String rows;
+
+        Rotary(String idsP) {
+            if (cfg.rope().scalingFactor() > 0) {
+                throw new dev.kembed.model.checkpoint.CheckpointException("config.json: rotary_scaling_factor "
+                        + cfg.rope().scalingFactor() + " (dynamic NTK scaling) is not supported yet; allowed: null");
+            }
+            this.rows = opts.staticLength() > 0 ? null : g.op("Shape", new Attr[] {Attr.i("start", 1), Attr.i("end", 2)}, idsP); // [1] = Lp
+        }
+
+        String apply(String x, double theta) {
+            String[] cs = tables.computeIfAbsent(theta, this::table);
+            int half = cfg.headDim() / 2;
+            String x1 = g.op("Slice", x, g.ints64(0), g.ints64(half), g.ints64(-1));
+            String x2 = g.op("Slice", x, g.ints64(half), g.ints64(2L * half), g.ints64(-1));
+            String rotated = g.op("Concat", new Attr[] {Attr.i("axis", -1)}, g.op("Neg", x2), x1);
+            return g.op("Add", g.op("Mul", x, cs[0]), g.op("Mul", rotated, cs[1]));
+        }
+
+        /** cos and sin [Lp, d]: inv_freq = 1 / theta^(2i/d) in float32, angle = position * inv_freq in float32, cat(freqs, freqs). */
+        private String[] table(double theta) {
+            int d = cfg.headDim();
+            int length = opts.staticLength() > 0 ? paddedLength() : cfg.maxTokens() + cfg.padMultiple();
+            float[] inv = new float[d / 2];
+            for (int i = 0; i < inv.length; i++) {
+                float exponent = (float) (2 * i) / (float) d;
+                inv[i] = 1.0f / (float) Math.pow((float) theta, exponent);
+            }
+            float[] cos = new float[length * d];
+            float[] sin = new float[length * d];
+            for (int t = 0; t < length; t++) {
+                for (int i = 0; i < d; i++) {
+                    float angle = (float) t * inv[i % (d / 2)];
+                    cos[t * d + i] = (float) Math.cos(angle);
+                    sin[t * d + i] = (float) Math.sin(angle);
+                }
+            }
+            String name = "rope_" + (long) theta;
+            String c = g.floats(name + "_cos", cos, length, d);
+            String s = g.floats(name + "_sin", sin, length, d);
+            if (rows != null) { // a dynamic length: the table's first Lp rows
+                c = g.op("Slice", c, g.ints64(0), rows, g.ints64(0));
+                s = g.op("Slice", s, g.ints64(0), rows, g.ints64(0));
+            }
+            return new String[] {c, s};
+        }
+    }
+
     /**
      * Full attention: every query against every real key of its sequence, {@code queryBlock} query
      * rows at a time (a static graph has exactly the blocks its length needs; a dynamic one as many
@@ -366,7 +504,10 @@ public final class LongformerGraphBuilder {
     /** x · Wᵀ + b (HF Linear), optionally with a scale folded into W and b, in the options' linear format. */
     private String linear(String x, String prefix, float scale) {
         FloatTensor wt = ckpt.tensor(prefix + ".weight").transpose2d();
-        FloatTensor bias = ckpt.tensor(prefix + ".bias");
+        FloatTensor bias = ckpt.weights().get(prefix + ".bias"); // ModernBERT and NomicBERT may have none
+        if (bias == null) {
+            bias = new FloatTensor(new int[] {wt.dim(1)}, new float[wt.dim(1)]);
+        }
         if (scale != 1f) {
             wt = wt.scaled(scale);
             bias = bias.scaled(scale);
@@ -375,9 +516,12 @@ public final class LongformerGraphBuilder {
     }
 
     private String layerNorm(String x, String prefix) {
+        boolean bias = ckpt.weights().containsKey(prefix + ".bias"); // ModernBERT's norms may have none
         if (!opts.tensorRt8()) {
-            return g.op("LayerNormalization", new Attr[] {Attr.i("axis", -1), Attr.f("epsilon", (float) cfg.layerNormEps())},
-                    x, weight(prefix + ".weight"), weight(prefix + ".bias"));
+            return bias ? g.op("LayerNormalization", new Attr[] {Attr.i("axis", -1), Attr.f("epsilon", (float) cfg.layerNormEps())},
+                    x, weight(prefix + ".weight"), weight(prefix + ".bias"))
+                    : g.op("LayerNormalization", new Attr[] {Attr.i("axis", -1), Attr.f("epsilon", (float) cfg.layerNormEps())},
+                    x, weight(prefix + ".weight"));
         }
         // TensorRT 8 has no LayerNormalization. Written out, and safe in fp16: each deviation is
         // scaled by 1/sqrt(H) before it is squared, so the sum of squares is the variance itself
@@ -387,7 +531,8 @@ public final class LongformerGraphBuilder {
         String scaled = g.op("Mul", centered, g.scalarFloat((float) (1.0 / Math.sqrt(cfg.hiddenSize()))));
         String variance = g.op("ReduceSum", new Attr[] {Attr.i("keepdims", 1)}, g.op("Mul", scaled, scaled), g.ints64(-1));
         String std = g.op("Sqrt", g.op("Add", variance, g.scalarFloat((float) cfg.layerNormEps())));
-        return g.op("Add", g.op("Mul", g.op("Div", centered, std), weight(prefix + ".weight")), weight(prefix + ".bias"));
+        String scaledByWeight = g.op("Mul", g.op("Div", centered, std), weight(prefix + ".weight"));
+        return bias ? g.op("Add", scaledByWeight, weight(prefix + ".bias")) : scaledByWeight; // no bias add where the model has none
     }
 
     /** Exact (erf) GELU, as HF's "gelu". */

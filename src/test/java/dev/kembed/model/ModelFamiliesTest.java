@@ -1,0 +1,119 @@
+package dev.kembed.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.Precision;
+import dev.kembed.engine.WindowBatch;
+import dev.kembed.engine.WindowResult;
+import dev.kembed.engine.djl.DjlModelRunner;
+import dev.kembed.engine.djl.GraphCall;
+import dev.kembed.engine.djl.PaddedBatch;
+import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
+import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.onnx.GraphOptions;
+import dev.kembed.model.onnx.LongformerGraphBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The rotary families beyond parity: both config generations of a family build the same graph from
+ * the same weights, and the TensorRT-8 variant (static shapes, LayerNorm written out, no bias add
+ * where the model has none) equals the standard graph on every bucket.
+ */
+class ModelFamiliesTest {
+    static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+
+    @TempDir
+    Path tmp;
+
+    /** A copy of a fixture directory with its config.json replaced. */
+    Path withConfig(String fixture, ObjectNode config) throws Exception {
+        Path dir = tmp.resolve(fixture + "-" + System.nanoTime());
+        Files.createDirectories(dir);
+        for (String f : List.of("model.safetensors", "tokenizer.json")) {
+            Files.copy(FIXTURES.resolve(fixture).resolve(f), dir.resolve(f));
+        }
+        new ObjectMapper().writeValue(dir.resolve("config.json").toFile(), config);
+        return dir;
+    }
+
+    static byte[] graph(Path dir, Path out) throws Exception {
+        new LongformerGraphBuilder(Checkpoint.load(dir), GraphOptions.dynamic(false)).build().writeTo(out);
+        return Files.readAllBytes(out);
+    }
+
+    @Test
+    void bothModernBertConfigGenerationsBuildTheSameGraph() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode modern = (ObjectNode) json.readTree(FIXTURES.resolve("hf-modernbert-tiny/config.json").toFile());
+        ObjectNode legacy = modern.deepCopy();
+        legacy.remove(List.of("layer_types", "rope_parameters"));
+        legacy.put("global_attn_every_n_layers", 3).put("global_rope_theta", 80000.0).put("local_rope_theta", 10000.0);
+        byte[] a = graph(withConfig("hf-modernbert-tiny", modern), tmp.resolve("a.onnx"));
+        byte[] b = graph(withConfig("hf-modernbert-tiny", legacy), tmp.resolve("b.onnx"));
+        assertThat(b).as("legacy keys, same weights").isEqualTo(a);
+        legacy.put("local_rope_theta", 20000.0);
+        assertThat(graph(withConfig("hf-modernbert-tiny", legacy), tmp.resolve("c.onnx"))).as("a base is read, never assumed").isNotEqualTo(a);
+    }
+
+    @Test
+    void bothNomicBertConfigsBuildTheSameGraph() throws Exception {
+        byte[] a = graph(FIXTURES.resolve("hf-nomic-bert-tiny"), tmp.resolve("a.onnx"));
+        byte[] b = graph(FIXTURES.resolve("hf-nomic-bert-remote-config-tiny"), tmp.resolve("b.onnx"));
+        assertThat(b).as("remote-code keys, same weights").isEqualTo(a);
+    }
+
+    static EngineWindow window(int length, int seed, int bos, int eos) {
+        int[] ids = new int[length];
+        int[] pool = new int[length];
+        for (int t = 0; t < length; t++) {
+            ids[t] = 5 + (seed + t * 7) % 290;
+            pool[t] = t > 0 && t < length - 1 ? 1 : 0;
+        }
+        ids[0] = bos;
+        ids[length - 1] = eos;
+        return new EngineWindow(ids, null, pool);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hf-modernbert-tiny", "hf-modernbert-legacy-tiny", "hf-nomic-bert-tiny"})
+    void tensorRtVariantEqualsTheStandardGraph(String fixture) throws Exception {
+        Checkpoint ckpt = Checkpoint.load(FIXTURES.resolve(fixture));
+        int batch = 3;
+        try (OnnxRuntimeEngine reference = new OnnxRuntimeEngine(ckpt, fixture, 1, 1, false, Precision.FP32)) {
+            EngineInfo info = reference.info();
+            for (int bucket : new int[] {32, 64, 128}) {
+                Path file = tmp.resolve(fixture + "-trt-" + bucket + ".onnx");
+                new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(false, batch, bucket, 0).withQueryBlock(32)).build().writeTo(file);
+                assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("LayerNormalization");
+                List<EngineWindow> windows = List.of(window(bucket, 5, info.bosTokenId(), info.eosTokenId()),
+                        window(bucket / 2 + 3, 9, info.bosTokenId(), info.eosTokenId()));
+                List<WindowResult> got;
+                try (DjlModelRunner r = DjlModelRunner.load(file, 1, 1)) {
+                    got = GraphCall.run(r, PaddedBatch.of(windows, batch, bucket, info), info, true, true, windows).windows();
+                }
+                double worst = 0;
+                for (int i = 0; i < windows.size(); i++) {
+                    float[][] want = reference.embed(new WindowBatch(List.of(windows.get(i)), true)).windows().get(0).tokenStates();
+                    for (int t = 0; t < want.length; t++) {
+                        for (int c = 0; c < want[t].length; c++) {
+                            worst = Math.max(worst, Math.abs(got.get(i).tokenStates()[t][c] - want[t][c]));
+                        }
+                    }
+                }
+                System.out.printf("%s tensorrt8 variant, bucket %d x %d: max |diff| %.2e%n", fixture, batch, bucket, worst);
+                assertThat(worst).isLessThanOrEqualTo(1e-5);
+            }
+        }
+    }
+}

@@ -46,7 +46,7 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EmbeddingSettings settings = pooling.settings(windows);
+        EmbeddingSettings settings = pooling.settings(windows, engine.model());
         dev.kembed.text.Chunker cutter = ChunkOptions.chunker(this, chunkTokens); // checked with or without --chunks
         dev.kembed.text.Chunker chunker = chunks ? cutter : null;
         dev.kembed.text.ChunkContext context = dev.kembed.text.ChunkContext.parse("--chunk-context", chunkContext);
@@ -74,7 +74,7 @@ final class EmbedCommand implements Callable<Integer> {
                 if (chunker != null) {
                     DirectEmbedder.ChunkedDocument d = embedder.embedChunks(line.text(), chunker, context);
                     counts[1] += d.document().tokens();
-                    return chunkLines(line.id(), d, model.engine().info());
+                    return chunkLines(line.id(), d, model.engine().info(), embedder.plan().fingerprint());
                 }
                 DocumentVector e = embedder.embed(line.text());
                 ObjectNode o = JsonLinesIo.JSON.createObjectNode();
@@ -97,7 +97,7 @@ final class EmbedCommand implements Callable<Integer> {
     }
 
     /** One JSON object per chunk, with the fields of a chunk record. */
-    static List<ObjectNode> chunkLines(String id, DirectEmbedder.ChunkedDocument d, dev.kembed.engine.EngineInfo info) {
+    static List<ObjectNode> chunkLines(String id, DirectEmbedder.ChunkedDocument d, dev.kembed.engine.EngineInfo info, String fingerprint) {
         List<ObjectNode> out = new java.util.ArrayList<>();
         for (dev.kembed.text.Chunk c : d.chunks()) {
             ObjectNode o = JsonLinesIo.JSON.createObjectNode();
@@ -105,7 +105,7 @@ final class EmbedCommand implements Callable<Integer> {
                     .put("point_id", dev.kembed.text.Chunk.pointId(id, c.index()).toString()).put("chunk_index", c.index())
                     .put("chunk_count", d.chunks().size()).put("token_start", c.tokenStart()).put("token_end", c.tokenEnd())
                     .put("token_count", c.tokenCount()).put("char_start", c.charStart()).put("char_end", c.charEnd()).put("text", c.text())
-                    .put("model", info.modelName()).put("model_fingerprint", info.modelFingerprint()).put("dim", info.dimension());
+                    .put("model", info.modelName()).put("model_fingerprint", fingerprint).put("dim", info.dimension());
             var arr = o.putArray("embedding");
             for (float v : d.vectors().get(c.index())) {
                 arr.add(v);

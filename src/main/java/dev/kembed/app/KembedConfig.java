@@ -108,6 +108,8 @@ public final class KembedConfig extends AbstractConfig {
     public static final String TOPICS_PARTITIONS = "kembed.topics.partitions";
     public static final String TOPICS_REPLICATION = "kembed.topics.replication";
     public static final String METRICS_PORT = "kembed.metrics.port";
+    public static final String PROMPT = "kembed.prompt";
+    public static final String PROMPT_NAME = "kembed.prompt.name";
     public static final String HTTP_PORT = "kembed.http.port";
     public static final String HTTP_API_KEY = "kembed.http.api.key";
     public static final String HTTP_MAX_BODY_BYTES = "kembed.http.max.body.bytes";
@@ -217,6 +219,11 @@ public final class KembedConfig extends AbstractConfig {
             .define(TOPICS_REPLICATION, Type.INT, 1, Range.between(1, 32), Importance.LOW, "Replication factor of topics kembed creates.")
             .define(METRICS_PORT, Type.INT, 0, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of /metrics (Prometheus) and /health (0 = off).")
+            .define(PROMPT, Type.STRING, "", Importance.MEDIUM,
+                    "Text that starts every window after <s> (a sentence-transformers prompt such as 'search_document: '); part of the "
+                            + "model fingerprint. Empty = the model directory's default prompt, if any.")
+            .define(PROMPT_NAME, Type.STRING, "", Importance.MEDIUM,
+                    "A prompt of the model's sentence-transformers directory by name (config_sentence_transformers.json), e.g. document.")
             .define(HTTP_PORT, Type.INT, 0, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the query API (POST /embed, POST /v1/embeddings, GET /info; also /metrics and /health), answered from the "
                             + "stream's engine, window plan and fingerprint, ahead of queued document windows (0 = off). May equal "
@@ -369,6 +376,12 @@ public final class KembedConfig extends AbstractConfig {
             String problem = modelDirProblem(getString(MODEL_DIR).trim());
             if (problem != null) {
                 errors.add(problem);
+            } else if (parsed(failed, POOLING, NORMALIZE, WINDOW_MAX_TOKENS, WINDOW_OVERLAP, WINDOW_BOUNDARIES, GLOBAL_ATTENTION)) {
+                try { // a sentence-transformers directory's modules and prompts, with the prompt settings
+                    embeddingSettings();
+                } catch (IllegalArgumentException | dev.kembed.model.checkpoint.CheckpointException e) {
+                    errors.add(e.getMessage());
+                }
             }
         }
         if (parsed(failed, INPUT_TOPIC, OUTPUT_TOPIC) && outputTopic().equals(inputTopic())) {
@@ -581,10 +594,20 @@ public final class KembedConfig extends AbstractConfig {
                 getInt(ENGINE_THREADS), embeddingSettings().globalCls(), gpu);
     }
 
+    /**
+     * How documents become vectors: the settings as given, over the defaults of a sentence-transformers
+     * model directory (pooling, normalize, max_seq_length, prompts) where the model has one.
+     */
     public EmbeddingSettings embeddingSettings() {
-        return new EmbeddingSettings(Pooling.parse(POOLING, getString(POOLING)), GlobalAttention.parse(GLOBAL_ATTENTION, getString(GLOBAL_ATTENTION)),
-                getBoolean(NORMALIZE), getInt(WINDOW_MAX_TOKENS), getInt(WINDOW_OVERLAP),
-                Boundaries.parse(WINDOW_BOUNDARIES, getString(WINDOW_BOUNDARIES)));
+        EmbeddingSettings given = new EmbeddingSettings(Pooling.parse(POOLING, getString(POOLING)),
+                GlobalAttention.parse(GLOBAL_ATTENTION, getString(GLOBAL_ATTENTION)), getBoolean(NORMALIZE), getInt(WINDOW_MAX_TOKENS),
+                getInt(WINDOW_OVERLAP), Boundaries.parse(WINDOW_BOUNDARIES, getString(WINDOW_BOUNDARIES)));
+        if (getString(MODEL_DIR).isBlank() || !java.nio.file.Files.isDirectory(modelDir())) {
+            return given.withPrompt(getString(PROMPT), dev.kembed.text.MeanScope.CONTENT);
+        }
+        return ModelDefaults.apply(given, new ModelDefaults.Given(originals().containsKey(POOLING), originals().containsKey(NORMALIZE),
+                originals().containsKey(WINDOW_MAX_TOKENS), POOLING, NORMALIZE, WINDOW_MAX_TOKENS, PROMPT, PROMPT_NAME), modelDir(),
+                getString(PROMPT), getString(PROMPT_NAME).trim());
     }
 
     public WorkerSettings workerSettings() {

@@ -59,7 +59,7 @@ public final class QueryApi {
         WindowPlan plan = embedder.plan();
         EngineInfo e = plan.engine();
         ObjectNode o = JSON.createObjectNode();
-        o.put("model_id", e.modelName()).put("model_fingerprint", e.modelFingerprint()).put("model_family", e.family().name().toLowerCase())
+        o.put("model_id", e.modelName()).put("model_fingerprint", plan.fingerprint()).put("model_family", e.family().name().toLowerCase())
                 .put("engine", e.engine()).put("precision", e.precision().label()).put("dimension", e.dimension())
                 .put("max_input_length", plan.maxTokens()).put("window_overlap", plan.overlap())
                 .put("pooling", plan.settings().pooling().label()).put("global_attention_cls", plan.globalCls())

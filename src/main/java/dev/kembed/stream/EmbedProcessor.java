@@ -200,13 +200,13 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         List<PendingWindow> all = new ArrayList<>(windows.size());
         for (int k = 0; k < windows.size(); k++) {
             TextWindow w = windows.get(k);
-            all.add(new PendingWindow(w.index(), w.ids(), w.poolMask(), globalCls, w.charStart(), w.charEnd(), w.ownedTokens(),
+            all.add(new PendingWindow(w.index(), w.ids(), plan.enginePoolMask(w), globalCls, w.charStart(), w.charEnd(), w.ownedTokens(),
                     late == null ? null : late.slots(k), late == null ? -1 : late.firstChunk(k), -1));
         }
         if (chunking != null && late == null) { // each chunk also runs alone, as its own sequence after the document's windows
             for (Chunk c : chunks) {
                 for (TextWindow w : aloneWindows(c, planned, event)) {
-                    all.add(new PendingWindow(all.size(), w.ids(), w.poolMask(), globalCls, -1, -1, w.ownedTokens(), null, -1, c.index()));
+                    all.add(new PendingWindow(all.size(), w.ids(), plan.enginePoolMask(w), globalCls, -1, -1, w.ownedTokens(), null, -1, c.index()));
                 }
             }
         }

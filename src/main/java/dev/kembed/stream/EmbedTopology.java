@@ -32,7 +32,7 @@ public final class EmbedTopology {
     /** @param cache window results shared by every task of this process (may be off) */
     public static Topology build(PipelineSettings settings, DocumentDecoder decoder, WindowPlan plan, EngineWorkers workers,
             AvroWireFormat wire, PipelineMetrics metrics, WindowResultCache cache) {
-        OutputRecords records = new OutputRecords(plan.engine(), plan.settings());
+        OutputRecords records = new OutputRecords(plan.engine(), plan.settings(), plan.fingerprint());
         AdmissionBudget budget = new AdmissionBudget(workers); // one per process: all tasks of a stream thread share its budget
         StoreBuilder<KeyValueStore<String, DocState>> docStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.DOCUMENT_STORE), Serdes.String(), StateSerdes.DOC_STATE);

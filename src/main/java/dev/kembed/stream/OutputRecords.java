@@ -15,9 +15,13 @@ final class OutputRecords {
     private final EngineInfo engine;
     private final EmbeddingSettings settings;
 
-    OutputRecords(EngineInfo engine, EmbeddingSettings settings) {
+    /** The model fingerprint records carry: the plan's (engine's, qualified by prompt and mean scope). */
+    private final String fingerprint;
+
+    OutputRecords(EngineInfo engine, EmbeddingSettings settings, String fingerprint) {
         this.engine = engine;
         this.settings = settings;
+        this.fingerprint = fingerprint;
     }
 
     DocumentEmbedding document(String id, DocState s, float[] vector) {
@@ -26,7 +30,7 @@ final class OutputRecords {
                 .setVersion(s.version())
                 .setTimestamp(s.timestamp() == null ? null : java.time.Instant.ofEpochMilli(s.timestamp()))
                 .setModel(engine.modelName())
-                .setModelFingerprint(engine.modelFingerprint())
+                .setModelFingerprint(fingerprint)
                 .setEngine(engine.engine())
                 .setPrecision(engine.precision().label())
                 .setPooling(settings.pooling().label())
@@ -63,7 +67,7 @@ final class OutputRecords {
                 .setText(withText ? c.text() : null)
                 .setContext(context.label())
                 .setModel(engine.modelName())
-                .setModelFingerprint(engine.modelFingerprint())
+                .setModelFingerprint(fingerprint)
                 .setEngine(engine.engine())
                 .setPrecision(engine.precision().label())
                 .setPooling(context == ChunkContext.WINDOW ? Pooling.MEAN.label() : settings.pooling().label())

@@ -37,8 +37,8 @@ public final class LateChunks {
             first[k] = -1;
             for (int p = 0; p < s.length; p++) {
                 s[p] = -1;
-                if (w.poolMask()[p] != 0) { // position p holds content token tokenStart + p - 1 (after <s>)
-                    int chunk = chunkOf[w.tokenStart() + p - 1];
+                if (w.poolMask()[p] != 0) { // position p holds content token tokenStart + p - contentOffset (after <s> and a prompt)
+                    int chunk = chunkOf[w.tokenStart() + p - w.contentOffset()];
                     first[k] = first[k] < 0 ? chunk : first[k];
                     s[p] = chunk - first[k];
                 }

@@ -8,7 +8,7 @@ package dev.kembed.text;
  * @param tokenEnd    last content token, exclusive
  * @param charStart   Java-char offset in the text where the window's first token starts
  * @param charEnd     Java-char offset where its last token ends
- * @param ids         {@code <s>} + content ids + {@code </s>}
+ * @param ids         {@code <s>} + prompt ids (if any) + content ids + {@code </s>}
  * @param poolMask    1 on the content tokens this window owns: overlapping tokens are split at the
  *                    middle of the overlap, so each document token counts exactly once
  * @param cut         what ended the window (the document, a paragraph, a sentence, whitespace, the limit)
@@ -16,6 +16,11 @@ package dev.kembed.text;
 public record TextWindow(int index, int tokenStart, int tokenEnd, int charStart, int charEnd, int[] ids, int[] poolMask, Windower.Cut cut) {
     public int length() {
         return ids.length;
+    }
+
+    /** Where the content starts in {@link #ids}: after {@code <s>} and the prompt. */
+    public int contentOffset() {
+        return ids.length - 1 - (tokenEnd - tokenStart);
     }
 
     public int ownedTokens() {

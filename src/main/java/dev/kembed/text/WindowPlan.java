@@ -90,17 +90,44 @@ public final class WindowPlan {
 
     /** Tokenizes and cuts a text; bad text (empty, blank, no tokens) throws a {@link BadInputException}. */
     public Planned cut(String text) {
-        TokenizedText doc = tokenizer.tokenize(text);
-        return new Planned(doc.size(), windower.cut(doc), doc);
+        TokenizedText doc = tokenize(text);
+        return new Planned(doc.size(), cut(doc), doc);
     }
 
-    /** Tokenizes a text without cutting it into windows (what {@code kembed tokenize} shows). */
+    /**
+     * Tokenizes a text without cutting it into windows (what {@code kembed tokenize} shows). With a
+     * prompt, prompt and text are tokenized together, as sentence-transformers does (a tokenizer may
+     * join the prompt's trailing space to the text's first word); the tokens that start inside the
+     * prompt are its ids, the rest are the content, with spans into the text itself.
+     */
     public TokenizedText tokenize(String text) {
-        return tokenizer.tokenize(text);
+        String prompt = settings.prompt();
+        if (prompt.isEmpty()) {
+            return tokenizer.tokenize(text);
+        }
+        DocumentText.check(text);
+        TokenizedText joint = tokenizer.tokenize(prompt + text);
+        int promptEnd = prompt.stripTrailing().length();
+        int k = 0;
+        while (k < joint.size() && joint.charStart()[k] < promptEnd) {
+            k++;
+        }
+        if (k == joint.size()) {
+            throw new BadInputException("no-tokens", "the tokenizer produced no tokens for this text after the prompt");
+        }
+        int n = joint.size() - k;
+        int[] start = new int[n];
+        int[] end = new int[n];
+        for (int i = 0; i < n; i++) {
+            start[i] = Math.max(0, joint.charStart()[k + i] - prompt.length());
+            end[i] = Math.max(start[i], joint.charEnd()[k + i] - prompt.length());
+        }
+        return new TokenizedText(text, java.util.Arrays.copyOfRange(joint.ids(), k, joint.size()),
+                java.util.Arrays.copyOfRange(joint.tokens(), k, joint.size()), start, end, java.util.Arrays.copyOf(joint.ids(), k));
     }
 
     public List<TextWindow> cut(TokenizedText doc) {
-        return windower.cut(doc);
+        return windower.cut(doc, doc.prompt());
     }
 
     /** The rule for pre-tokenized input: not empty, every id in the model's vocabulary. */
@@ -114,14 +141,52 @@ public final class WindowPlan {
         }
     }
 
-    /** Cuts pre-tokenized content ids (no specials); windows have no character spans. */
+    /** Cuts pre-tokenized content ids (no specials); windows have no character spans; a prompt is tokenized on its own. */
     public Planned cut(int[] contentIds) {
         checkContentIds(contentIds, engine.vocabSize());
-        return new Planned(contentIds.length, windower.cut(contentIds, null, null), null);
+        int[] prompt = settings.prompt().isBlank() ? new int[0] : tokenizer.tokenize(settings.prompt().stripTrailing()).ids();
+        return new Planned(contentIds.length, windower.cut(contentIds, prompt), null);
     }
 
     public EngineWindow engineWindow(TextWindow w) {
-        return engineWindow(w.ids(), w.poolMask(), globalCls());
+        return engineWindow(w.ids(), enginePoolMask(w), globalCls());
+    }
+
+    /**
+     * The tokens the engine pools for mean pooling: the content tokens the window owns, plus, when
+     * the model follows sentence-transformers ({@link MeanScope}), its specials and prompt.
+     */
+    public int[] enginePoolMask(TextWindow w) {
+        if (settings.meanScope() == MeanScope.CONTENT || settings.pooling() != Pooling.MEAN) {
+            return w.poolMask();
+        }
+        int[] m = w.poolMask().clone();
+        m[m.length - 1] = 1; // </s>
+        if (settings.meanScope() == MeanScope.ALL_TOKENS) {
+            for (int p = 0; p < w.contentOffset(); p++) { // <s> and the prompt
+                m[p] = 1;
+            }
+        }
+        return m;
+    }
+
+    /**
+     * The identity of the vectors this plan makes, as output records carry it: the engine's model
+     * fingerprint (with precision), qualified by a prompt and by sentence-transformers' mean, so
+     * {@code search_document:} and {@code search_query:} vectors are never taken for each other.
+     */
+    public String fingerprint() {
+        String f = engine.modelFingerprint();
+        if (!settings.prompt().isEmpty()) {
+            try {
+                byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(settings.prompt().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                f += "-p" + java.util.HexFormat.of().formatHex(h, 0, 4);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return settings.meanScope() == MeanScope.CONTENT || settings.pooling() != Pooling.MEAN ? f
+                : f + "-" + settings.meanScope().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     /** A stored window back to what the engine takes; {@code globalCls} as it was planned. */

@@ -61,18 +61,38 @@ public final class Windower {
     }
 
     public List<TextWindow> cut(TokenizedText doc) {
-        return cut(doc.ids(), doc.charStart(), doc.charEnd(), doc.text());
+        return cut(doc.ids(), doc.charStart(), doc.charEnd(), doc.text(), NO_PREFIX);
     }
 
     /** @param charStart may be null for pre-tokenized input (windows then have no character span) */
     public List<TextWindow> cut(int[] content, int[] charStart, int[] charEnd) {
-        return cut(content, charStart, charEnd, null);
+        return cut(content, charStart, charEnd, null, NO_PREFIX);
     }
 
-    private List<TextWindow> cut(int[] content, int[] charStart, int[] charEnd, String text) {
+    static final int[] NO_PREFIX = new int[0];
+
+    /**
+     * Windows that each start with {@code prefix} after {@code <s>} (a prompt): the prefix's tokens
+     * are reserved in every window, so each holds that many content tokens fewer.
+     */
+    public List<TextWindow> cut(TokenizedText doc, int[] prefix) {
+        return cut(doc.ids(), doc.charStart(), doc.charEnd(), doc.text(), prefix);
+    }
+
+    /** {@link #cut(TokenizedText, int[])} for pre-tokenized input. */
+    public List<TextWindow> cut(int[] content, int[] prefix) {
+        return cut(content, null, null, null, prefix);
+    }
+
+    private List<TextWindow> cut(int[] content, int[] charStart, int[] charEnd, String text, int[] prefix) {
         int n = content.length;
+        int capacity = maxTokens - 2 - prefix.length;
+        if (capacity - overlap < 1) {
+            throw new IllegalArgumentException("a prompt of " + prefix.length + " tokens with an overlap of " + overlap
+                    + " leaves no new content token in a window of " + maxTokens);
+        }
         boolean byText = boundaries == Boundaries.TEXT && text != null && charStart != null;
-        List<int[]> spans = TextCuts.spans(n, maxTokens - 2, overlap, byText ? text : null, charStart, charEnd);
+        List<int[]> spans = TextCuts.spans(n, capacity, overlap, byText ? text : null, charStart, charEnd);
         List<TextWindow> out = new ArrayList<>(spans.size());
         int ownedFrom = 0;
         for (int k = 0; k < spans.size(); k++) {
@@ -80,13 +100,15 @@ public final class Windower {
             int e = spans.get(k)[1];
             // overlap with the next window is split in the middle: the first half stays here
             int ownedTo = k == spans.size() - 1 ? n : (spans.get(k + 1)[0] + e) / 2;
-            int[] ids = new int[e - s + 2];
+            int at = 1 + prefix.length; // where content starts: after <s> and the prompt
+            int[] ids = new int[e - s + 2 + prefix.length];
             int[] pool = new int[ids.length];
             ids[0] = bosId;
-            System.arraycopy(content, s, ids, 1, e - s);
+            System.arraycopy(prefix, 0, ids, 1, prefix.length);
+            System.arraycopy(content, s, ids, at, e - s);
             ids[ids.length - 1] = eosId;
             for (int t = ownedFrom; t < ownedTo; t++) {
-                pool[1 + t - s] = 1;
+                pool[at + t - s] = 1;
             }
             int cs = charStart == null ? -1 : charStart[s];
             int ce = charEnd == null ? -1 : charEnd[e - 1];

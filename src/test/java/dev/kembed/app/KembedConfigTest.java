@@ -167,7 +167,7 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(58);
+        assertThat(KembedConfig.DEF.names()).hasSize(60);
     }
 
     @Test

@@ -118,7 +118,7 @@ class AdmissionBoundTest {
         }
         PipelineSettings settings = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000,
                 dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0);
-        EmbedProcessor processor = new EmbedProcessor(settings, plan, workers, budget, new OutputRecords(plan.engine(), plan.settings()),
+        EmbedProcessor processor = new EmbedProcessor(settings, plan, workers, budget, new OutputRecords(plan.engine(), plan.settings(), plan.fingerprint()),
                 metrics, new WindowResultCache(0));
         MockProcessorContext<String, Emitted> ctx = new MockProcessorContext<>();
         ctx.setCurrentSystemTimeMs(clock.nanoTime() / 1_000_000);

@@ -33,7 +33,8 @@ final class ModelCommand implements Runnable {
     @Command(name = "random", mixinStandardHelpOptions = true,
             description = "Write a random-weight Longformer checkpoint (config.json, model.safetensors, tokenizer.json).")
     static final class Random implements Callable<Integer> {
-        @Option(names = "--preset", defaultValue = "tiny", description = "tiny or base (base = longformer-base-4096's shapes). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--preset", defaultValue = "tiny", description = "tiny, base (longformer-base-4096's shapes), modernbert-base, xlm-roberta-large (bge-m3's shapes, 2.27 GB) or "
+                + "nomic-base. Default: ${DEFAULT-VALUE}")
         String preset;
 
         @Option(names = "--seed", defaultValue = "42", description = "Random seed. Default: ${DEFAULT-VALUE}")

@@ -58,6 +58,8 @@ final class BenchEngineCommand implements Callable<Integer> {
         System.out.printf("# kembed bench engine  model=%s  engine=%s  precision=%s  threads=%s  cores=%d  global=%s%n", engine.model(),
                 engine.engineName(), engine.precision(), threads == 0 ? "all" : threads, Runtime.getRuntime().availableProcessors(), global);
         boolean cpu = false;
+        // measured before any model session exists: ONNX Runtime's idle intra-op threads spin after a run and would share the cores
+        double ceiling = MatMulCeiling.measure(threads, iterations);
         List<KembedModel> models = new ArrayList<>();
         try {
             for (Precision p : precisions) {
@@ -72,8 +74,7 @@ final class BenchEngineCommand implements Callable<Integer> {
         double[] refGflops = new double[precisions.size()];
         String refName;
         if (cpu) {
-            double ceiling = MatMulCeiling.measure(threads, iterations);
-            System.out.printf("matmul ceiling (ORT MatMul 4096x768 @ 768x3072, fp32): %.1f GFLOP/s%n", ceiling);
+            System.out.printf("matmul ceiling (ORT MatMul 4096x768 @ 768x3072, fp32, before the model loads): %.1f GFLOP/s%n", ceiling);
             java.util.Arrays.fill(refGflops, ceiling);
             refName = "of_ceiling";
         } else {
@@ -127,7 +128,7 @@ final class BenchEngineCommand implements Callable<Integer> {
             models.forEach(KembedModel::close);
         }
         if (cpu) {
-            System.out.printf("matmul ceiling again (after the model runs): %.1f GFLOP/s%n", MatMulCeiling.measure(threads, iterations));
+            System.out.printf("matmul ceiling again (after the model closed): %.1f GFLOP/s%n", MatMulCeiling.measure(threads, iterations));
         }
         return 0;
     }

@@ -102,6 +102,33 @@ class FullAttentionGraphTest {
         assertThat(diff).isLessThanOrEqualTo(1e-6);
     }
 
+    /** Graphs of 2 GB and more (bge-m3 in fp32 is 2.27 GB) go out as ONNX external data; here with the threshold lowered to 0. */
+    @Test
+    void aGraphWrittenAsExternalDataLoadsAndComputesTheSame() throws Exception {
+        var graph = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(false)).build();
+        Path inline = tmp.resolve("inline/model.onnx");
+        Path external = tmp.resolve("external/model.onnx");
+        Files.createDirectories(inline.getParent());
+        Files.createDirectories(external.getParent());
+        graph.writeTo(inline);
+        graph.writeTo(external, 0);
+        assertThat(inline.resolveSibling("model.onnx.data")).doesNotExist();
+        assertThat(external.resolveSibling("model.onnx.data")).exists();
+        assertThat(Files.size(external.resolveSibling("model.onnx.data"))).isGreaterThanOrEqualTo(graph.weightBytes() / 2);
+        assertThat(Files.size(external)).isLessThan(Files.size(inline) / 4);
+        List<EngineWindow> windows = List.of(window(40, 1), window(17, 2));
+        EngineInfo info = reference.info();
+        List<WindowResult> a;
+        List<WindowResult> b;
+        try (DjlModelRunner r = DjlModelRunner.load(inline, 1, 1)) {
+            a = GraphCall.run(r, PaddedBatch.of(windows, 2, 40, info), info, false, true, windows).windows();
+        }
+        try (DjlModelRunner r = DjlModelRunner.load(external, 1, 1)) {
+            b = GraphCall.run(r, PaddedBatch.of(windows, 2, 40, info), info, false, true, windows).windows();
+        }
+        assertThat(maxDiff(b, a)).isEqualTo(0.0);
+    }
+
     @Test
     void tensorRtVariantEqualsTheStandardGraphWithQueryBlocks() throws Exception {
         int batch = 3;

@@ -73,6 +73,78 @@ class ModelFamiliesTest {
         assertThat(b).as("remote-code keys, same weights").isEqualTo(a);
     }
 
+    /**
+     * Windows with overlap, late chunks and int8 on every family: the late-chunk vectors of a
+     * multi-window document, weighted by their tokens, average to its mean-pooled vector (each
+     * token once, from the window that owns it); the int8 graph runs and stays close to fp32.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"hf-xlm-roberta-tiny", "hf-modernbert-tiny", "hf-nomic-bert-tiny"})
+    void lateChunksOverlapAndInt8WorkOnEveryFamily(String fixture) throws Exception {
+        Path dir = FIXTURES.resolve(fixture);
+        String text = new ObjectMapper().readTree(dir.resolve("documents.json").toFile()).get("documents").get("long").get("text").asText();
+        var settings = new dev.kembed.text.EmbeddingSettings(dev.kembed.text.Pooling.MEAN, dev.kembed.text.GlobalAttention.AUTO, false, 48, 12);
+        int chunkTokens = 20;
+        var spec = dev.kembed.engine.EngineSpec.cpu(1, 1, false);
+        try (var plain = dev.kembed.app.KembedModel.open(dir, spec, "--engine");
+                var late = dev.kembed.app.KembedModel.open(dir, spec.withChunkSlots(dev.kembed.text.LateChunks.slotsPerWindow(46, chunkTokens)), "--engine");
+                var int8 = dev.kembed.app.KembedModel.open(dir, spec.withPrecision(Precision.INT8), "--engine")) {
+            var names = dev.kembed.text.WindowPlan.SettingNames.CLI;
+            var doc = new dev.kembed.embed.DirectEmbedder(plain.plan(settings, names), plain.engine(), 4096).embed(text);
+            assertThat(doc.windows().size()).as("several overlapping windows").isGreaterThan(3);
+            var chunked = new dev.kembed.embed.DirectEmbedder(late.plan(settings, names), late.engine(), 4096)
+                    .embedChunks(text, new dev.kembed.text.Chunker(chunkTokens));
+            assertThat(chunked.chunks().size()).isGreaterThan(doc.windows().size());
+            double[] weighted = new double[doc.dimension()];
+            for (int c = 0; c < chunked.chunks().size(); c++) {
+                for (int d = 0; d < weighted.length; d++) {
+                    weighted[d] += (double) chunked.vectors().get(c)[d] * chunked.chunks().get(c).tokenCount() / doc.tokens();
+                }
+            }
+            double worst = 0;
+            for (int d = 0; d < weighted.length; d++) {
+                worst = Math.max(worst, Math.abs(weighted[d] - doc.vector()[d]));
+            }
+            var q = new dev.kembed.embed.DirectEmbedder(int8.plan(settings, names), int8.engine(), 4096).embed(text).vector();
+            double dot = 0;
+            double na = 0;
+            double nb = 0;
+            for (int d = 0; d < q.length; d++) {
+                dot += (double) q[d] * doc.vector()[d];
+                na += (double) q[d] * q[d];
+                nb += (double) doc.vector()[d] * doc.vector()[d];
+            }
+            double cosine = dot / Math.sqrt(na * nb);
+            System.out.printf("%s: %d windows, %d late chunks, token-weighted chunk mean vs document mean %.2e; int8 cosine to fp32 %.5f%n",
+                    fixture, doc.windows().size(), chunked.chunks().size(), worst, cosine);
+            assertThat(worst).isLessThanOrEqualTo(1e-5);
+            assertThat(cosine).isGreaterThan(0.99);
+        }
+    }
+
+    /** What `kembed model random --preset` writes reads back as the same config. */
+    @Test
+    void presetConfigsReadBackAsWritten() throws Exception {
+        for (dev.kembed.model.checkpoint.ModelConfig c : List.of(dev.kembed.model.recipe.RandomCheckpoint.modernBertBase(),
+                dev.kembed.model.recipe.RandomCheckpoint.xlmRobertaLarge(), dev.kembed.model.recipe.RandomCheckpoint.nomicBase(),
+                dev.kembed.model.recipe.RandomCheckpoint.baseConfig())) {
+            Path dir = tmp.resolve(c.family().modelType());
+            Files.createDirectories(dir);
+            new ObjectMapper().writeValue(dir.resolve("config.json").toFile(), c.toJson());
+            dev.kembed.model.checkpoint.ModelConfig back = dev.kembed.model.checkpoint.ModelConfig.read(dir);
+            assertThat(back.family()).isEqualTo(c.family());
+            assertThat(back.attentionWindow()).containsExactly(c.attentionWindow());
+            assertThat(back.rope()).isEqualTo(c.rope());
+            assertThat(List.of(back.vocabSize(), back.hiddenSize(), back.numLayers(), back.numHeads(), back.intermediateSize(), back.maxPositions(),
+                    back.typeVocabSize(), back.padTokenId(), back.bosTokenId(), back.eosTokenId()))
+                    .isEqualTo(List.of(c.vocabSize(), c.hiddenSize(), c.numLayers(), c.numHeads(), c.intermediateSize(), c.maxPositions(),
+                            c.typeVocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId()));
+            assertThat(back.layerNormEps()).isEqualTo(c.layerNormEps());
+        }
+        assertThat(dev.kembed.model.recipe.RandomCheckpoint.modernBertBase().maxTokens()).isEqualTo(8192);
+        assertThat(dev.kembed.model.recipe.RandomCheckpoint.xlmRobertaLarge().maxTokens()).isEqualTo(8192);
+    }
+
     static EngineWindow window(int length, int seed, int bos, int eos) {
         int[] ids = new int[length];
         int[] pool = new int[length];

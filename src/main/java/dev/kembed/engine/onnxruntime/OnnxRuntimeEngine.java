@@ -77,8 +77,9 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
             try {
                 return DjlModelRunner.load(file, "OnnxRuntime", options, sessions);
             } finally {
-                // ONNX Runtime holds the model in memory once the session exists
+                // ONNX Runtime holds the model (and any external data) in memory once the session exists
                 Files.deleteIfExists(file);
+                Files.deleteIfExists(tmp.resolve("model.onnx.data"));
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {

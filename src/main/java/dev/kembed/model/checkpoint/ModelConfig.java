@@ -268,7 +268,7 @@ public record ModelConfig(
         return n.asInt();
     }
 
-    /** The config.json a checkpoint written by kembed carries. */
+    /** The config.json a checkpoint written by kembed carries, in the keys of its family's transformers class. */
     public ObjectNode toJson() {
         ObjectMapper m = new ObjectMapper();
         ObjectNode o = m.createObjectNode();
@@ -279,16 +279,44 @@ public record ModelConfig(
         o.put("num_hidden_layers", numLayers);
         o.put("num_attention_heads", numHeads);
         o.put("intermediate_size", intermediateSize);
-        o.put("hidden_act", "gelu");
         o.put("max_position_embeddings", maxPositions);
-        o.put("type_vocab_size", typeVocabSize);
-        o.put("layer_norm_eps", layerNormEps);
         o.put("pad_token_id", padTokenId);
         o.put("bos_token_id", bosTokenId);
         o.put("eos_token_id", eosTokenId);
-        var w = o.putArray("attention_window");
-        for (int x : attentionWindow) {
-            w.add(x);
+        switch (family) {
+            case MODERNBERT -> {
+                o.put("hidden_activation", "gelu");
+                o.put("norm_eps", layerNormEps);
+                o.put("cls_token_id", bosTokenId);
+                o.put("sep_token_id", eosTokenId);
+                int local = Arrays.stream(attentionWindow).max().orElse(0);
+                o.put("local_attention", local);
+                var types = o.putArray("layer_types");
+                for (int w : attentionWindow) {
+                    types.add(w == 0 ? "full_attention" : "sliding_attention");
+                }
+                ObjectNode rope = o.putObject("rope_parameters");
+                rope.putObject("full_attention").put("rope_theta", this.rope.globalTheta()).put("rope_type", "default");
+                rope.putObject("sliding_attention").put("rope_theta", this.rope.localTheta()).put("rope_type", "default");
+                o.put("attention_bias", this.rope.attentionBias()).put("mlp_bias", this.rope.mlpBias()).put("norm_bias", this.rope.normBias());
+            }
+            case NOMIC_BERT -> {
+                o.put("hidden_act", "silu");
+                o.put("layer_norm_eps", layerNormEps);
+                o.put("type_vocab_size", typeVocabSize);
+                o.putObject("rope_parameters").put("rope_theta", this.rope.globalTheta()).put("rope_type", "default");
+            }
+            default -> {
+                o.put("hidden_act", "gelu");
+                o.put("type_vocab_size", typeVocabSize);
+                o.put("layer_norm_eps", layerNormEps);
+                if (family != ModelFamily.XLM_ROBERTA) { // XLM-RoBERTa attends fully: no window
+                    var w = o.putArray("attention_window");
+                    for (int x : attentionWindow) {
+                        w.add(x);
+                    }
+                }
+            }
         }
         return o;
     }

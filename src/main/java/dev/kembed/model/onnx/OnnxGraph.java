@@ -28,7 +28,10 @@ public final class OnnxGraph {
 
     private final String name;
     private final List<byte[]> nodes = new ArrayList<>();
-    private final List<byte[]> initializers = new ArrayList<>();
+    /** Initializers are kept apart from their bytes, so a large graph can put its weights in a side file (ONNX external data). */
+    private record Initializer(String name, int type, long[] dims, byte[] raw) {}
+
+    private final List<Initializer> initializers = new ArrayList<>();
     private final List<byte[]> inputs = new ArrayList<>();
     private final List<byte[]> outputs = new ArrayList<>();
     private int counter;
@@ -88,13 +91,31 @@ public final class OnnxGraph {
 
     private String tensor(String hint, int type, byte[] raw, long... dims) {
         String tensorName = hint + "_" + (counter++);
-        ProtoWriter t = new ProtoWriter();
-        if (dims.length > 0) {
-            t.packedVarints(1, dims);
-        }
-        t.varint(2, type).string(8, tensorName).bytes(9, raw);
-        initializers.add(t.toByteArray());
+        initializers.add(new Initializer(tensorName, type, dims, raw));
         return tensorName;
+    }
+
+    /** A TensorProto: its bytes inline (raw_data), or where they lie in the side file (external_data, data_location EXTERNAL). */
+    private static byte[] tensorProto(Initializer i, String location, long offset) {
+        ProtoWriter t = new ProtoWriter();
+        if (i.dims().length > 0) {
+            t.packedVarints(1, i.dims());
+        }
+        t.varint(2, i.type()).string(8, i.name());
+        if (location == null) {
+            t.bytes(9, i.raw());
+        } else {
+            t.message(13, new ProtoWriter().string(1, "location").string(2, location));
+            t.message(13, new ProtoWriter().string(1, "offset").string(2, Long.toString(offset)));
+            t.message(13, new ProtoWriter().string(1, "length").string(2, Long.toString(i.raw().length)));
+            t.varint(14, 1);
+        }
+        return t.toByteArray();
+    }
+
+    /** Bytes of all initializers' data. */
+    public long weightBytes() {
+        return initializers.stream().mapToLong(i -> i.raw().length).sum();
     }
 
     /** Adds a single-output node and returns the name of its output. */
@@ -164,8 +185,27 @@ public final class OnnxGraph {
         return new ProtoWriter().string(1, valueName).message(2, type).toByteArray();
     }
 
-    /** Streams the model; the graph can be larger than one byte array, its parts cannot. */
+    /**
+     * Streams the model with every weight inline; the graph can be larger than one byte array, its
+     * parts cannot. Protobuf cannot hold a model of 2 GB or more: {@link #writeTo(Path)} moves the
+     * weights of such a graph to a side file.
+     */
     public void writeTo(OutputStream out) throws IOException {
+        if (weightBytes() >= EXTERNAL_DATA_THRESHOLD) {
+            throw new IOException("a graph with " + weightBytes() + " bytes of weights needs ONNX external data: write it to a file");
+        }
+        writeTo(out, null, null);
+    }
+
+    /** Weights above this (in all) go to a side file: protobuf's 2 GB limit, less room for the graph itself. */
+    public static final long EXTERNAL_DATA_THRESHOLD = 1_800_000_000L;
+
+    private void writeTo(OutputStream out, String location, List<Long> offsets) throws IOException {
+        List<byte[]> initProtos = new ArrayList<>(initializers.size());
+        for (int k = 0; k < initializers.size(); k++) {
+            Long offset = offsets == null ? null : offsets.get(k);
+            initProtos.add(tensorProto(initializers.get(k), offset == null ? null : location, offset == null ? 0 : offset));
+        }
         ProtoWriter head = new ProtoWriter();
         for (byte[] n : nodes) {
             head.bytes(1, n);
@@ -179,7 +219,7 @@ public final class OnnxGraph {
             tail.bytes(12, o);
         }
         long initBytes = 0;
-        for (byte[] init : initializers) {
+        for (byte[] init : initProtos) {
             initBytes += ProtoWriter.lengthDelimitedHeader(5, init.length).length + init.length;
         }
         long graphSize = head.size() + initBytes + tail.size();
@@ -194,16 +234,48 @@ public final class OnnxGraph {
         out.write(model.toByteArray());
         out.write(ProtoWriter.lengthDelimitedHeader(7, graphSize));
         out.write(head.toByteArray());
-        for (byte[] init : initializers) {
+        for (byte[] init : initProtos) {
             out.write(ProtoWriter.lengthDelimitedHeader(5, init.length));
             out.write(init);
         }
         out.write(tail.toByteArray());
     }
 
+    /** Writes the model to {@code file}; with more than {@link #EXTERNAL_DATA_THRESHOLD} bytes of weights, as ONNX external data. */
     public void writeTo(Path file) throws IOException {
+        writeTo(file, EXTERNAL_DATA_THRESHOLD);
+    }
+
+    /**
+     * Writes the model to {@code file}. When the weights exceed {@code threshold} bytes, every
+     * initializer of 1 KiB or more goes to {@code <file name>.data} beside it (ONNX external data,
+     * 64-byte aligned, found by ONNX Runtime relative to the model), the rest stays inline.
+     */
+    public void writeTo(Path file, long threshold) throws IOException {
+        if (weightBytes() <= threshold) {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+                writeTo(out, null, null);
+            }
+            return;
+        }
+        String location = file.getFileName() + ".data";
+        List<Long> offsets = new ArrayList<>();
+        try (OutputStream data = new BufferedOutputStream(Files.newOutputStream(file.resolveSibling(location)), 1 << 20)) {
+            long at = 0;
+            for (Initializer i : initializers) {
+                if (i.raw().length < 1024) {
+                    offsets.add(null);
+                    continue;
+                }
+                long aligned = (at + 63) / 64 * 64;
+                data.write(new byte[(int) (aligned - at)]);
+                data.write(i.raw());
+                offsets.add(aligned);
+                at = aligned + i.raw().length;
+            }
+        }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            writeTo(out);
+            writeTo(out, location, offsets);
         }
     }
 

@@ -19,12 +19,17 @@ import java.util.Map;
 public final class RandomModel {
     private RandomModel() {}
 
+    public static final java.util.List<String> PRESETS = java.util.List.of("tiny", "base", "modernbert-base", "xlm-roberta-large", "nomic-base");
+
     public static ModelConfig write(Path out, String preset, long seed) throws IOException {
         ByteLevelBpe.Trained bpe = ByteLevelBpe.train(corpus(), 400);
         ModelConfig cfg = switch (preset) {
             case "tiny" -> RandomCheckpoint.tinyConfig(bpe.vocab().size());
             case "base" -> RandomCheckpoint.baseConfig();
-            default -> throw new IllegalArgumentException("--preset: '" + preset + "' is not a preset; allowed: tiny, base");
+            case "modernbert-base" -> RandomCheckpoint.modernBertBase();
+            case "xlm-roberta-large" -> RandomCheckpoint.xlmRobertaLarge();
+            case "nomic-base" -> RandomCheckpoint.nomicBase();
+            default -> throw new IllegalArgumentException("--preset: '" + preset + "' is not a preset; allowed: " + String.join(", ", PRESETS));
         };
         Map<String, FloatTensor> weights = RandomCheckpoint.weights(cfg, seed, preset.equals("tiny") ? 0.2 : 0.02);
         CheckpointWriter.write(out, cfg, weights);

@@ -225,16 +225,26 @@ public record ModelConfig(
             }
         }
         int layers = either(root, file, "num_hidden_layers", "n_layer");
-        JsonNode scaling = root.get("rotary_scaling_factor");
-        double theta = root.path("rope_parameters").path("rope_theta").asDouble(root.path("rotary_emb_base").asDouble(1000));
+        JsonNode rope = root.path("rope_parameters");
+        double theta = rope.path("rope_theta").asDouble(root.path("rotary_emb_base").asDouble(1000));
         int positions = either(root, file, "max_position_embeddings", "n_positions");
+        // dynamic NTK: the hub's rotary_scaling_factor past max_trained_positions, or transformers' rope_type dynamic
+        JsonNode scaling = root.get("rotary_scaling_factor");
+        int trained = root.path("max_trained_positions").asInt(2048);
+        String ropeType = rope.path("rope_type").asText("default");
+        if (ropeType.equals("dynamic")) {
+            scaling = rope.get("factor");
+            trained = rope.path("original_max_position_embeddings").asInt(positions);
+        } else if (!ropeType.equals("default")) {
+            throw new CheckpointException(file + ": rope_type '" + ropeType + "' is not supported for nomic_bert; allowed: default, dynamic");
+        }
         return new ModelConfig(ModelFamily.NOMIC_BERT, required(root, "vocab_size", file), either(root, file, "hidden_size", "n_embd"), layers,
                 either(root, file, "num_attention_heads", "n_head"), either(root, file, "intermediate_size", "n_inner"), positions,
                 root.path("type_vocab_size").asInt(2),
                 root.has("layer_norm_eps") ? root.path("layer_norm_eps").asDouble() : root.path("layer_norm_epsilon").asDouble(1e-12),
                 root.path("pad_token_id").asInt(0), special(root, file, "bos_token_id", null, 101, true), special(root, file, "eos_token_id", null, 102, false),
                 new int[layers], new RopeSettings(theta, theta, false, false, true, scaling == null || scaling.isNull() ? 0 : scaling.asDouble(),
-                        root.path("max_trained_positions").asInt(2048)));
+                        trained));
     }
 
     private static int either(JsonNode root, Path file, String key, String remoteKey) {

@@ -102,7 +102,7 @@ public final class LongformerGraphBuilder {
             }
             default -> embeddings(idsP, positionIds == null ? null : g.op("Pad", positionIds, pads, g.scalarInt32(cfg.padTokenId())));
         };
-        Rotary rotary = cfg.rope().rotary() ? new Rotary(idsP) : null;
+        Rotary rotary = cfg.rope().rotary() ? new Rotary(idsP, amP) : null;
 
         // HF merges the masks: attention_mask * (global_attention_mask + 1) -> 0 pad, 1 local, 2 global.
         String amF = g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, amP); // [B, Lp] 1 = real token
@@ -388,17 +388,17 @@ public final class LongformerGraphBuilder {
     private final class Rotary {
         private final Map<Double, String[]> tables = new HashMap<>();
         private final String rows;
+        private final String idsP;
+        private final String amP;
 
-        Rotary(String idsP) {
-            if (cfg.rope().scalingFactor() > 0) {
-                throw new dev.kembed.model.checkpoint.CheckpointException("config.json: rotary_scaling_factor "
-                        + cfg.rope().scalingFactor() + " (dynamic NTK scaling) is not supported yet; allowed: null");
-            }
+        Rotary(String idsP, String amP) {
+            this.idsP = idsP;
+            this.amP = amP;
             this.rows = opts.staticLength() > 0 ? null : g.op("Shape", new Attr[] {Attr.i("start", 1), Attr.i("end", 2)}, idsP); // [1] = Lp
         }
 
         String apply(String x, double theta) {
-            String[] cs = tables.computeIfAbsent(theta, this::table);
+            String[] cs = tables.computeIfAbsent(theta, t -> cfg.rope().scalingFactor() > 0 ? ntkTable(t) : table(t));
             int half = cfg.headDim() / 2;
             String x1 = g.op("Slice", x, g.ints64(0), g.ints64(half), g.ints64(-1));
             String x2 = g.op("Slice", x, g.ints64(half), g.ints64(2L * half), g.ints64(-1));
@@ -432,6 +432,32 @@ public final class LongformerGraphBuilder {
                 s = g.op("Slice", s, g.ints64(0), rows, g.ints64(0));
             }
             return new String[] {c, s};
+        }
+
+        /**
+         * Dynamic NTK scaling (NomicBERT's {@code rotary_scaling_factor}), per window from its own
+         * length L (its real tokens, never the padded length): past the trained length T the base
+         * becomes theta * (f * L / T - (f - 1))^(d / (d - 2)). Computed in the graph in float32, as
+         * torch does; cos and sin are [B, 1, Lp, d].
+         */
+        private String[] ntkTable(double theta) {
+            int d = cfg.headDim();
+            double f = cfg.rope().scalingFactor();
+            String length = g.op("ReduceSum", new Attr[] {Attr.i("keepdims", 1)},
+                    g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, amP), g.ints64(1)); // [B, 1]
+            String stretch = g.op("Sub", g.op("Div", g.op("Mul", length, g.scalarFloat((float) f)), g.scalarFloat(cfg.rope().maxTrainedPositions())),
+                    g.scalarFloat((float) (f - 1)));
+            String base = g.op("Mul", g.scalarFloat((float) theta),
+                    g.op("Pow", g.op("Max", stretch, g.scalarFloat(1f)), g.scalarFloat((float) d / (float) (d - 2)))); // [B, 1]
+            float[] exponents = new float[d / 2];
+            for (int i = 0; i < exponents.length; i++) {
+                exponents[i] = (float) (2 * i) / (float) d;
+            }
+            String inv = g.op("Div", g.scalarFloat(1f), g.op("Pow", base, g.floats("rope_exponents", exponents, 1, d / 2))); // [B, d/2]
+            String positions = g.op("Unsqueeze", positionsF(g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, idsP)), g.ints64(-1)); // [B,Lp,1]
+            String angles = g.op("Mul", positions, g.op("Unsqueeze", inv, g.ints64(1))); // [B, Lp, d/2]
+            String emb = g.op("Concat", new Attr[] {Attr.i("axis", -1)}, angles, angles);
+            return new String[] {g.op("Unsqueeze", g.op("Cos", emb), g.ints64(1)), g.op("Unsqueeze", g.op("Sin", emb), g.ints64(1))};
         }
     }
 

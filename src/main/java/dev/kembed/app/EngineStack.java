@@ -98,7 +98,8 @@ final class EngineStack implements AutoCloseable {
     /** The query routes on this stack: the same plan, on the queue's priority lane. */
     QueryApi queryApi(KembedConfig cfg, HttpMetrics metrics) {
         QueryLane lane = new QueryLane(workers, cfg.httpSettings().requestTimeout());
-        return new QueryApi(new QueryEmbedder(plan, lane::run), cfg.httpSettings(), metrics);
+        var st = dev.kembed.model.checkpoint.SentenceTransformersConfig.read(cfg.modelDir());
+        return new QueryApi(new QueryEmbedder(plan, lane::run, st == null ? java.util.Map.of() : st.prompts()), cfg.httpSettings(), metrics);
     }
 
     KembedModel model() {

@@ -6,6 +6,8 @@ import dev.kembed.text.WindowPlan;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -17,15 +19,28 @@ import java.util.function.Function;
 public final class QueryEmbedder {
     private final WindowPlan plan;
     private final DirectEmbedder direct;
+    private final Function<WindowBatch, BatchResult> engine;
+    private final Map<String, String> prompts;
+    private final Map<String, DirectEmbedder> byPrompt = new ConcurrentHashMap<>();
 
-    /** @param engine runs a batch of windows: the shared engine queue's priority lane in a server */
-    public QueryEmbedder(WindowPlan plan, Function<WindowBatch, BatchResult> engine) {
+    /**
+     * @param engine  runs a batch of windows: the shared engine queue's priority lane in a server
+     * @param prompts the model's prompts by name (a sentence-transformers directory's), for {@code prompt_name}
+     */
+    public QueryEmbedder(WindowPlan plan, Function<WindowBatch, BatchResult> engine, Map<String, String> prompts) {
         this.plan = plan;
+        this.engine = engine;
+        this.prompts = Map.copyOf(prompts);
         this.direct = new DirectEmbedder(plan, engine, Integer.MAX_VALUE); // all windows of a request in one call: the queue batches them
     }
 
     public WindowPlan plan() {
         return plan;
+    }
+
+    /** The model's prompts by name. */
+    public Map<String, String> prompts() {
+        return prompts;
     }
 
     /**
@@ -36,6 +51,27 @@ public final class QueryEmbedder {
      * @param truncate keep only the first window's worth of content tokens (the model's input length)
      */
     public List<DocumentVector> embed(List<QueryInput> inputs, boolean normalize, boolean truncate) {
+        return embed(inputs, normalize, truncate, null);
+    }
+
+    /**
+     * As {@link #embed(List, boolean, boolean)} with the model's prompt {@code promptName} (null =
+     * the plan's own prompt) starting every window.
+     *
+     * @throws IllegalArgumentException for a prompt name the model does not have, listing those it has
+     */
+    public List<DocumentVector> embed(List<QueryInput> inputs, boolean normalize, boolean truncate, String promptName) {
+        DirectEmbedder direct = this.direct;
+        WindowPlan plan = this.plan;
+        if (promptName != null) {
+            String text = prompts.get(promptName);
+            if (text == null) {
+                throw new IllegalArgumentException("prompt_name '" + promptName + "' is not one of the model's prompts; allowed: "
+                        + (prompts.isEmpty() ? "none (the model declares no prompts)" : String.join(", ", new java.util.TreeSet<>(prompts.keySet()))));
+            }
+            direct = byPrompt.computeIfAbsent(promptName, n -> new DirectEmbedder(this.plan.withPrompt(text), engine, Integer.MAX_VALUE));
+            plan = direct.plan();
+        }
         List<WindowPlan.Planned> docs = new ArrayList<>(inputs.size());
         for (QueryInput in : inputs) {
             WindowPlan.Planned doc = in.text() != null ? plan.cut(in.text()) : plan.cut(in.ids());

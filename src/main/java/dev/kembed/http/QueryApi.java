@@ -64,7 +64,11 @@ public final class QueryApi {
                 .put("max_input_length", plan.maxTokens()).put("window_overlap", plan.overlap())
                 .put("pooling", plan.settings().pooling().label()).put("global_attention_cls", plan.globalCls())
                 .put("normalize", plan.settings().normalize());
-        o.putObject("prompts"); // none declared: prompts come with sentence-transformers model directories
+        ObjectNode prompts = o.putObject("prompts"); // a sentence-transformers directory's, for prompt_name
+        new java.util.TreeMap<>(embedder.prompts()).forEach(prompts::put);
+        if (!plan.settings().prompt().isEmpty()) {
+            o.put("prompt", plan.settings().prompt());
+        }
         o.put("max_client_batch_size", settings.maxInputs()).put("max_concurrent_requests", settings.maxConcurrent())
                 .put("max_input_chars", settings.maxInputChars()).put("max_body_bytes", settings.maxBodyBytes())
                 .put("version", "kembed 0.1.0");

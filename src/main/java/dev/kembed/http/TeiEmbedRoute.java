@@ -39,12 +39,17 @@ final class TeiEmbedRoute implements JsonRoute {
         boolean normalize = flag(body, "normalize", true);
         boolean truncate = flag(body, "truncate", false);
         JsonNode prompt = body.get("prompt_name");
+        String promptName = null;
         if (prompt != null && !prompt.isNull()) {
-            throw new ApiError(422, "unknown_prompt", "prompt_name " + prompt + ": model " + api.modelName()
-                    + " declares no prompts (GET /info lists them)", "prompt_name");
+            if (!prompt.isTextual() || !api.embedder().prompts().containsKey(prompt.textValue())) {
+                throw new ApiError(422, "unknown_prompt", "prompt_name " + prompt + " is not one of model " + api.modelName() + "'s prompts; "
+                        + (api.embedder().prompts().isEmpty() ? "it declares none" : "allowed: "
+                        + String.join(", ", new java.util.TreeSet<>(api.embedder().prompts().keySet()))) + " (GET /info lists them)", "prompt_name");
+            }
+            promptName = prompt.textValue();
         }
         ArrayNode out = QueryApi.JSON.createArrayNode();
-        for (DocumentVector v : api.embedder().embed(inputs, normalize, truncate)) {
+        for (DocumentVector v : api.embedder().embed(inputs, normalize, truncate, promptName)) {
             ArrayNode row = out.addArray();
             for (float f : v.vector()) {
                 row.add(f);

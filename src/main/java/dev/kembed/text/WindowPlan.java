@@ -88,6 +88,11 @@ public final class WindowPlan {
         return s.maxTokens() > 0 ? s.maxTokens() : engine.maxTokens();
     }
 
+    /** The same plan with another prompt (a query's {@code prompt_name}): same tokenizer, windows and pooling. */
+    public WindowPlan withPrompt(String prompt) {
+        return new WindowPlan(settings.withPrompt(prompt, settings.meanScope()), engine, tokenizer, windower);
+    }
+
     /** Tokenizes and cuts a text; bad text (empty, blank, no tokens) throws a {@link BadInputException}. */
     public Planned cut(String text) {
         TokenizedText doc = tokenize(text);

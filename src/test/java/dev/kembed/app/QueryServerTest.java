@@ -305,7 +305,7 @@ class QueryServerTest {
             assertThat(teiError(post("/embed", Map.of("inputs", List.of())), 422)).contains("empty");
             assertThat(teiError(post("/embed", Map.of("inputs", "   ")), 422)).contains("whitespace");
             assertThat(teiError(post("/embed", Map.of("inputs", "hi", "normalize", "yes")), 422)).contains("'normalize'");
-            assertThat(teiError(post("/embed", Map.of("inputs", "hi", "prompt_name", "query")), 422)).contains("declares no prompts");
+            assertThat(teiError(post("/embed", Map.of("inputs", "hi", "prompt_name", "query")), 422)).contains("declares none");
             assertThat(openAiError(post("/v1/embeddings", Map.of("input", "hi")), 400).get("param").asText()).isEqualTo("model");
             assertThat(openAiError(post("/v1/embeddings", Map.of("model", "text-embedding-3-small", "input", "hi")), 404).get("code")
                     .asText()).isEqualTo("model_not_found");
@@ -333,6 +333,37 @@ class QueryServerTest {
                 .contains("kembed_http_requests_total{route=\"embed\",status=\"413\"}")
                 .contains("kembed_http_request_seconds_bucket").contains("kembed_http_queue_wait_seconds_count");
         assertThat(get("/health/ready", null).statusCode()).isEqualTo(200);
+    }
+
+    /** A sentence-transformers directory's prompts by prompt_name: the document prompt gives sentence-transformers' own encode() output. */
+    @Test
+    void promptNamesComeFromTheModelDirectoryAndMatchSentenceTransformers() throws Exception {
+        Path st = Path.of("src/test/resources/fixtures/st-modernbert-tiny");
+        JsonNode ref = JSON.readTree(st.resolve("reference.json").toFile());
+        Properties p = new Properties();
+        p.put("kembed.model.dir", st.toString());
+        p.put("kembed.model.threads", "1");
+        try (QueryServer s = QueryServer.start(KembedConfig.from(p, Map.of()), tmp.resolve("st"), 0)) {
+            String url = "http://localhost:" + s.port();
+            JsonNode info = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url + "/info")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(info.get("prompts").get("document").asText()).isEqualTo("search_document: ");
+            assertThat(info.get("prompts").get("query").asText()).isEqualTo("search_query: ");
+            String body = JSON.writeValueAsString(Map.of("inputs", List.of(ref.get("texts").get(0).asText(), ref.get("texts").get(1).asText()),
+                    "prompt_name", "document"));
+            JsonNode got = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url + "/embed")).POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body());
+            for (int i = 0; i < 2; i++) {
+                assertThat(maxDiff(floats(got.get(i)), floats(ref.get("embeddings").get(i)))).as("vs sentence-transformers' encode(), text %d", i)
+                        .isLessThanOrEqualTo(1e-5);
+            }
+            String query = JSON.writeValueAsString(Map.of("inputs", ref.get("texts").get(0).asText(), "prompt_name", "query"));
+            JsonNode q = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url + "/embed")).POST(HttpRequest.BodyPublishers.ofString(query))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(maxDiff(floats(q.get(0)), floats(got.get(0)))).as("query and document prompts give different vectors").isGreaterThan(1e-3);
+            HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/embed")).POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"inputs\":\"x\",\"prompt_name\":\"passage\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(teiError(unknown, 422)).contains("passage").contains("document, query");
+        }
     }
 
     @Test

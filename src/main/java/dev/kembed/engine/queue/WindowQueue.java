@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
  * {@code maxWaitMs}. Among the ready buckets, {@link SchedulingPolicy#FIFO} serves the one whose
  * oldest window is oldest; {@link SchedulingPolicy#SHORTEST_FIRST} serves the window whose
  * document has the fewest tokens queued (ties by age), unless some window has waited
- * {@code maxDelay}: then the oldest goes first. Inside a batch, windows follow the same order, with
- * round-robin across tasks breaking the remaining ties.
+ * {@code maxDelay}: then the oldest goes first, in turns with the shortest work that has not
+ * waited that long. A long document admitted at once starves all at once, and served back to back
+ * its windows would hold every short document for their whole length; in turns, a short one waits
+ * at most for the batch in flight and one starving batch. Inside a batch, windows follow the same
+ * order, with round-robin across tasks breaking the remaining ties.
  *
  * <p>Windows of priority owners (queries, {@link TaskHandle#priority()}) wait in a lane of their
  * own: it is always ready and always served first, so a query waits at most for the batch in
@@ -46,6 +49,8 @@ public final class WindowQueue {
     /** Tokens queued per document: its remaining engine work, as far as the queue holds it. */
     private final Map<DocKey, Long> queuedTokens = new HashMap<>();
     private int size;
+    /** Shortest-first: the last batch served a starving window, so the next turn goes to the shortest work. */
+    private boolean lastTookStarving;
 
     /** A FIFO queue (today's order); tests of batching rules that do not depend on the policy. */
     public WindowQueue(BatchPolicy policy, int maxQueued) {
@@ -163,7 +168,7 @@ public final class WindowQueue {
         Integer chosen = null;
         long chosenOldest = Long.MAX_VALUE;
         Entry starving = null;
-        Entry best = null;
+        Entry fresh = null; // the shortest work among the windows that have not waited the bound
         for (var e : buckets.entrySet()) {
             long oldest = oldest(e.getValue());
             boolean ready = count(e.getValue()) >= policy.capacity(e.getKey()) || deadline(oldest) <= now;
@@ -179,22 +184,26 @@ public final class WindowQueue {
             }
             for (ArrayDeque<Entry> q : e.getValue().values()) {
                 for (Entry x : q) {
-                    if (starved(x, now) && (starving == null || x.enqueuedNanos() < starving.enqueuedNanos())) {
-                        starving = x;
-                    }
-                    if (best == null || compareWork(x, best) < 0) {
-                        best = x;
+                    if (starved(x, now)) {
+                        if (starving == null || x.enqueuedNanos() < starving.enqueuedNanos()) {
+                            starving = x;
+                        }
+                    } else if (fresh == null || compareWork(x, fresh) < 0) {
+                        fresh = x;
                     }
                 }
             }
         }
         if (scheduling == SchedulingPolicy.SHORTEST_FIRST) {
-            Entry first = starving != null ? starving : best;
+            boolean starvingTurn = starving != null && (fresh == null || !lastTookStarving);
+            Entry first = starvingTurn ? starving : fresh;
             if (first == null) {
                 return List.of();
             }
             int bucket = policy.bucket(first.job().window().length());
-            return takeByWork(bucket, Math.min(limit, policy.capacity(bucket)), now);
+            List<Entry> batch = takeByWork(bucket, Math.min(limit, policy.capacity(bucket)), now, starvingTurn);
+            lastTookStarving = batch.stream().anyMatch(x -> starved(x, now));
+            return batch;
         }
         return chosen == null ? List.of() : take(buckets, chosen, Math.min(limit, policy.capacity(chosen)));
     }
@@ -210,11 +219,12 @@ public final class WindowQueue {
     }
 
     /**
-     * Up to {@code capacity} windows of one bucket: starving windows (oldest first), then by
-     * {@link #compareWork}, the owners' round-robin order breaking what ties remain; owners that
+     * Up to {@code capacity} windows of one bucket: on a starving turn starving windows (oldest
+     * first), then by {@link #compareWork}; otherwise the windows that have not starved by
+     * {@link #compareWork} first. The owners' round-robin order breaks what ties remain; owners that
      * gave a window move to the back of the round-robin order.
      */
-    private List<Entry> takeByWork(int bucket, int capacity, long now) {
+    private List<Entry> takeByWork(int bucket, int capacity, long now, boolean starvingFirst) {
         LinkedHashMap<TaskHandle, ArrayDeque<Entry>> perOwner = buckets.get(bucket);
         Map<TaskHandle, Integer> rank = new HashMap<>();
         List<Entry> all = new ArrayList<>();
@@ -226,7 +236,7 @@ public final class WindowQueue {
             boolean sa = starved(a, now);
             boolean sb = starved(b, now);
             if (sa != sb) {
-                return sa ? -1 : 1;
+                return sa == starvingFirst ? -1 : 1;
             }
             int c = sa ? Long.compare(a.enqueuedNanos(), b.enqueuedNanos()) : compareWork(a, b);
             return c != 0 ? c : Integer.compare(rank.get(a.owner()), rank.get(b.owner()));

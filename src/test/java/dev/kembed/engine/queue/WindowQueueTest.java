@@ -135,8 +135,32 @@ class WindowQueueTest {
         assertThat(indexes(q.poll(99 * MS, Integer.MAX_VALUE))).as("99 ms: short work first").containsExactly(10, 11, 12, 13);
         assertThat(indexes(q.poll(100 * MS, Integer.MAX_VALUE))).as("100 ms: the long document's oldest window has waited its bound")
                 .containsExactly(0);
-        assertThat(indexes(q.poll(100 * MS, Integer.MAX_VALUE))).as("its next window too").containsExactly(1);
-        assertThat(indexes(q.poll(100 * MS, Integer.MAX_VALUE))).containsExactly(14, 15, 16, 17);
+        assertThat(indexes(q.poll(100 * MS, Integer.MAX_VALUE))).as("then the shortest work's turn").containsExactly(14, 15, 16, 17);
+        assertThat(indexes(q.poll(100 * MS, Integer.MAX_VALUE))).as("then the starving window's").containsExactly(1);
+    }
+
+    /**
+     * A long document admitted at once starves all at once; served back to back its windows would
+     * hold every short document for their whole length. In turns, a short document waits at most
+     * for one starving window (and the one in flight), and the long document still gets every
+     * other call.
+     */
+    @Test
+    void starvingWindowsTakeTurnsWithTheShortestWork() {
+        WindowQueue q = new WindowQueue(oneMaximalWindow(), 1000, SchedulingPolicy.SHORTEST_FIRST, 100);
+        TaskHandle t = new TaskHandle("t");
+        for (int i = 0; i < 6; i++) {
+            q.add(t, job("long", i, 64), 0);
+        }
+        List<String> order = new java.util.ArrayList<>();
+        for (int call = 0; call < 9; call++) {
+            long now = (100 + call) * MS;
+            q.add(t, job("short-" + call, 100 + call, 60), now); // a short document arrives before every call
+            List<WindowQueue.Entry> batch = q.poll(now, Integer.MAX_VALUE);
+            order.add(batch.get(0).job().docId().startsWith("long") ? "L" : "s");
+        }
+        assertThat(String.join("", order)).isEqualTo("LsLsLsLsL");
+        assertThat(q.queuedTokens(t, "long")).as("one long window left after 9 calls").isEqualTo(64);
     }
 
     @Test

@@ -75,7 +75,8 @@ public final class KembedApp implements AutoCloseable {
         return gc;
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    /** Closes {@code c} (if any), logging instead of throwing: one failed close must not stop the others. */
+    static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
                 c.close();

@@ -44,19 +44,9 @@ public final class QueryServer implements AutoCloseable {
                     cfg.httpSettings().apiKey() == null ? "; no API key set" : "; API key required");
             return new QueryServer(stack, web, jvm);
         } catch (RuntimeException e) {
-            closeQuietly(jvm);
+            KembedApp.closeQuietly(jvm);
             stack.close();
             throw e;
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
-            }
         }
     }
 
@@ -83,7 +73,7 @@ public final class QueryServer implements AutoCloseable {
             return;
         }
         web.close();
-        closeQuietly(jvmMetrics);
+        KembedApp.closeQuietly(jvmMetrics);
         stack.close();
     }
 }

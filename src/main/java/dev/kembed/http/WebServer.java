@@ -185,6 +185,7 @@ public final class WebServer implements AutoCloseable {
         long start = System.nanoTime();
         int status;
         JsonNode body;
+        boolean bodyRead = false;
         try {
             authorize(request);
             if (!inFlight.tryAcquire()) {
@@ -192,7 +193,9 @@ public final class WebServer implements AutoCloseable {
                         + "(kembed.http.max.concurrent.requests); retry later");
             }
             try {
-                body = route.answer(parse(readBody(request)));
+                byte[] bytes = readBody(request);
+                bodyRead = true;
+                body = route.answer(parse(bytes));
                 status = 200;
             } finally {
                 inFlight.release();
@@ -211,6 +214,9 @@ public final class WebServer implements AutoCloseable {
             ApiError a = new ApiError(500, "internal_error", "internal error: " + e);
             status = 500;
             body = route.errorBody(a);
+        }
+        if (!bodyRead) { // refused before its body was read (401, 429, 413): the connection cannot carry another request
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
         api.metrics().request(route.name(), status, System.nanoTime() - start);
         json(response, callback, status, body);

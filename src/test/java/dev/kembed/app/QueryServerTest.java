@@ -285,6 +285,10 @@ class QueryServerTest {
             assertThat(teiError(noKey, 401)).contains("Authorization: Bearer");
             assertThat(noKey.headers().firstValue("www-authenticate")).hasValue("Bearer");
             assertThat(teiError(post("/embed", "{\"inputs\":\"hello\"}", "wrong-key"), 401)).contains("not valid");
+            for (int i = 0; i < 20; i++) { // a refusal leaves its body unread: the connection closes, and the next request gets a fresh one
+                assertThat(post("/embed", "{\"inputs\":\"hello\"}", "wrong-key").statusCode()).isEqualTo(401);
+                assertThat(post("/embed", Map.of("inputs", "hello")).statusCode()).isEqualTo(200);
+            }
             assertThat(openAiError(post("/v1/embeddings", "{\"model\":\"x\",\"input\":\"hi\"}", null), 401).get("code").asText())
                     .isEqualTo("invalid_api_key");
             // payload, inputs per request, characters per input

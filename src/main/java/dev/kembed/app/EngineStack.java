@@ -10,6 +10,7 @@ import dev.kembed.engine.queue.WorkerSettings;
 import dev.kembed.embed.QueryEmbedder;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.QueryApi;
+import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.WindowPlan;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,8 +49,9 @@ final class EngineStack implements AutoCloseable {
         try {
             WorkerSettings ws = cfg.workerSettings();
             EngineInfo info = model.engine().info();
-            BatchPolicy policy = ws.policy(info, WindowPlan.windowTokens(cfg.embeddingSettings(), info));
-            WindowPlan plan = planAgainstEngine(cfg, model, policy);
+            EmbeddingSettings settings = cfg.embeddingSettings(); // read once: a sentence-transformers directory's files are behind it
+            BatchPolicy policy = ws.policy(info, WindowPlan.windowTokens(settings, info));
+            WindowPlan plan = planAgainstEngine(settings, ws, model, policy);
             String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;
             if (underfills != null) {
                 LOG.warn("{}={} {}", KembedConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
@@ -74,19 +76,19 @@ final class EngineStack implements AutoCloseable {
      * one report: window size, overlap and global attention (the plan's rules), and a batch budget
      * that holds one full window (the queue's).
      */
-    private static WindowPlan planAgainstEngine(KembedConfig cfg, KembedModel model, BatchPolicy policy) {
+    private static WindowPlan planAgainstEngine(EmbeddingSettings settings, WorkerSettings ws, KembedModel model, BatchPolicy policy) {
         EngineInfo info = model.engine().info();
-        List<String> errors = new ArrayList<>(WindowPlan.check(cfg.embeddingSettings(), info, WindowPlan.SettingNames.CONFIG));
-        int window = WindowPlan.windowTokens(cfg.embeddingSettings(), info);
+        List<String> errors = new ArrayList<>(WindowPlan.check(settings, info, WindowPlan.SettingNames.CONFIG));
+        int window = WindowPlan.windowTokens(settings, info);
         String holds = window >= 3 && window <= info.maxTokens() ? policy.checkHolds(window) : null;
         if (holds != null) {
-            errors.add(KembedConfig.BATCH_MAX_TOKENS + "=" + cfg.workerSettings().batchMaxTokens() + " " + holds + "; raise it or lower "
+            errors.add(KembedConfig.BATCH_MAX_TOKENS + "=" + ws.batchMaxTokens() + " " + holds + "; raise it or lower "
                     + KembedConfig.WINDOW_MAX_TOKENS);
         }
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));
         }
-        return model.plan(cfg.embeddingSettings(), WindowPlan.SettingNames.CONFIG);
+        return model.plan(settings, WindowPlan.SettingNames.CONFIG);
     }
 
     /** Starts the workers on the engine's queue, reporting to {@code listener}. */

@@ -177,7 +177,9 @@ public final class WebServer implements AutoCloseable {
             authorize(request);
             json(response, callback, 200, api.info());
         } catch (ApiError e) {
-            refuse(response, callback, e, TeiEmbedRoute.errorType(e), null);
+            header(response, e);
+            json(response, callback, e.status(), QueryApi.JSON.createObjectNode().put("error", e.getMessage())
+                    .put("error_type", TeiEmbedRoute.errorType(e)));
         }
     }
 
@@ -229,12 +231,6 @@ public final class WebServer implements AutoCloseable {
             case RETRYABLE -> new ApiError(503, "engine_unavailable", "the engine cannot answer now: " + e.getMessage() + "; retry later");
             case FATAL -> new ApiError(500, "engine_failure", e.getMessage());
         };
-    }
-
-    private void refuse(Response response, Callback callback, ApiError e, String teiType, JsonRoute route) {
-        header(response, e);
-        json(response, callback, e.status(), route != null ? route.errorBody(e)
-                : QueryApi.JSON.createObjectNode().put("error", e.getMessage()).put("error_type", teiType));
     }
 
     private static void header(Response response, ApiError e) {

@@ -34,11 +34,15 @@ public final class WindowPlan {
     private final DocumentTokenizer tokenizer;
     private final Windower windower;
 
+    private final int[] promptIds;
+
     private WindowPlan(EmbeddingSettings settings, EngineInfo engine, DocumentTokenizer tokenizer, Windower windower) {
         this.settings = settings;
         this.engine = engine;
         this.tokenizer = tokenizer;
         this.windower = windower;
+        // pre-tokenized input has no text to tokenize the prompt with: its ids, once per plan
+        this.promptIds = settings.prompt().isBlank() ? new int[0] : tokenizer.tokenize(settings.prompt().stripTrailing()).ids();
     }
 
     /**
@@ -149,8 +153,7 @@ public final class WindowPlan {
     /** Cuts pre-tokenized content ids (no specials); windows have no character spans; a prompt is tokenized on its own. */
     public Planned cut(int[] contentIds) {
         checkContentIds(contentIds, engine.vocabSize());
-        int[] prompt = settings.prompt().isBlank() ? new int[0] : tokenizer.tokenize(settings.prompt().stripTrailing()).ids();
-        return new Planned(contentIds.length, windower.cut(contentIds, prompt), null);
+        return new Planned(contentIds.length, windower.cut(contentIds, promptIds), null);
     }
 
     public EngineWindow engineWindow(TextWindow w) {

@@ -217,7 +217,7 @@ public final class WebServer implements AutoCloseable {
             status = 500;
             body = route.errorBody(a);
         }
-        if (!bodyRead) { // refused before its body was read (401, 429, 413): the connection cannot carry another request
+        if (!bodyRead && !drain(request)) { // a body too large to read past: the connection cannot carry another request
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
         api.metrics().request(route.name(), status, System.nanoTime() - start);
@@ -267,6 +267,32 @@ public final class WebServer implements AutoCloseable {
             return body;
         } catch (IOException e) {
             throw new ApiError(400, "unreadable_body", "the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads and drops the body of a request refused before it was read (401, 429, 413), up to four
+     * times the body limit: a client still sending it would otherwise see the connection reset
+     * before it reads the refusal. False when more is left (the connection is then closed).
+     */
+    private boolean drain(Request request) {
+        long cap = 4L * api.settings().maxBodyBytes();
+        if (request.getLength() > cap) {
+            return false;
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] buf = new byte[8192];
+            long read = 0;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                read += n;
+                if (read > cap) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

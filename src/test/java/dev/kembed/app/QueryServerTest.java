@@ -285,7 +285,7 @@ class QueryServerTest {
             assertThat(teiError(noKey, 401)).contains("Authorization: Bearer");
             assertThat(noKey.headers().firstValue("www-authenticate")).hasValue("Bearer");
             assertThat(teiError(post("/embed", "{\"inputs\":\"hello\"}", "wrong-key"), 401)).contains("not valid");
-            for (int i = 0; i < 20; i++) { // a refusal leaves its body unread: the connection closes, and the next request gets a fresh one
+            for (int i = 0; i < 20; i++) { // a refusal before the body is read still drops it, and the next request is answered
                 assertThat(post("/embed", "{\"inputs\":\"hello\"}", "wrong-key").statusCode()).isEqualTo(401);
                 assertThat(post("/embed", Map.of("inputs", "hello")).statusCode()).isEqualTo(200);
             }
@@ -293,7 +293,9 @@ class QueryServerTest {
                     .isEqualTo("invalid_api_key");
             // payload, inputs per request, characters per input
             String big = "{\"inputs\":\"" + "a".repeat(400_001) + "\"}";
-            assertThat(teiError(post("/embed", big, KEY), 413)).contains("400000 bytes").contains("kembed.http.max.body.bytes");
+            for (int i = 0; i < 5; i++) { // the client is still sending when the refusal is decided: it must read the 413, not a reset
+                assertThat(teiError(post("/embed", big, KEY), 413)).contains("400000 bytes").contains("kembed.http.max.body.bytes");
+            }
             assertThat(teiError(post("/embed", Map.of("inputs", List.of("a", "b", "c", "d", "e"))), 413)).contains("5 inputs")
                     .contains("at most 4").contains("kembed.http.max.inputs");
             assertThat(openAiError(post("/v1/embeddings", Map.of("model", name, "input", List.of("a", "b", "c", "d", "e"))), 413)

@@ -58,7 +58,7 @@ final class EmbedCommand implements Callable<Integer> {
         }
         int slots = 0;
         if (late) { // the graph's chunk slots per window follow from the longest window
-            int window = windows.maxTokens > 0 ? windows.maxTokens : dev.kembed.model.checkpoint.ModelConfig.read(engine.model()).maxTokens();
+            int window = windows.maxTokens > 0 ? windows.maxTokens : dev.kembed.model.arch.ModelConfig.read(engine.model()).maxTokens();
             slots = dev.kembed.text.LateChunks.slotsForWindows(window, chunkTokens);
         }
         long ok = 0;

@@ -102,7 +102,7 @@ public final class KembedApp implements AutoCloseable {
                         KembedConfig.CHUNKS_TOPIC, KembedConfig.CHUNK_MAX_TOKENS, KembedConfig.CHUNKS_TOPIC);
             }
             boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late(); // the graph's chunk slots follow from the model's window
-            int modelMaxTokens = late ? dev.kembed.model.checkpoint.ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
+            int modelMaxTokens = late ? dev.kembed.model.arch.ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
             stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, modelMaxTokens));
             WindowPlan plan = stack.plan();
             if (!kafka.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {

@@ -1,7 +1,7 @@
 package dev.kembed.app;
 
 import dev.kembed.text.GlobalAttention;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.EngineVerification;
@@ -9,10 +9,9 @@ import dev.kembed.engine.gpu.GpuSettings;
 import dev.kembed.engine.Precision;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.onnx.LinearFormat;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import dev.kembed.model.recipe.MiniLmConverter;
 import dev.kembed.model.recipe.RandomModel;
-import dev.kembed.model.checkpoint.ModelFamily;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,10 +30,11 @@ final class ModelCommand implements Runnable {
     }
 
     @Command(name = "random", mixinStandardHelpOptions = true,
-            description = "Write a random-weight Longformer checkpoint (config.json, model.safetensors, tokenizer.json).")
+            description = "Write a random-weight checkpoint with a real model's shapes (config.json, model.safetensors, tokenizer.json).")
     static final class Random implements Callable<Integer> {
-        @Option(names = "--preset", defaultValue = "tiny", description = "tiny, base (longformer-base-4096's shapes), modernbert-base, xlm-roberta-large (bge-m3's shapes, 2.27 GB) or "
-                + "nomic-base. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
+                description = "One of: ${COMPLETION-CANDIDATES} (tiny for tests; the others have real models' shapes: README's model table). "
+                        + "Default: ${DEFAULT-VALUE}")
         String preset;
 
         @Option(names = "--seed", defaultValue = "42", description = "Random seed. Default: ${DEFAULT-VALUE}")
@@ -136,7 +136,7 @@ final class ModelCommand implements Runnable {
         }
 
         private static void write(Checkpoint ckpt, GraphOptions o, Path file) throws IOException {
-            new LongformerGraphBuilder(ckpt, o).build().writeTo(file);
+            new EncoderGraphBuilder(ckpt, o).build().writeTo(file);
             System.err.printf("wrote %s (%d MB)%s%n", file, Files.size(file) >> 20,
                     !ckpt.config().family().globalProjections() && o.globalAttention() ? " (" + ckpt.config().family().modelType() + " family: no global attention)" : "");
         }

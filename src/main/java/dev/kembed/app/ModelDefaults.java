@@ -1,6 +1,6 @@
 package dev.kembed.app;
 
-import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.arch.ModelConfig;
 import dev.kembed.model.checkpoint.SentenceTransformersConfig;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.MeanScope;

@@ -6,7 +6,7 @@ import dev.kembed.app.DemoDocuments;
 import dev.kembed.app.EngineOptions;
 import dev.kembed.app.KembedModel;
 import dev.kembed.embed.DirectEmbedder;
-import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.arch.ModelConfig;
 import dev.kembed.text.Chunk;
 import dev.kembed.text.ChunkContext;
 import dev.kembed.text.Chunker;

@@ -8,7 +8,7 @@ import dev.kembed.engine.EngineFactory;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.gpu.GpuHost;
 import dev.kembed.engine.Precision;
-import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.arch.ModelConfig;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
@@ -116,7 +116,7 @@ final class BenchEngineCommand implements Callable<Integer> {
                     double first = BenchSupport.median(ms[0]);
                     for (int p = 0; p < models.size(); p++) {
                         double median = BenchSupport.median(ms[p]);
-                        double flops = FlopCount.forward(cfg, len, globalCls) * b;
+                        double flops = cfg.family().forwardFlops(cfg, len, globalCls) * b;
                         double gflops = flops / (median / 1e3) / 1e9;
                         System.out.printf("%-8d %-6d %-10s %-12.1f %-12.0f %-12.2f %-10.3f %-10.2f %s%n", len, b, precisions.get(p).label(),
                                 median, b * len / (median / 1e3), gflops / unit, gflops / refGflops[p], first / median,

@@ -1,7 +1,7 @@
 package dev.kembed.engine;
 
-import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.model.arch.Architecture;
 import java.util.List;
 import java.util.Set;
 
@@ -35,7 +35,7 @@ public record EngineInfo(
         String modelName,
         String fingerprint,
         Precision precision,
-        ModelFamily family,
+        Architecture family,
         int dimension,
         int maxTokens,
         int padMultiple,

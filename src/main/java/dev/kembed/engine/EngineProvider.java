@@ -1,6 +1,6 @@
 package dev.kembed.engine;
 
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 
 /**
  * One engine implementation, found by name through {@link java.util.ServiceLoader} (like DJL's

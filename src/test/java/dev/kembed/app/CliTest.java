@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;

@@ -2,8 +2,8 @@ package dev.kembed.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kembed.model.checkpoint.Checkpoint;
-import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.arch.Checkpoint;
+import dev.kembed.model.arch.CheckpointWriter;
 import dev.kembed.model.checkpoint.FloatTensor;
 import dev.kembed.testing.Captured;
 import dev.kembed.testing.TestModels;

@@ -2,10 +2,10 @@ package dev.kembed.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.Architectures;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.onnx.LinearFormat;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,7 @@ class WindowReuseTest {
     }
 
     static EngineInfo info(String engine, String fingerprint, Precision precision, String numerics) {
-        return new EngineInfo(engine, "m", fingerprint, precision, ModelFamily.LONGFORMER, 4, 4096, 16, true, Set.of(Precision.FP32, Precision.INT8),
+        return new EngineInfo(engine, "m", fingerprint, precision, Architectures.LONGFORMER, 4, 4096, 16, true, Set.of(Precision.FP32, Precision.INT8),
                 List.of(), 0, false, 1000, 1, 0, 2, false, numerics, 0);
     }
 
@@ -32,7 +32,7 @@ class WindowReuseTest {
                 WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.INT8), W), // another precision
                 WindowIdentity.of(info("tensorrt", "abc", Precision.FP32), W), // another engine
                 WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.FP32, // another graph format version
-                        GraphOptions.dynamic(true).numerics().replace("graph-v" + LongformerGraphBuilder.FORMAT_VERSION, "graph-v0")), W),
+                        GraphOptions.dynamic(true).numerics().replace("graph-v" + GraphOptions.FORMAT_VERSION, "graph-v0")), W),
                 WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.FP32, // the same precision written another way
                         GraphOptions.dynamic(true).withLinear(LinearFormat.INT8_MATMUL_INTEGER).numerics()), W),
                 WindowIdentity.of(info("onnxruntime-cpu", "abc", Precision.FP32), new EngineWindow(new int[] {0, 5, 6, 8, 2}, W.globalMask(), W.poolMask())),

@@ -1,11 +1,11 @@
 package dev.kembed.model;
 
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.checkpoint.CheckpointException;
-import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.arch.CheckpointWriter;
 import dev.kembed.model.checkpoint.FloatTensor;
-import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.model.arch.Architectures;
 import dev.kembed.model.recipe.RandomCheckpoint;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,7 +27,7 @@ class CheckpointErrorsTest {
     @TempDir
     Path tmp;
 
-    static final ModelConfig CFG = new ModelConfig(ModelFamily.LONGFORMER, 300, 16, 2, 2, 24, 66, 1, 1e-5, 1, 0, 2, new int[] {8, 8});
+    static final ModelConfig CFG = new ModelConfig(Architectures.LONGFORMER, 300, 16, 2, 2, 24, 66, 1, 1e-5, 1, 0, 2, new int[] {8, 8});
 
     private Path writeValid() throws Exception {
         Path dir = tmp.resolve("m");

@@ -1,9 +1,9 @@
 package dev.kembed.model;
 
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.checkpoint.FloatTensor;
-import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.model.arch.Architectures;
 import dev.kembed.model.checkpoint.SafetensorsWriter;
 import dev.kembed.model.recipe.RandomCheckpoint;
 
@@ -31,7 +31,7 @@ class CheckpointFormatsTest {
     @TempDir
     Path tmp;
 
-    static final ModelConfig CFG = new ModelConfig(ModelFamily.LONGFORMER, 64, 8, 1, 2, 12, 34, 1, 1e-5, 1, 0, 2, new int[] {4});
+    static final ModelConfig CFG = new ModelConfig(Architectures.LONGFORMER, 64, 8, 1, 2, 12, 34, 1, 1e-5, 1, 0, 2, new int[] {4});
 
     /** Writes tensors with the given dtype ("F16" or "BF16") by hand, as torch would. */
     static void writeHalf(Path file, Map<String, FloatTensor> tensors, String dtype) throws Exception {

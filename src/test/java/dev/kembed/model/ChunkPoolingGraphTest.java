@@ -3,9 +3,9 @@ package dev.kembed.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.engine.djl.DjlModelRunner;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.onnx.GraphOptions;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import dev.kembed.testing.TestModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ class ChunkPoolingGraphTest {
 
     static Map<String, DjlModelRunner.Output> run(GraphOptions opts, String file, int[] slots) throws Exception {
         Path path = tmp.resolve(file);
-        new LongformerGraphBuilder(ckpt, opts).build().writeTo(path);
+        new EncoderGraphBuilder(ckpt, opts).build().writeTo(path);
         int b = 2;
         int[] ids = new int[b * LEN];
         int[] am = new int[b * LEN];

@@ -11,9 +11,9 @@ import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.GraphCall;
 import dev.kembed.engine.djl.PaddedBatch;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.onnx.GraphOptions;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,10 +84,10 @@ class FullAttentionGraphTest {
     @Test
     void queryBlocksComputeWhatOneBlockComputes() throws Exception {
         Path file = tmp.resolve("blocked.onnx");
-        LongformerGraphBuilder blocked = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(false).withQueryBlock(16));
+        EncoderGraphBuilder blocked = new EncoderGraphBuilder(ckpt, GraphOptions.dynamic(false).withQueryBlock(16));
         blocked.build().writeTo(file);
         Path single = tmp.resolve("single.onnx");
-        new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(false)).build().writeTo(single);
+        new EncoderGraphBuilder(ckpt, GraphOptions.dynamic(false)).build().writeTo(single);
         assertThat(softmaxes(file)).as("8 blocks of 16 rows per layer (the model takes 128 tokens)").isEqualTo(8 * softmaxes(single));
         // one sequence of the model's full length, one partial (60 rows: blocks 4..7 empty), one shorter than a block
         List<EngineWindow> windows = List.of(window(128, 1), window(60, 2), window(11, 3));
@@ -105,7 +105,7 @@ class FullAttentionGraphTest {
     /** Graphs of 2 GB and more (bge-m3 in fp32 is 2.27 GB) go out as ONNX external data; here with the threshold lowered to 0. */
     @Test
     void aGraphWrittenAsExternalDataLoadsAndComputesTheSame() throws Exception {
-        var graph = new LongformerGraphBuilder(ckpt, GraphOptions.dynamic(false)).build();
+        var graph = new EncoderGraphBuilder(ckpt, GraphOptions.dynamic(false)).build();
         Path inline = tmp.resolve("inline/model.onnx");
         Path external = tmp.resolve("external/model.onnx");
         Files.createDirectories(inline.getParent());
@@ -134,7 +134,7 @@ class FullAttentionGraphTest {
         int batch = 3;
         for (int bucket : new int[] {32, 64, 128}) {
             Path file = tmp.resolve("trt-" + bucket + ".onnx");
-            new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(false, batch, bucket, 0).withQueryBlock(32)).build().writeTo(file);
+            new EncoderGraphBuilder(ckpt, GraphOptions.tensorRt8(false, batch, bucket, 0).withQueryBlock(32)).build().writeTo(file);
             String ops = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
             assertThat(ops).doesNotContain("LayerNormalization").doesNotContain("_Mod");
             List<EngineWindow> windows = List.of(window(bucket, 5), window(bucket / 2 + 3, 9)); // the third row is filler

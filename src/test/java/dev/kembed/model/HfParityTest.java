@@ -5,7 +5,7 @@ import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.checkpoint.SafetensorsFile;
 
 import static org.assertj.core.api.Assertions.assertThat;

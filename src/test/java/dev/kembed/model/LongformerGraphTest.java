@@ -6,11 +6,11 @@ import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
-import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.arch.Checkpoint;
+import dev.kembed.model.arch.CheckpointWriter;
 import dev.kembed.model.checkpoint.FloatTensor;
-import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.model.arch.Architectures;
 import dev.kembed.model.recipe.RandomCheckpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,14 +54,14 @@ class LongformerGraphTest {
     @ParameterizedTest(name = "windows {0} lengths {1} global {2}")
     @MethodSource("cases")
     void graphMatchesNaiveReference(int[] windows, int[] lengths, Global global) throws Exception {
-        ModelConfig cfg = new ModelConfig(ModelFamily.LONGFORMER, 97, 32, windows.length, 4, 48, 130, 1, 1e-5, 1, 0, 2, windows);
+        ModelConfig cfg = new ModelConfig(Architectures.LONGFORMER, 97, 32, windows.length, 4, 48, 130, 1, 1e-5, 1, 0, 2, windows);
         compare(cfg, lengths, global, 11L * Arrays.hashCode(windows) + lengths.length);
     }
 
     @ParameterizedTest(name = "bert windows {0} lengths {1}")
     @MethodSource("bertCases")
     void bertFamilyMatchesNaiveReference(int[] windows, int[] lengths) throws Exception {
-        ModelConfig cfg = new ModelConfig(ModelFamily.BERT, 97, 24, windows.length, 3, 40, 128, 2, 1e-12, 0, 101 % 97, 102 % 97, windows);
+        ModelConfig cfg = new ModelConfig(Architectures.BERT, 97, 24, windows.length, 3, 40, 128, 2, 1e-12, 0, 101 % 97, 102 % 97, windows);
         compare(cfg, lengths, Global.NONE, 5);
     }
 

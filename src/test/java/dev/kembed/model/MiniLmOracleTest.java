@@ -6,8 +6,8 @@ import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
-import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.arch.Checkpoint;
+import dev.kembed.model.arch.CheckpointWriter;
 import dev.kembed.model.recipe.MiniLmConverter;
 
 import static org.assertj.core.api.Assertions.assertThat;

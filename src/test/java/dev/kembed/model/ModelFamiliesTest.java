@@ -13,9 +13,9 @@ import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.GraphCall;
 import dev.kembed.engine.djl.PaddedBatch;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.onnx.GraphOptions;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,7 +48,7 @@ class ModelFamiliesTest {
     }
 
     static byte[] graph(Path dir, Path out) throws Exception {
-        new LongformerGraphBuilder(Checkpoint.load(dir), GraphOptions.dynamic(false)).build().writeTo(out);
+        new EncoderGraphBuilder(Checkpoint.load(dir), GraphOptions.dynamic(false)).build().writeTo(out);
         return Files.readAllBytes(out);
     }
 
@@ -125,13 +125,13 @@ class ModelFamiliesTest {
     /** What `kembed model random --preset` writes reads back as the same config. */
     @Test
     void presetConfigsReadBackAsWritten() throws Exception {
-        for (dev.kembed.model.checkpoint.ModelConfig c : List.of(dev.kembed.model.recipe.RandomCheckpoint.modernBertBase(),
+        for (dev.kembed.model.arch.ModelConfig c : List.of(dev.kembed.model.recipe.RandomCheckpoint.modernBertBase(),
                 dev.kembed.model.recipe.RandomCheckpoint.xlmRobertaLarge(), dev.kembed.model.recipe.RandomCheckpoint.nomicBase(),
                 dev.kembed.model.recipe.RandomCheckpoint.baseConfig())) {
             Path dir = tmp.resolve(c.family().modelType());
             Files.createDirectories(dir);
             new ObjectMapper().writeValue(dir.resolve("config.json").toFile(), c.toJson());
-            dev.kembed.model.checkpoint.ModelConfig back = dev.kembed.model.checkpoint.ModelConfig.read(dir);
+            dev.kembed.model.arch.ModelConfig back = dev.kembed.model.arch.ModelConfig.read(dir);
             assertThat(back.family()).isEqualTo(c.family());
             assertThat(back.attentionWindow()).containsExactly(c.attentionWindow());
             assertThat(back.rope()).isEqualTo(c.rope());
@@ -166,7 +166,7 @@ class ModelFamiliesTest {
             EngineInfo info = reference.info();
             for (int bucket : new int[] {32, 64, 128}) {
                 Path file = tmp.resolve(fixture + "-trt-" + bucket + ".onnx");
-                new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(false, batch, bucket, 0).withQueryBlock(32)).build().writeTo(file);
+                new EncoderGraphBuilder(ckpt, GraphOptions.tensorRt8(false, batch, bucket, 0).withQueryBlock(32)).build().writeTo(file);
                 assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("LayerNormalization");
                 List<EngineWindow> windows = List.of(window(bucket, 5, info.bosTokenId(), info.eosTokenId()),
                         window(bucket / 2 + 3, 9, info.bosTokenId(), info.eosTokenId()));

@@ -1,8 +1,8 @@
 package dev.kembed.model;
 
 import dev.kembed.model.checkpoint.FloatTensor;
-import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.model.arch.Architectures;
 
 import java.util.Map;
 
@@ -28,7 +28,7 @@ final class NaiveLongformer {
         int running = 0;
         for (int i = 0; i < n; i++) {
             int pos;
-            if (c.family() == ModelFamily.LONGFORMER) {
+            if (c.family() == Architectures.LONGFORMER) {
                 boolean real = ids[i] != c.padTokenId();
                 running += real ? 1 : 0;
                 pos = real ? running + c.padTokenId() : c.padTokenId();
@@ -55,7 +55,7 @@ final class NaiveLongformer {
         int d = c.headDim();
         int win = c.attentionWindow()[l] / 2;
         double scale = 1.0 / Math.sqrt(d);
-        boolean hasGlobalWeights = c.family() == ModelFamily.LONGFORMER;
+        boolean hasGlobalWeights = c.family() == Architectures.LONGFORMER;
         double[][] q = linear(x, p + "attention.self.query");
         double[][] k = linear(x, p + "attention.self.key");
         double[][] v = linear(x, p + "attention.self.value");

@@ -9,7 +9,7 @@ import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.kembed.model;
 
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.checkpoint.CheckpointException;
 import dev.kembed.model.checkpoint.FloatTensor;
 import dev.kembed.model.checkpoint.SafetensorsFile;

@@ -8,7 +8,7 @@ import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.checkpoint.FloatTensor;
 import dev.kembed.model.onnx.LinearFormat;
 import dev.kembed.model.onnx.OnnxGraph;

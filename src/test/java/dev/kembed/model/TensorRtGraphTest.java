@@ -12,9 +12,9 @@ import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.GraphCall;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.onnx.GraphOptions;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ class TensorRtGraphTest {
     @ValueSource(ints = {32, 64, 128})
     void tensorRtVariantEqualsTheStandardGraphOnEveryBucket(int bucket) throws Exception {
         Path file = tmp.resolve("trt-b" + BATCH + "-l" + bucket + ".onnx");
-        new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(true, BATCH, bucket, SLOTS)).build().writeTo(file);
+        new EncoderGraphBuilder(ckpt, GraphOptions.tensorRt8(true, BATCH, bucket, SLOTS)).build().writeTo(file);
         String ops = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
         assertThat(ops).doesNotContain("LayerNormalization").doesNotContain("_Mod").contains("ReduceMean");
 
@@ -92,7 +92,7 @@ class TensorRtGraphTest {
         int bucket = 64;
         int chunkSlots = 4;
         Path file = tmp.resolve("trt-chunks.onnx");
-        new LongformerGraphBuilder(ckpt, GraphOptions.tensorRt8(true, BATCH, bucket, SLOTS).withChunkSlots(chunkSlots)).build().writeTo(file);
+        new EncoderGraphBuilder(ckpt, GraphOptions.tensorRt8(true, BATCH, bucket, SLOTS).withChunkSlots(chunkSlots)).build().writeTo(file);
         // a full window with three chunks, and a short one whose first tokens belong to the previous window (-1) and whose
         // last chunk sits in slot 1; the filler row pools nothing
         EngineWindow full = withSlots(window(bucket, 3, new int[] {0}), t -> t < 20 ? 0 : t < 45 ? 1 : 2);
@@ -143,7 +143,7 @@ class TensorRtGraphTest {
         EngineInfo info = reference.info();
         PaddedBatch in = PaddedBatch.of(List.of(window(4, 5, new int[0])), 2, 6, info);
         // RoBERTa: real tokens pad+1, pad+2, ...; pads and the filler row's pads get the pad id
-        assertThat(in.positionIds(info.family(), info.padTokenId())).containsExactly(2, 3, 4, 5, 1, 1, 2, 3, 1, 1, 1, 1);
+        assertThat(in.positionIds(info.family().positions(), info.padTokenId())).containsExactly(2, 3, 4, 5, 1, 1, 2, 3, 1, 1, 1, 1);
         assertThat(in.inputIds()).containsExactly(0, 16, 23, 2, 1, 1, 0, 2, 1, 1, 1, 1);
         assertThat(in.attentionMask()).containsExactly(1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0);
         assertThat(in.poolMask()).containsExactly(0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0);

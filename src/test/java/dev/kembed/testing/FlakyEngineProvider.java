@@ -10,7 +10,7 @@ import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 

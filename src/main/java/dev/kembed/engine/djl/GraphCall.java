@@ -81,7 +81,7 @@ public final class GraphCall {
                 new DjlModelRunner.Input("global_attention_mask", in.globalMask(), rows, len),
                 new DjlModelRunner.Input("pool_mask", in.poolMask(), rows, len)));
         if (positionIds) {
-            inputs.add(new DjlModelRunner.Input("position_ids", in.positionIds(info.family(), info.padTokenId()), rows, len));
+            inputs.add(new DjlModelRunner.Input("position_ids", in.positionIds(info.family().positions(), info.padTokenId()), rows, len));
         }
         boolean chunked = info.chunkSlots() > 0;
         if (chunked) { // a graph with chunk slots takes them always: no window with slots pools nothing

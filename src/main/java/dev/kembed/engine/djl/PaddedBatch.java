@@ -3,7 +3,7 @@ package dev.kembed.engine.djl;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineWindow;
 
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.PositionIds;
 import java.util.Arrays;
 import java.util.List;
 
@@ -57,26 +57,9 @@ public record PaddedBatch(int windows, int rows, int length, int[] inputIds, int
         return new PaddedBatch(windows.size(), rows, length, ids, am, gm, pm, cs);
     }
 
-    /**
-     * Hugging Face's position ids for these rows: RoBERTa's {@code cumsum(id != pad) * (id != pad) + pad}
-     * for Longformer, 0, 1, 2, ... for BERT. Graphs for TensorRT take them as an input.
-     */
-    public int[] positionIds(ModelFamily family, int padTokenId) {
-        int[] pos = new int[inputIds.length];
-        for (int r = 0; r < rows; r++) {
-            int count = 0;
-            for (int t = 0; t < length; t++) {
-                int i = r * length + t;
-                if (!family.robertaPositions()) {
-                    pos[i] = t;
-                } else if (inputIds[i] != padTokenId) {
-                    pos[i] = ++count + padTokenId;
-                } else {
-                    pos[i] = padTokenId;
-                }
-            }
-        }
-        return pos;
+    /** Hugging Face's position ids for these rows, counted as the architecture counts them: graphs for TensorRT take them as an input. */
+    public int[] positionIds(PositionIds rule, int padTokenId) {
+        return rule.host(inputIds, rows, length, padTokenId);
     }
 
     /** Most global tokens in one row: a static graph gathers only as many as it has slots. */

@@ -4,7 +4,7 @@ import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineProvider;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.Precision;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import java.util.Set;
 
 /** {@code onnxruntime-cpu}: the Java-built graph on ONNX Runtime's CPU provider; always available. */

@@ -8,11 +8,11 @@ import dev.kembed.engine.djl.PaddedBatch;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.GraphCall;
-import dev.kembed.model.checkpoint.Checkpoint;
-import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.arch.Checkpoint;
+import dev.kembed.model.arch.ModelConfig;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.onnx.LinearFormat;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import dev.kembed.model.onnx.OnnxGraph;
 
 import java.io.IOException;
@@ -55,7 +55,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
         }
         LinearFormat linear = precision == Precision.INT8 ? LinearFormat.INT8_DEFAULT : LinearFormat.FP32;
         GraphOptions graph = GraphOptions.dynamic(globalAttention).withLinear(linear).withChunkSlots(chunkSlots);
-        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, graph);
+        EncoderGraphBuilder builder = new EncoderGraphBuilder(ckpt, graph);
         Map<String, Object> options = new LinkedHashMap<>();
         if (intraOpThreads > 0) {
             options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
@@ -68,7 +68,7 @@ public final class OnnxRuntimeEngine implements EmbeddingEngine {
     }
 
     /** Writes the graph to a temporary file, loads it into ONNX Runtime with {@code options}, and deletes the file. */
-    static DjlModelRunner loadGraph(LongformerGraphBuilder builder, Map<String, ?> options, int sessions) {
+    static DjlModelRunner loadGraph(EncoderGraphBuilder builder, Map<String, ?> options, int sessions) {
         OnnxGraph graph = builder.build();
         try {
             Path tmp = Files.createTempDirectory("kembed-graph");

@@ -12,10 +12,10 @@ import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.StaticShapes;
-import dev.kembed.model.checkpoint.Checkpoint;
-import dev.kembed.model.checkpoint.ModelConfig;
+import dev.kembed.model.arch.Checkpoint;
+import dev.kembed.model.arch.ModelConfig;
 import dev.kembed.model.onnx.GraphOptions;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +50,7 @@ public final class OnnxRuntimeGpuEngine implements EmbeddingEngine {
         this.batch = gpu.batch();
         this.shapes = new StaticShapes(lengths, batch, false, false);
         GraphOptions graph = GraphOptions.dynamic(spec.globalAttention()).withChunkSlots(spec.chunkSlots());
-        LongformerGraphBuilder builder = new LongformerGraphBuilder(ckpt, graph);
+        EncoderGraphBuilder builder = new EncoderGraphBuilder(ckpt, graph);
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             if (gpu.ortTensorRt()) {

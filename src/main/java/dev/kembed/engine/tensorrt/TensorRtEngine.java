@@ -12,11 +12,11 @@ import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.GraphCache;
 import dev.kembed.engine.djl.StaticShapes;
-import dev.kembed.model.checkpoint.Checkpoint;
-import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.Checkpoint;
+import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.model.arch.Architectures;
 import dev.kembed.model.onnx.GraphOptions;
-import dev.kembed.model.onnx.LongformerGraphBuilder;
+import dev.kembed.model.arch.EncoderGraphBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -78,7 +78,7 @@ public final class TensorRtEngine implements EmbeddingEngine {
                 if (!Files.exists(serialized)) {
                     int length = len;
                     file = GraphCache.ensure(dir, key.fileName() + ".onnx",
-                            out -> new LongformerGraphBuilder(ckpt, graphFor(global, length, spec)).build().writeTo(out));
+                            out -> new EncoderGraphBuilder(ckpt, graphFor(global, length, spec)).build().writeTo(out));
                 }
                 long t0 = System.nanoTime();
                 byLength.put(len, DjlModelRunner.load(file, "TensorRT", options, spec.sessions(), gpu.device()));

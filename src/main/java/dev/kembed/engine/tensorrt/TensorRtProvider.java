@@ -5,7 +5,7 @@ import dev.kembed.engine.EngineProvider;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.gpu.GpuHost;
 import dev.kembed.engine.Precision;
-import dev.kembed.model.checkpoint.Checkpoint;
+import dev.kembed.model.arch.Checkpoint;
 import java.util.List;
 import java.util.Set;
 

@@ -14,10 +14,10 @@ import java.util.zip.ZipFile;
  * Reads {@code pytorch_model.bin} in PyTorch's zip format ({@code <archive>/data.pkl} plus one
  * entry per storage under {@code <archive>/data/}) through {@link RestrictedUnpickler}.
  */
-final class PytorchCheckpointReader {
+public final class PytorchCheckpointReader {
     private PytorchCheckpointReader() {}
 
-    static Map<String, FloatTensor> read(Path file) {
+    public static Map<String, FloatTensor> read(Path file) {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             ZipEntry pkl = zip.stream().filter(e -> e.getName().endsWith("/data.pkl") || e.getName().equals("data.pkl"))
                     .findFirst()

@@ -11,11 +11,11 @@ import java.nio.file.Path;
  * {@code [SEP]}/{@code </s>} last), read from {@code tokenizer.json}'s post-processor: for configs
  * that leave {@code bos_token_id}/{@code eos_token_id} null (NomicBERT).
  */
-final class TokenizerSpecials {
+public final class TokenizerSpecials {
     private TokenizerSpecials() {}
 
     /** The first (or last) special token's id, or null when the file or its post-processor does not say. */
-    static Integer of(Path tokenizerJson, boolean first) {
+    public static Integer of(Path tokenizerJson, boolean first) {
         if (!Files.isRegularFile(tokenizerJson)) {
             return null;
         }

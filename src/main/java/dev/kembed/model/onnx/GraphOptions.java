@@ -1,5 +1,6 @@
 package dev.kembed.model.onnx;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -23,6 +24,12 @@ import java.util.Objects;
  */
 public record GraphOptions(boolean globalAttention, int staticBatch, int staticLength, int globalSlots, LinearFormat linear,
         boolean tensorRt8, int chunkSlots, int queryBlock) {
+    /**
+     * The version of the graphs kembed writes. Raise it with any change that can change a graph's
+     * outputs: window identities ({@code WindowIdentity}) and the TensorRT cache key carry it, so
+     * results stored or compiled by an older build are never reused.
+     */
+    public static final int FORMAT_VERSION = 1;
     /** Query rows per full-attention block. */
     public static final int QUERY_BLOCK = 1024;
 
@@ -62,7 +69,7 @@ public record GraphOptions(boolean globalAttention, int staticBatch, int staticL
      * and length are left out: they do not change a window's result beyond float noise.
      */
     public String numerics() {
-        return "graph-v" + LongformerGraphBuilder.FORMAT_VERSION + "/" + linear.name().toLowerCase(java.util.Locale.ROOT)
+        return "graph-v" + FORMAT_VERSION + "/" + linear.name().toLowerCase(Locale.ROOT)
                 + (tensorRt8 ? "/trt8" : "") + (globalAttention ? "/global" : "");
     }
 

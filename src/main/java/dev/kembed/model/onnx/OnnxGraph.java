@@ -19,12 +19,12 @@ public final class OnnxGraph {
     public static final int OPSET = 17;
     /** ONNX Runtime's contrib operators (quantized MatMuls); opset version 1. */
     public static final String MS_DOMAIN = "com.microsoft";
-    static final int FLOAT = 1;
-    static final int UINT8 = 2;
-    static final int INT8 = 3;
-    static final int INT32 = 6;
-    static final int INT64 = 7;
-    static final int BOOL = 9;
+    public static final int FLOAT = 1;
+    public static final int UINT8 = 2;
+    public static final int INT8 = 3;
+    public static final int INT32 = 6;
+    public static final int INT64 = 7;
+    public static final int BOOL = 9;
 
     private final String name;
     private final List<byte[]> nodes = new ArrayList<>();

@@ -1,10 +1,10 @@
 package dev.kembed.model.recipe;
 
 import dev.kembed.model.checkpoint.CheckpointException;
-import dev.kembed.model.checkpoint.CheckpointWriter;
+import dev.kembed.model.arch.CheckpointWriter;
 import dev.kembed.model.checkpoint.FloatTensor;
-import dev.kembed.model.checkpoint.ModelConfig;
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.model.arch.Architectures;
 import dev.kembed.model.onnx.OnnxWeightsReader;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,7 +52,7 @@ public final class MiniLmConverter {
     public static ModelConfig config(int window, int maxPositions) {
         int[] windows = new int[LAYERS];
         Arrays.fill(windows, window);
-        return new ModelConfig(ModelFamily.BERT, 30522, 384, LAYERS, 12, 1536, maxPositions, 2, 1e-12, 0, 101, 102, windows);
+        return new ModelConfig(Architectures.BERT, 30522, 384, LAYERS, 12, 1536, maxPositions, 2, 1e-12, 0, 101, 102, windows);
     }
 
     /** Writes config.json, model.safetensors and tokenizer.json of the long model. */

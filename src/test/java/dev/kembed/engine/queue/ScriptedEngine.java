@@ -9,7 +9,7 @@ import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
 
-import dev.kembed.model.checkpoint.ModelFamily;
+import dev.kembed.model.arch.Architectures;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,7 +32,7 @@ final class ScriptedEngine implements EmbeddingEngine {
 
     @Override
     public EngineInfo info() {
-        return new EngineInfo("scripted", "fake", "0", Precision.FP32, ModelFamily.LONGFORMER, 2, 4096, 16, false, Set.of(Precision.FP32),
+        return new EngineInfo("scripted", "fake", "0", Precision.FP32, Architectures.LONGFORMER, 2, 4096, 16, false, Set.of(Precision.FP32),
                 staticLengths, maxBatch, !staticLengths.isEmpty(), 1000, 1, 0, 2, !staticLengths.isEmpty(), "scripted", 0);
     }
 

@@ -1,14 +1,20 @@
-package dev.kembed.model.checkpoint;
+package dev.kembed.model.arch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kembed.model.checkpoint.CheckpointException;
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.checkpoint.PytorchCheckpointReader;
+import dev.kembed.model.checkpoint.SafetensorsFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -22,9 +28,6 @@ import java.util.Set;
  * name without the {@code longformer.}/{@code bert.}/{@code roberta.} prefix, shape-checked.
  */
 public final class Checkpoint {
-    /** Prefixes of task-head checkpoints (ModernBertForMaskedLM keeps the encoder under {@code model.}); heads are ignored. */
-    private static final List<String> PREFIXES = List.of("longformer.", "bert.", "roberta.", "model.");
-
     private final Path dir;
     private final ModelConfig config;
     private final Map<String, FloatTensor> weights;
@@ -69,7 +72,7 @@ public final class Checkpoint {
             throw new CheckpointException(dir + ": no weights found; expected model.safetensors, "
                     + "model.safetensors.index.json (sharded), pytorch_model.bin or pytorch_model.bin.index.json (sharded)");
         }
-        return new Checkpoint(dir, config, normalizeNames(raw), source);
+        return new Checkpoint(dir, config, normalizeNames(raw, config.family().weightPrefixes()), source);
     }
 
     private static List<Path> shards(Path index) {
@@ -92,12 +95,12 @@ public final class Checkpoint {
         }
     }
 
-    /** Strips model prefixes and maps the old LayerNorm gamma/beta names to weight/bias. */
-    static Map<String, FloatTensor> normalizeNames(Map<String, FloatTensor> raw) {
+    /** Strips the architecture's task-head prefixes and maps the old LayerNorm gamma/beta names to weight/bias. */
+    static Map<String, FloatTensor> normalizeNames(Map<String, FloatTensor> raw, List<String> prefixes) {
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         raw.forEach((name, t) -> {
             String n = name;
-            for (String p : PREFIXES) {
+            for (String p : prefixes) {
                 if (n.startsWith(p)) {
                     n = n.substring(p.length());
                 }
@@ -114,99 +117,7 @@ public final class Checkpoint {
 
     /** Every tensor the graph reads, with the shape the config implies. */
     public static Map<String, int[]> expectedShapes(ModelConfig c) {
-        return switch (c.family()) {
-            case MODERNBERT -> modernBertShapes(c);
-            case NOMIC_BERT -> nomicBertShapes(c);
-            default -> bertShapes(c);
-        };
-    }
-
-    private static Map<String, int[]> modernBertShapes(ModelConfig c) {
-        int h = c.hiddenSize();
-        int in = c.intermediateSize();
-        RopeSettings r = c.rope();
-        Map<String, int[]> s = new LinkedHashMap<>();
-        s.put("embeddings.tok_embeddings.weight", new int[] {c.vocabSize(), h});
-        norm(s, "embeddings.norm", h, r.normBias());
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = "layers." + i + ".";
-            if (i > 0) { // layer 0 has no attention norm: the embeddings' norm precedes it
-                norm(s, p + "attn_norm", h, r.normBias());
-            }
-            linear(s, p + "attn.Wqkv", 3 * h, h, r.attentionBias());
-            linear(s, p + "attn.Wo", h, h, r.attentionBias());
-            norm(s, p + "mlp_norm", h, r.normBias());
-            linear(s, p + "mlp.Wi", 2 * in, h, r.mlpBias());
-            linear(s, p + "mlp.Wo", h, in, r.mlpBias());
-        }
-        norm(s, "final_norm", h, r.normBias());
-        return s;
-    }
-
-    private static Map<String, int[]> nomicBertShapes(ModelConfig c) {
-        int h = c.hiddenSize();
-        int in = c.intermediateSize();
-        Map<String, int[]> s = new LinkedHashMap<>();
-        s.put("embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
-        s.put("embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
-        norm(s, "emb_ln", h, true);
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = "encoder.layers." + i + ".";
-            linear(s, p + "attn.Wqkv", 3 * h, h, false);
-            linear(s, p + "attn.out_proj", h, h, false);
-            linear(s, p + "mlp.fc11", in, h, false);
-            linear(s, p + "mlp.fc12", in, h, false);
-            linear(s, p + "mlp.fc2", h, in, false);
-            norm(s, p + "norm1", h, true);
-            norm(s, p + "norm2", h, true);
-        }
-        return s;
-    }
-
-    private static void norm(Map<String, int[]> s, String prefix, int h, boolean bias) {
-        s.put(prefix + ".weight", new int[] {h});
-        if (bias) {
-            s.put(prefix + ".bias", new int[] {h});
-        }
-    }
-
-    private static void linear(Map<String, int[]> s, String prefix, int out, int in, boolean bias) {
-        s.put(prefix + ".weight", new int[] {out, in});
-        if (bias) {
-            s.put(prefix + ".bias", new int[] {out});
-        }
-    }
-
-    private static Map<String, int[]> bertShapes(ModelConfig c) {
-        int h = c.hiddenSize();
-        Map<String, int[]> s = new LinkedHashMap<>();
-        s.put("embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
-        s.put("embeddings.position_embeddings.weight", new int[] {c.maxPositions(), h});
-        s.put("embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
-        s.put("embeddings.LayerNorm.weight", new int[] {h});
-        s.put("embeddings.LayerNorm.bias", new int[] {h});
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = "encoder.layer." + i + ".";
-            List<String> projections = new ArrayList<>(List.of("query", "key", "value"));
-            if (c.family().globalProjections()) {
-                projections.addAll(List.of("query_global", "key_global", "value_global"));
-            }
-            for (String proj : projections) {
-                s.put(p + "attention.self." + proj + ".weight", new int[] {h, h});
-                s.put(p + "attention.self." + proj + ".bias", new int[] {h});
-            }
-            s.put(p + "attention.output.dense.weight", new int[] {h, h});
-            s.put(p + "attention.output.dense.bias", new int[] {h});
-            s.put(p + "attention.output.LayerNorm.weight", new int[] {h});
-            s.put(p + "attention.output.LayerNorm.bias", new int[] {h});
-            s.put(p + "intermediate.dense.weight", new int[] {c.intermediateSize(), h});
-            s.put(p + "intermediate.dense.bias", new int[] {c.intermediateSize()});
-            s.put(p + "output.dense.weight", new int[] {h, c.intermediateSize()});
-            s.put(p + "output.dense.bias", new int[] {h});
-            s.put(p + "output.LayerNorm.weight", new int[] {h});
-            s.put(p + "output.LayerNorm.bias", new int[] {h});
-        }
-        return s;
+        return c.family().weightShapes(c);
     }
 
     private void validate() {
@@ -214,11 +125,11 @@ public final class Checkpoint {
             FloatTensor t = weights.get(name);
             if (t == null) {
                 throw new CheckpointException(source + ": tensor '" + name + "' is missing (config.json says "
-                        + config.family().name().toLowerCase() + " with " + config.numLayers() + " layers)");
+                        + config.family().name() + " with " + config.numLayers() + " layers)");
             }
-            if (!java.util.Arrays.equals(t.shape(), shape)) {
+            if (!Arrays.equals(t.shape(), shape)) {
                 throw new CheckpointException(source + ": tensor '" + name + "' has shape " + t.shapeString()
-                        + " but config.json implies " + java.util.Arrays.toString(shape));
+                        + " but config.json implies " + Arrays.toString(shape));
             }
         });
     }
@@ -271,7 +182,7 @@ public final class Checkpoint {
             for (String f : TOKENIZER_FILES) {
                 Path p = dir.resolve(f);
                 if (Files.isRegularFile(p)) {
-                    md.update(f.getBytes(java.nio.charset.StandardCharsets.UTF_8)); // named: moving bytes between files changes it
+                    md.update(f.getBytes(StandardCharsets.UTF_8)); // named: moving bytes between files changes it
                     digest(md, p);
                 }
             }

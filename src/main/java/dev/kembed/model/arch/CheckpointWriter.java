@@ -1,6 +1,8 @@
-package dev.kembed.model.checkpoint;
+package dev.kembed.model.arch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kembed.model.checkpoint.FloatTensor;
+import dev.kembed.model.checkpoint.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

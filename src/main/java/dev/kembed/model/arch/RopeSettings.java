@@ -1,4 +1,4 @@
-package dev.kembed.model.checkpoint;
+package dev.kembed.model.arch;
 
 /**
  * What the rotary families (ModernBERT, NomicBERT) add to a config: their RoPE bases, which

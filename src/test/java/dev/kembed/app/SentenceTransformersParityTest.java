@@ -32,7 +32,7 @@ class SentenceTransformersParityTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"st-xlm-roberta-tiny", "st-modernbert-tiny", "st-modernbert-legacy-tiny"})
+    @ValueSource(strings = {"st-xlm-roberta-tiny", "st-modernbert-tiny", "st-modernbert-legacy-tiny", "st-bert-tiny", "st-mpnet-tiny"})
     void embedEqualsSentenceTransformersEncode(String fixture) throws Exception {
         Path dir = FIXTURES.resolve(fixture);
         JsonNode ref = JSON.readTree(dir.resolve("reference.json").toFile());

@@ -10,13 +10,18 @@ import java.util.stream.Collectors;
  */
 public final class Architectures {
     public static final Architecture LONGFORMER = new Longformer();
-    public static final Architecture BERT = new Bert();
+    public static final Architecture BERT = new Bert(false);
+    /** BERT weights attending in a band ({@code kembed model long}): read from a {@code bert} config with {@code attention_window}. */
+    public static final Architecture BERT_LONG = new Bert(true);
+    public static final Architecture ROBERTA = new Roberta();
     public static final Architecture XLM_ROBERTA = new XlmRoberta();
     public static final Architecture MODERNBERT = new ModernBert();
     public static final Architecture NOMIC_BERT = new NomicBert();
+    public static final Architecture DISTILBERT = new DistilBert();
+    public static final Architecture MPNET = new MpNet();
 
-    /** Every supported architecture, in the order help texts and refusals list them. */
-    public static final List<Architecture> ALL = List.of(LONGFORMER, BERT, XLM_ROBERTA, MODERNBERT, NOMIC_BERT);
+    /** Every supported architecture, in the order help texts and refusals list them (one per {@code model_type}). */
+    public static final List<Architecture> ALL = List.of(LONGFORMER, BERT, XLM_ROBERTA, MODERNBERT, NOMIC_BERT, ROBERTA, DISTILBERT, MPNET);
 
     private Architectures() {}
 

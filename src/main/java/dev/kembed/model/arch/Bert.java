@@ -1,12 +1,32 @@
 package dev.kembed.model.arch;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
- * BERT with a sliding window ({@code kembed model long}'s long MiniLM): absolute positions from 0,
- * token type 0, banded attention in every layer.
+ * BERT as the hub ships it (all-MiniLM-L6-v2, bge-*-en-v1.5, e5, gte, arctic-embed, mxbai-embed):
+ * absolute positions from 0, token type 0, full attention in every layer. A config with
+ * {@code attention_window} is BERT-long ({@code kembed model long}'s long MiniLM): the same weights
+ * attending in a band, a second instance of this class.
  */
 final class Bert extends BertStyle {
+    private final boolean banded;
+
+    /** @param banded BERT-long: every layer attends in the band its {@code attention_window} gives */
+    Bert(boolean banded) {
+        this.banded = banded;
+    }
+
+    /** A config without {@code attention_window} is plain BERT; with it, BERT-long. */
+    @Override
+    public ModelConfig readConfig(ConfigJson json) {
+        JsonNode win = json.get("attention_window");
+        boolean hasWindow = win != null && !win.isNull();
+        if (hasWindow != banded) {
+            return (hasWindow ? Architectures.BERT_LONG : Architectures.BERT).readConfig(json);
+        }
+        return super.readConfig(json);
+    }
     @Override
     public String name() {
         return "bert";
@@ -29,12 +49,12 @@ final class Bert extends BertStyle {
 
     @Override
     int[] windowsWithoutAttentionWindow(ConfigJson json, int layers) {
-        throw windowMissing(json, modelType());
+        return new int[layers]; // full attention in every layer
     }
 
     @Override
     boolean writesAttentionWindow() {
-        return true;
+        return banded;
     }
 
     @Override
@@ -49,6 +69,6 @@ final class Bert extends BertStyle {
 
     @Override
     public boolean clsSeesEverything() {
-        return false;
+        return !banded;
     }
 }

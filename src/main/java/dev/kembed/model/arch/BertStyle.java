@@ -18,6 +18,24 @@ abstract class BertStyle implements Architecture {
     /** Defaults of the keys transformers' config class fills in when a checkpoint leaves them out. */
     record Defaults(int typeVocab, double eps, int bos, int eos) {}
 
+    /**
+     * Where a BERT-shaped checkpoint keeps each weight (without {@code .weight}/{@code .bias}); the
+     * layer names are relative to {@code layer + i + "."}.
+     *
+     * @param tokenTypes whether the embeddings add a token-type row (DistilBERT and MPNet have no table)
+     */
+    record Names(String embeddingNorm, boolean tokenTypes, String layer, String query, String key, String value, String attentionOut,
+            String attentionNorm, String ffnIn, String ffnOut, String outputNorm) {}
+
+    /** BERT's own names, which Longformer, RoBERTa and XLM-RoBERTa keep. */
+    static final Names BERT_NAMES = new Names("embeddings.LayerNorm", true, "encoder.layer.", "attention.self.query", "attention.self.key",
+            "attention.self.value", "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense", "output.dense",
+            "output.LayerNorm");
+
+    Names names() {
+        return BERT_NAMES;
+    }
+
     abstract Defaults defaults();
 
     /** The per-layer windows when {@code attention_window} is absent, or a refusal naming what to do. */
@@ -62,12 +80,6 @@ abstract class BertStyle implements Architecture {
                 windows);
     }
 
-    /** The refusal of a banded-only architecture's config without a window. */
-    static CheckpointException windowMissing(ConfigJson json, String modelType) {
-        return new CheckpointException(json.file() + ": attention_window is missing; a " + modelType + " checkpoint runs with"
-                + " sliding-window attention here (for a BERT checkpoint use `kembed model long`, which sets it)");
-    }
-
     @Override
     public void writeConfig(ModelConfig c, ObjectNode o) {
         o.put("hidden_act", "gelu");
@@ -83,33 +95,29 @@ abstract class BertStyle implements Architecture {
 
     @Override
     public Map<String, int[]> weightShapes(ModelConfig c) {
+        Names n = names();
         int h = c.hiddenSize();
         Map<String, int[]> s = new LinkedHashMap<>();
         s.put("embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
         s.put("embeddings.position_embeddings.weight", new int[] {c.maxPositions(), h});
-        s.put("embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
-        s.put("embeddings.LayerNorm.weight", new int[] {h});
-        s.put("embeddings.LayerNorm.bias", new int[] {h});
+        if (n.tokenTypes()) {
+            s.put("embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
+        }
+        WeightShapes.norm(s, n.embeddingNorm(), h, true);
         for (int i = 0; i < c.numLayers(); i++) {
-            String p = "encoder.layer." + i + ".";
-            List<String> projections = new ArrayList<>(List.of("query", "key", "value"));
+            String p = n.layer() + i + ".";
+            List<String> projections = new ArrayList<>(List.of(n.query(), n.key(), n.value()));
             if (globalProjections()) {
-                projections.addAll(List.of("query_global", "key_global", "value_global"));
+                projections.addAll(List.of("attention.self.query_global", "attention.self.key_global", "attention.self.value_global"));
             }
             for (String proj : projections) {
-                s.put(p + "attention.self." + proj + ".weight", new int[] {h, h});
-                s.put(p + "attention.self." + proj + ".bias", new int[] {h});
+                WeightShapes.linear(s, p + proj, h, h, true);
             }
-            s.put(p + "attention.output.dense.weight", new int[] {h, h});
-            s.put(p + "attention.output.dense.bias", new int[] {h});
-            s.put(p + "attention.output.LayerNorm.weight", new int[] {h});
-            s.put(p + "attention.output.LayerNorm.bias", new int[] {h});
-            s.put(p + "intermediate.dense.weight", new int[] {c.intermediateSize(), h});
-            s.put(p + "intermediate.dense.bias", new int[] {c.intermediateSize()});
-            s.put(p + "output.dense.weight", new int[] {h, c.intermediateSize()});
-            s.put(p + "output.dense.bias", new int[] {h});
-            s.put(p + "output.LayerNorm.weight", new int[] {h});
-            s.put(p + "output.LayerNorm.bias", new int[] {h});
+            WeightShapes.linear(s, p + n.attentionOut(), h, h, true);
+            WeightShapes.norm(s, p + n.attentionNorm(), h, true);
+            WeightShapes.linear(s, p + n.ffnIn(), c.intermediateSize(), h, true);
+            WeightShapes.linear(s, p + n.ffnOut(), h, c.intermediateSize(), true);
+            WeightShapes.norm(s, p + n.outputNorm(), h, true);
         }
         return s;
     }
@@ -121,15 +129,17 @@ abstract class BertStyle implements Architecture {
 
     @Override
     public EncoderLayers layers(EncoderGraph e) {
-        return new Layers(e);
+        return new Layers(e, names());
     }
 
-    /** BERT's layers; Longformer extends them with its global tokens. */
+    /** BERT's layers; Longformer extends them with its global tokens, MPNet with its relative position bias. */
     static class Layers implements EncoderLayers {
         final EncoderGraph e;
+        final Names n;
 
-        Layers(EncoderGraph e) {
+        Layers(EncoderGraph e, Names n) {
             this.e = e;
+            this.n = n;
         }
 
         @Override
@@ -139,8 +149,11 @@ abstract class BertStyle implements Architecture {
             String pos = m.hostPositions() != null ? m.hostPositions() : e.cfg().family().positions().graph(e, m.idsP());
             String word = g.op("Gather", e.weight("embeddings.word_embeddings.weight"), m.idsP());
             String position = g.op("Gather", e.weight("embeddings.position_embeddings.weight"), pos);
-            String sum = g.op("Add", g.op("Add", word, position), e.tokenType0());
-            return e.layerNorm(sum, "embeddings.LayerNorm");
+            String sum = g.op("Add", word, position);
+            if (n.tokenTypes()) {
+                sum = g.op("Add", sum, e.tokenType0());
+            }
+            return e.layerNorm(sum, n.embeddingNorm());
         }
 
         @Override
@@ -152,15 +165,15 @@ abstract class BertStyle implements Architecture {
             return postNormBlock(p, x, ctx, null, null);
         }
 
-        static String prefix(int i) {
-            return "encoder.layer." + i + ".";
+        String prefix(int i) {
+            return n.layer() + i + ".";
         }
 
         /** q (scaled by 1/sqrt(d)), k, v: each [B,h,Lp,d]. */
         String[] qkv(String p, String x) {
             float scale = (float) (1.0 / Math.sqrt(e.cfg().headDim()));
-            return new String[] {e.heads(e.linear(x, p + "attention.self.query", scale)), e.heads(e.linear(x, p + "attention.self.key", 1f)),
-                    e.heads(e.linear(x, p + "attention.self.value", 1f))};
+            return new String[] {e.heads(e.linear(x, p + n.query(), scale)), e.heads(e.linear(x, p + n.key(), 1f)),
+                    e.heads(e.linear(x, p + n.value(), 1f))};
         }
 
         /** The block after attention: merge heads (global rows over them), output projection, residual, LayerNorm, GELU FFN. */
@@ -171,9 +184,9 @@ abstract class BertStyle implements Architecture {
                 merged = g.op("Where", isGlobal, globalRowsOrNull, merged);
             }
             merged = g.op("Mul", merged, e.masks().queryValid()); // HF zeroes the attention output of pad queries
-            String attnOut = e.layerNorm(g.op("Add", e.linear(merged, p + "attention.output.dense", 1f), x), p + "attention.output.LayerNorm");
-            String inter = e.gelu(e.linear(attnOut, p + "intermediate.dense", 1f));
-            return e.layerNorm(g.op("Add", e.linear(inter, p + "output.dense", 1f), attnOut), p + "output.LayerNorm");
+            String attnOut = e.layerNorm(g.op("Add", e.linear(merged, p + n.attentionOut(), 1f), x), p + n.attentionNorm());
+            String inter = e.gelu(e.linear(attnOut, p + n.ffnIn(), 1f));
+            return e.layerNorm(g.op("Add", e.linear(inter, p + n.ffnOut(), 1f), attnOut), p + n.outputNorm());
         }
     }
 }

@@ -166,20 +166,52 @@ public final class EncoderGraph {
      * as the model's longest window may need, the ones past the sequence empty).
      */
     String fullAttention(String q, String k, String v) {
+        return fullAttention(q, k, v, null);
+    }
+
+    /** @param scoreBias null, or [1 or B, h, Lp, Lp] added to the scores (MPNet's relative positions, a causal mask) */
+    String fullAttention(String q, String k, String v, String scoreBias) {
         String keyBias = padKeyBias();
         String kT = g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 1, 3, 2)}, k);
         long rows = opts.staticLength() > 0 ? paddedLength() : cfg.maxTokens();
         int block = opts.queryBlock();
         int blocks = (int) ((rows + block - 1) / block);
         if (blocks <= 1) {
-            return g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, g.op("Add", g.op("MatMul", q, kT), keyBias)), v);
+            return g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, scores(g.op("MatMul", q, kT), keyBias, scoreBias)), v);
         }
         String[] parts = new String[blocks];
         for (int i = 0; i < blocks; i++) {
-            String qi = g.op("Slice", q, g.ints64((long) i * block), g.ints64((long) (i + 1) * block), g.ints64(2));
-            parts[i] = g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, g.op("Add", g.op("MatMul", qi, kT), keyBias)), v);
+            String from = g.ints64((long) i * block);
+            String to = g.ints64((long) (i + 1) * block);
+            String qi = g.op("Slice", q, from, to, g.ints64(2));
+            String bias = scoreBias == null ? null : g.op("Slice", scoreBias, from, to, g.ints64(2));
+            parts[i] = g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, scores(g.op("MatMul", qi, kT), keyBias, bias)), v);
         }
         return g.op("Concat", new Attr[] {Attr.i("axis", 2)}, parts); // [B,h,Lp,d]
+    }
+
+    private String scores(String qk, String keyBias, String scoreBias) {
+        String s = scoreBias == null ? qk : g.op("Add", qk, scoreBias);
+        return g.op("Add", s, keyBias);
+    }
+
+    /** The longest sequence a graph holds: its padded length, or the model's limit for a dynamic one. */
+    int longestSequence() {
+        return opts.staticLength() > 0 ? paddedLength() : cfg.maxTokens() + cfg.padMultiple();
+    }
+
+    /**
+     * A [L, L] table computed on the host (longestSequence() rows and columns), cut to this batch's
+     * padded length [Lp, Lp] when the length is dynamic.
+     */
+    String squareTable(String name, float[] table) {
+        int n = longestSequence();
+        String t = g.floats(name, table, n, n);
+        if (opts.staticLength() > 0) {
+            return t;
+        }
+        String lp = g.op("Shape", new Attr[] {Attr.i("start", 1), Attr.i("end", 2)}, masks.idsP()); // [1] = Lp
+        return g.op("Slice", t, g.ints64(0, 0), g.op("Concat", new Attr[] {Attr.i("axis", 0)}, lp, lp), g.ints64(0, 1));
     }
 
     /** [B, n, H] -> [B, heads, n, d]. */

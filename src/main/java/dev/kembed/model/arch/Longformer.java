@@ -1,5 +1,6 @@
 package dev.kembed.model.arch;
 
+import dev.kembed.model.checkpoint.CheckpointException;
 import dev.kembed.model.onnx.OnnxGraph;
 import dev.kembed.model.onnx.OnnxGraph.Attr;
 import java.util.Arrays;
@@ -34,7 +35,8 @@ final class Longformer extends BertStyle {
 
     @Override
     int[] windowsWithoutAttentionWindow(ConfigJson json, int layers) {
-        throw windowMissing(json, modelType());
+        throw new CheckpointException(json.file() + ": attention_window is missing; a longformer checkpoint attends in the band it gives"
+                + " (allenai/longformer-base-4096: 512 in every layer)");
     }
 
     @Override
@@ -75,7 +77,7 @@ final class Longformer extends BertStyle {
 
     @Override
     public EncoderLayers layers(EncoderGraph e) {
-        return e.masks().isGlobalF() == null ? new Layers(e) : new GlobalLayers(e);
+        return e.masks().isGlobalF() == null ? new Layers(e, names()) : new GlobalLayers(e, names());
     }
 
     /** Global token positions gathered into G slots; G = the most global tokens any sequence has. */
@@ -84,8 +86,8 @@ final class Longformer extends BertStyle {
     private static final class GlobalLayers extends Layers {
         private final GlobalSlots slots;
 
-        GlobalLayers(EncoderGraph e) {
-            super(e);
+        GlobalLayers(EncoderGraph e, Names n) {
+            super(e, n);
             this.slots = globalSlots(e.masks().isGlobalF());
         }
 

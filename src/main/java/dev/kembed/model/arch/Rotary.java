@@ -43,7 +43,7 @@ final class Rotary {
     /** cos and sin [Lp, d]: inv_freq = 1 / theta^(2i/d) in float32, angle = position * inv_freq in float32, cat(freqs, freqs). */
     private String[] table(double theta) {
         int d = cfg.headDim();
-        int length = opts.staticLength() > 0 ? e.paddedLength() : cfg.maxTokens() + cfg.padMultiple();
+        int length = e.longestSequence();
         float[] inv = new float[d / 2];
         for (int i = 0; i < inv.length; i++) {
             float exponent = (float) (2 * i) / (float) d;

@@ -2,8 +2,8 @@ package dev.kembed.model.arch;
 
 import java.util.List;
 
-/** XLM-RoBERTa (bge-m3's family): RoBERTa positions, post-norm BERT blocks, full attention in every layer. */
-final class XlmRoberta extends BertStyle {
+/** XLM-RoBERTa (bge-m3's family): RoBERTa under another {@code model_type}, with a SentencePiece vocabulary. */
+final class XlmRoberta extends Roberta {
     @Override
     public String name() {
         return "xlm_roberta";
@@ -17,36 +17,6 @@ final class XlmRoberta extends BertStyle {
     @Override
     public String hfClass() {
         return "XLMRobertaModel";
-    }
-
-    @Override
-    Defaults defaults() {
-        return new Defaults(1, 1e-5, 0, 2);
-    }
-
-    @Override
-    int[] windowsWithoutAttentionWindow(ConfigJson json, int layers) {
-        return new int[layers]; // full attention in every layer
-    }
-
-    @Override
-    boolean writesAttentionWindow() {
-        return false; // it attends fully: no window
-    }
-
-    @Override
-    public List<String> weightPrefixes() {
-        return List.of("roberta.");
-    }
-
-    @Override
-    public PositionIds positions() {
-        return PositionIds.AFTER_PAD;
-    }
-
-    @Override
-    public boolean clsSeesEverything() {
-        return true;
     }
 
     @Override

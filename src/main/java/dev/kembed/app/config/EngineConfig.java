@@ -49,7 +49,7 @@ public final class EngineConfig extends ConfigArea {
                         "onnxruntime-gpu: run through ONNX Runtime's TensorRT provider (needed for fp16); engines cached under the data directory.");
     }
 
-    /** The engine is one kembed knows by name (whether it can run here is learned when it starts). */
+    /** The engine is one kembed knows by name. */
     public void check(ConfigErrors errors) {
         if (errors.parsed(ENGINE) && !EngineFactory.names().contains(values.getString(ENGINE))) {
             errors.add(ENGINE + "=" + values.getString(ENGINE) + " is not an engine; allowed: " + String.join(", ", EngineFactory.names()));

@@ -46,7 +46,7 @@ public final class RegistryConfig extends ConfigArea {
                         "Subject of the output schemas: topic = <topic>-value, record = the record's full name, topic-record = <topic>-<full name>.");
     }
 
-    /** One kind of credentials, well formed; URLs a client can reach, and a real registry for Avro input. */
+    /** One kind of credentials, well formed; URLs of a known scheme, and a registry outside this JVM for Avro input. */
     public void check(ConfigErrors errors, TopicsConfig topics) {
         if (errors.parsed(REGISTRY_BASIC_AUTH, REGISTRY_BEARER_TOKEN)) {
             if (values.getPassword(REGISTRY_BASIC_AUTH) != null && values.getPassword(REGISTRY_BEARER_TOKEN) != null) {

@@ -85,8 +85,8 @@ class ImportRulesTest {
     @Test
     void appHoldsNoBenchCode() throws IOException {
         List<String> benchy = new ArrayList<>();
-        try (Stream<Path> files = Files.list(MAIN.resolve("app"))) {
-            for (Path f : files.toList()) {
+        try (Stream<Path> files = Files.walk(MAIN.resolve("app"))) { // app.config too
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
                 String name = f.getFileName().toString();
                 String src = Files.readString(f);
                 if (name.startsWith("Bench") || src.contains("matmul ceiling") || src.contains("System.nanoTime() - t0")) {
@@ -100,6 +100,14 @@ class ImportRulesTest {
                 .map(i -> i.from() + " imports " + i.imported()).toList())
                 .containsExactly("dev.kembed.app.KembedCli.java imports dev.kembed.bench.BenchCommand");
         assertThat(violations("dev.kembed.stream", "dev.kembed.bench")).isEmpty();
+    }
+
+    /** The configuration's areas sit below the app that assembles them: app.config imports no app class. */
+    @Test
+    void theConfigAreasDoNotImportTheApp() throws IOException {
+        assertThat(imports().stream().filter(i -> i.from().startsWith("dev.kembed.app.config."))
+                .filter(i -> i.imported().matches("dev\\.kembed\\.app\\.[A-Z].*") || i.imported().startsWith("dev.kembed.bench"))
+                .map(i -> i.from() + " imports " + i.imported()).toList()).isEmpty();
     }
 
     /** A command is wiring: when one command needs another's code, that code belongs in a support class. */

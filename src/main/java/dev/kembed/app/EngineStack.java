@@ -1,5 +1,8 @@
 package dev.kembed.app;
 
+import dev.kembed.app.config.EmbeddingConfig;
+import dev.kembed.app.config.EngineConfig;
+import dev.kembed.app.config.QueueConfig;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.queue.BatchPolicy;
@@ -45,7 +48,7 @@ final class EngineStack implements AutoCloseable {
      * one report), and warms the engine up; nothing runs yet.
      */
     static EngineStack open(KembedConfig cfg, EngineSpec spec) {
-        KembedModel model = KembedModel.open(cfg.modelDir(), spec, KembedConfig.ENGINE);
+        KembedModel model = KembedModel.open(cfg.modelDir(), spec, EngineConfig.ENGINE);
         try {
             WorkerSettings ws = cfg.workerSettings();
             EngineInfo info = model.engine().info();
@@ -54,7 +57,7 @@ final class EngineStack implements AutoCloseable {
             WindowPlan plan = planAgainstEngine(settings, ws, model, policy);
             String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;
             if (underfills != null) {
-                LOG.warn("{}={} {}", KembedConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
+                LOG.warn("{}={} {}", QueueConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
             }
             LOG.info("engine queue: {} scheduling (starvation bound {} ms), batches of at most {} padded tokens{}", ws.scheduling().label(),
                     ws.queueMaxDelayMs(), policy.maxTokens(), ws.batchMaxTokens() == 0
@@ -82,8 +85,8 @@ final class EngineStack implements AutoCloseable {
         int window = WindowPlan.windowTokens(settings, info);
         String holds = window >= 3 && window <= info.maxTokens() ? policy.checkHolds(window) : null;
         if (holds != null) {
-            errors.add(KembedConfig.BATCH_MAX_TOKENS + "=" + ws.batchMaxTokens() + " " + holds + "; raise it or lower "
-                    + KembedConfig.WINDOW_MAX_TOKENS);
+            errors.add(QueueConfig.BATCH_MAX_TOKENS + "=" + ws.batchMaxTokens() + " " + holds + "; raise it or lower "
+                    + EmbeddingConfig.WINDOW_MAX_TOKENS);
         }
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors));

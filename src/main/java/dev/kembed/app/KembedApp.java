@@ -1,5 +1,7 @@
 package dev.kembed.app;
 
+import dev.kembed.app.config.ChunksConfig;
+import dev.kembed.app.config.HttpConfig;
 import dev.kembed.engine.queue.EngineListener;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.http.HttpMetrics;
@@ -98,8 +100,8 @@ public final class KembedApp implements AutoCloseable {
         try {
             if (cfg.deprecatedWindowsTopic()) {
                 LOG.warn("{} is deprecated and will be removed in the next release: it now means {} with {}=0 (one chunk record per "
-                        + "window, key <id>#<index>, schemas/chunk_embedding.avsc); set {} instead", KembedConfig.WINDOWS_TOPIC,
-                        KembedConfig.CHUNKS_TOPIC, KembedConfig.CHUNK_MAX_TOKENS, KembedConfig.CHUNKS_TOPIC);
+                        + "window, key <id>#<index>, schemas/chunk_embedding.avsc); set {} instead", ChunksConfig.WINDOWS_TOPIC,
+                        ChunksConfig.CHUNKS_TOPIC, ChunksConfig.CHUNK_MAX_TOKENS, ChunksConfig.CHUNKS_TOPIC);
             }
             boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late(); // the graph's chunk slots follow from the model's window
             int modelMaxTokens = late ? dev.kembed.model.arch.ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
@@ -143,9 +145,9 @@ public final class KembedApp implements AutoCloseable {
             // bound before Streams starts, so a port in use stops start-up with nothing left running
             if (cfg.metricsPort() > 0 || httpMetrics != null) {
                 WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures));
-                webServer = WebServer.start(ops, cfg.metricsPort() > 0 ? new WebServer.Listen(KembedConfig.METRICS_PORT, cfg.metricsPort()) : null,
+                webServer = WebServer.start(ops, cfg.metricsPort() > 0 ? new WebServer.Listen(HttpConfig.METRICS_PORT, cfg.metricsPort()) : null,
                         httpMetrics == null ? null : stack.queryApi(cfg, httpMetrics),
-                        httpMetrics == null ? null : new WebServer.Listen(KembedConfig.HTTP_PORT, cfg.httpPort()));
+                        httpMetrics == null ? null : new WebServer.Listen(HttpConfig.HTTP_PORT, cfg.httpPort()));
             }
             streams.start();
             LOG.info("kembed running: {} -> {} (dlq {}), {} partitions{}", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),

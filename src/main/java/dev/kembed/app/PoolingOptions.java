@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.app.config.ModelDefaults;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
 import dev.kembed.text.Pooling;

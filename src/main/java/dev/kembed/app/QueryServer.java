@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.app.config.HttpConfig;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.QueryApi;
 import dev.kembed.http.WebServer;
@@ -39,7 +40,7 @@ public final class QueryServer implements AutoCloseable {
             jvm = KembedApp.bindJvmMetrics(registry);
             QueryApi api = stack.queryApi(cfg, metrics);
             WebServer web = WebServer.start(new WebServer.Ops(registry::scrape, stack::notReady), null, api,
-                    new WebServer.Listen(KembedConfig.HTTP_PORT, port));
+                    new WebServer.Listen(HttpConfig.HTTP_PORT, port));
             LOG.info("kembed serve: query API on port {} (POST /embed, POST /v1/embeddings, GET /info, /health, /metrics){}", web.port(),
                     cfg.httpSettings().apiKey() == null ? "; no API key set" : "; API key required");
             return new QueryServer(stack, web, jvm);

@@ -1,5 +1,7 @@
 package dev.kembed.app;
 
+import dev.kembed.app.config.EngineConfig;
+import dev.kembed.app.config.HttpConfig;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -40,10 +42,10 @@ final class ServeCommand implements Callable<Integer> {
             raw.putAll(KembedConfig.readProperties(config));
         }
         if (model != null) {
-            raw.put(KembedConfig.MODEL_DIR, model.toString());
+            raw.put(EngineConfig.MODEL_DIR, model.toString());
         }
         if (apiKey != null) {
-            raw.put(KembedConfig.HTTP_API_KEY, apiKey);
+            raw.put(HttpConfig.HTTP_API_KEY, apiKey);
         }
         KembedConfig cfg = KembedConfig.from(raw, System.getenv());
         int listen = port != null ? port : cfg.httpPort() > 0 ? cfg.httpPort() : 8080;

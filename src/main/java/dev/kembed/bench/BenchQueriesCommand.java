@@ -2,6 +2,8 @@ package dev.kembed.bench;
 
 import dev.kembed.app.KembedConfig;
 import dev.kembed.app.QueryServer;
+import dev.kembed.app.config.EngineConfig;
+import dev.kembed.app.config.HttpConfig;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.engine.queue.TaskHandle;
 import dev.kembed.engine.queue.WaitBudget;
@@ -57,9 +59,9 @@ final class BenchQueriesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BenchSupport.printCpu();
         Properties p = new Properties();
-        p.put(KembedConfig.MODEL_DIR, model.toString());
-        p.put(KembedConfig.MODEL_THREADS, Integer.toString(threads));
-        p.put(KembedConfig.HTTP_MAX_CONCURRENT, Integer.toString(Math.max(64, clients * 2)));
+        p.put(EngineConfig.MODEL_DIR, model.toString());
+        p.put(EngineConfig.MODEL_THREADS, Integer.toString(threads));
+        p.put(HttpConfig.HTTP_MAX_CONCURRENT, Integer.toString(Math.max(64, clients * 2)));
         String[] vocab = BenchSupport.vocabulary();
         Path data = Files.createTempDirectory("kembed-bench-queries");
         try (QueryServer server = QueryServer.start(KembedConfig.from(p, Map.of()), data, 0)) {

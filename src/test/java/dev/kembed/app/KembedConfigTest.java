@@ -3,6 +3,7 @@ package dev.kembed.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kembed.app.config.ConfigDocs;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.gpu.GpuSettings;
 import dev.kembed.engine.Precision;
@@ -200,8 +201,8 @@ class KembedConfigTest {
         String end = "<!-- config-table:end -->";
         assertThat(readme).contains(begin).contains(end);
         String table = readme.substring(readme.indexOf(begin) + begin.length(), readme.indexOf(end));
-        assertThat(table).as("README configuration table; the generated one is:%n%s", KembedConfig.markdownTable())
-                .isEqualTo(KembedConfig.markdownTable());
+        assertThat(table).as("README configuration table; the generated one is:%n%s", ConfigDocs.markdownTable(KembedConfig.DEF))
+                .isEqualTo(ConfigDocs.markdownTable(KembedConfig.DEF));
     }
 
     @Test

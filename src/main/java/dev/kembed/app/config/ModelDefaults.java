@@ -1,4 +1,4 @@
-package dev.kembed.app;
+package dev.kembed.app.config;
 
 import dev.kembed.model.arch.ModelConfig;
 import dev.kembed.model.checkpoint.SentenceTransformersConfig;
@@ -16,11 +16,11 @@ import org.slf4j.LoggerFactory;
  * nameable, and its mean follows sentence-transformers' (specials and prompt included). Without
  * such a directory the settings stay as given.
  */
-final class ModelDefaults {
+public final class ModelDefaults {
     private static final Logger LOG = LoggerFactory.getLogger(ModelDefaults.class);
 
     /** Which settings the user gave explicitly, and how they are called where they were given. */
-    record Given(boolean pooling, boolean normalize, boolean maxTokens, String poolingKey, String normalizeKey, String maxTokensKey,
+    public record Given(boolean pooling, boolean normalize, boolean maxTokens, String poolingKey, String normalizeKey, String maxTokensKey,
             String promptKey, String promptNameKey) {}
 
     private ModelDefaults() {}
@@ -30,7 +30,7 @@ final class ModelDefaults {
      * @param promptName a prompt of the directory by name, or empty (the directory's default prompt, if any)
      * @throws IllegalArgumentException naming the setting, for a prompt name the directory does not have
      */
-    static EmbeddingSettings apply(EmbeddingSettings s, Given given, Path modelDir, String prompt, String promptName) {
+    public static EmbeddingSettings apply(EmbeddingSettings s, Given given, Path modelDir, String prompt, String promptName) {
         SentenceTransformersConfig st = SentenceTransformersConfig.read(modelDir);
         if (!prompt.isEmpty() && !promptName.isEmpty()) {
             throw new IllegalArgumentException(given.promptKey() + " and " + given.promptNameKey() + " are both set; set one");

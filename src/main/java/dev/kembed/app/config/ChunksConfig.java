@@ -1,0 +1,107 @@
+package dev.kembed.app.config;
+
+import dev.kembed.engine.EngineSpec;
+import dev.kembed.stream.ChunkOutput;
+import dev.kembed.text.ChunkContext;
+import dev.kembed.text.Chunker;
+import dev.kembed.text.LateChunks;
+import dev.kembed.text.Pooling;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/** The chunks topic for a vector index: its topic, how chunks are cut and pooled, and the deprecated per-window alias. */
+public final class ChunksConfig extends ConfigArea {
+    public static final String CHUNKS_TOPIC = "kembed.chunks.topic";
+    public static final String CHUNK_MAX_TOKENS = "kembed.chunk.max.tokens";
+    public static final String CHUNK_CONTEXT = "kembed.chunk.context";
+    public static final String CHUNK_TEXT = "kembed.chunk.text";
+    public static final String WINDOWS_TOPIC = "kembed.windows.topic";
+
+    public ChunksConfig(AbstractConfig values) {
+        super(values);
+    }
+
+    public static void define(ConfigDef def) {
+        def.define(CHUNKS_TOPIC, Type.STRING, "", Importance.MEDIUM,
+                        "Topic of chunk records for a vector index (schemas/chunk_embedding.avsc), key <id>#<chunk index>: written with "
+                                + "their document in one transaction, retracted by tombstones (README \"Feeding a vector index\"); empty = none.")
+                .define(CHUNK_MAX_TOKENS, Type.INT, 256, Range.between(0, 1 << 20), Importance.MEDIUM,
+                        "Chunk size in content tokens, cut at paragraph, sentence or whitespace boundaries like kembed.window.boundaries=text, "
+                                + "independently of the windows; 0 = one chunk per window.")
+                .define(CHUNK_CONTEXT, Type.STRING, "window", Choice.of(ChunkContext.class), Importance.MEDIUM,
+                        "window: late chunking (a chunk's vector is the mean of its token states read in its whole window, from the windows "
+                                + "the document runs in anyway; mean pooling only); chunk: each chunk's text also runs alone as its own sequence.")
+                .define(CHUNK_TEXT, Type.BOOLEAN, true, Importance.LOW, "Chunk records carry the chunk's text (null for pre-tokenized input).")
+                .define(WINDOWS_TOPIC, Type.STRING, "", Importance.LOW,
+                        "Deprecated alias of kembed.chunks.topic with kembed.chunk.max.tokens=0 (one chunk record per window); logs a "
+                                + "warning. Removed in the next release.");
+    }
+
+    /** The chunks topic differs from the stream's topics, the alias is not mixed with the key it stands for, late chunks pool by mean. */
+    public void check(ConfigErrors errors, TopicsConfig topics) {
+        if (!errors.parsed(CHUNKS_TOPIC, WINDOWS_TOPIC)) {
+            return;
+        }
+        String chunks = values.getString(CHUNKS_TOPIC).trim();
+        String windows = values.getString(WINDOWS_TOPIC).trim();
+        if (!chunks.isEmpty() && !windows.isEmpty()) {
+            errors.add(WINDOWS_TOPIC + " is a deprecated alias of " + CHUNKS_TOPIC + "; set only " + CHUNKS_TOPIC);
+            return;
+        }
+        if (!windows.isEmpty() && errors.parsed(CHUNK_MAX_TOKENS) && values.originals().containsKey(CHUNK_MAX_TOKENS)
+                && values.getInt(CHUNK_MAX_TOKENS) != 0) {
+            errors.add(WINDOWS_TOPIC + " means one chunk per window (" + CHUNK_MAX_TOKENS + "=0); for chunks of " + values.getInt(CHUNK_MAX_TOKENS)
+                    + " tokens set " + CHUNKS_TOPIC + " instead");
+        }
+        String topic = chunks.isEmpty() ? windows : chunks;
+        if (topic.isEmpty()) {
+            return;
+        }
+        String key = chunks.isEmpty() ? WINDOWS_TOPIC : CHUNKS_TOPIC;
+        if (errors.parsed(TopicsConfig.INPUT_TOPIC, TopicsConfig.OUTPUT_TOPIC, TopicsConfig.DLQ_TOPIC)
+                && (topic.equals(topics.inputTopic()) || topic.equals(topics.outputTopic()) || topic.equals(topics.dlqTopic()))) {
+            errors.add(key + "=" + topic + " must differ from the input, output and dead-letter topics");
+        }
+        String pooling = EmbeddingConfig.POOLING;
+        if (errors.parsed(CHUNK_CONTEXT, pooling) && ChunkContext.parse(CHUNK_CONTEXT, values.getString(CHUNK_CONTEXT)) == ChunkContext.WINDOW
+                && Pooling.parse(pooling, values.getString(pooling)) == Pooling.CLS) {
+            errors.add(CHUNK_CONTEXT + "=window pools each chunk's own tokens (mean), and a chunk has no <s> of its own in its window, so "
+                    + pooling + "=cls is refused with it; allowed: " + pooling + "=mean, or " + CHUNK_CONTEXT + "=chunk (each chunk runs alone "
+                    + "and gets the CLS state of its own sequence)");
+        }
+    }
+
+    /** The chunks topic and how chunks are made, or null for none; {@code kembed.windows.topic} means one chunk per window. */
+    public ChunkOutput chunkOutput() {
+        String chunks = values.getString(CHUNKS_TOPIC).trim();
+        String windows = values.getString(WINDOWS_TOPIC).trim();
+        if (chunks.isEmpty() && windows.isEmpty()) {
+            return null;
+        }
+        int max = chunks.isEmpty() ? 0 : values.getInt(CHUNK_MAX_TOKENS);
+        return new ChunkOutput(chunks.isEmpty() ? windows : chunks, max == 0 ? Chunker.PER_WINDOW : new Chunker(max),
+                ChunkContext.parse(CHUNK_CONTEXT, values.getString(CHUNK_CONTEXT)), values.getBoolean(CHUNK_TEXT));
+    }
+
+    /** Whether the deprecated {@code kembed.windows.topic} is what sets the chunks topic (start-up logs a warning). */
+    public boolean deprecatedWindowsTopic() {
+        return !values.getString(WINDOWS_TOPIC).trim().isEmpty();
+    }
+
+    /**
+     * {@code spec} for the model whose attention window is {@code modelMaxTokens}: with late chunking,
+     * the graph pools as many chunk slots per window as the windows and chunks can need.
+     */
+    public EngineSpec withChunkSlots(EngineSpec spec, int modelMaxTokens) {
+        ChunkOutput chunks = chunkOutput();
+        if (chunks == null || !chunks.late()) {
+            return spec;
+        }
+        int windowMax = values.getInt(EmbeddingConfig.WINDOW_MAX_TOKENS);
+        int window = windowMax > 0 ? windowMax : modelMaxTokens;
+        return spec.withChunkSlots(LateChunks.slotsForWindows(window, chunks.chunker().maxTokens()));
+    }
+}

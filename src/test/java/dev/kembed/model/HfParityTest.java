@@ -34,7 +34,7 @@ class HfParityTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"hf-longformer-tiny", "hf-xlm-roberta-tiny", "hf-modernbert-tiny",
         "hf-modernbert-legacy-tiny", "hf-nomic-bert-tiny", "hf-nomic-bert-remote-config-tiny", "hf-bert-tiny", "hf-roberta-tiny",
-        "hf-distilbert-tiny", "hf-mpnet-tiny"})
+        "hf-distilbert-tiny", "hf-mpnet-tiny", "hf-qwen3-tiny"})
     void everyCaseMatchesTransformers(String name) {
         Optional<Path> dir = fixture(name);
         assertThat(dir).as("fixture %s is committed under src/test/resources/fixtures", name).isPresent();

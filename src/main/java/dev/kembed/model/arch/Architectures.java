@@ -19,9 +19,12 @@ public final class Architectures {
     public static final Architecture NOMIC_BERT = new NomicBert();
     public static final Architecture DISTILBERT = new DistilBert();
     public static final Architecture MPNET = new MpNet();
+    public static final Architecture QWEN3 = new Qwen3(false);
+    public static final Architecture QWEN2 = new Qwen3(true);
 
     /** Every supported architecture, in the order help texts and refusals list them (one per {@code model_type}). */
-    public static final List<Architecture> ALL = List.of(LONGFORMER, BERT, XLM_ROBERTA, MODERNBERT, NOMIC_BERT, ROBERTA, DISTILBERT, MPNET);
+    public static final List<Architecture> ALL = List.of(LONGFORMER, BERT, XLM_ROBERTA, MODERNBERT, NOMIC_BERT, ROBERTA, DISTILBERT, MPNET, QWEN3,
+            QWEN2);
 
     private Architectures() {}
 

@@ -216,13 +216,25 @@ public final class EncoderGraph {
 
     /** [B, n, H] -> [B, heads, n, d]. */
     String heads(String x) {
-        String r = g.op("Reshape", x, g.ints64(0, 0, cfg.numHeads(), cfg.headDim()));
-        return g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, r);
+        return g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, splitHeads(x, cfg.numHeads()));
     }
 
-    /** [B,h,Lp,d] -> [B,Lp,H]. */
+    /** [B, n, count·d] -> [B, n, count, d]. */
+    String splitHeads(String x, int count) {
+        return g.op("Reshape", x, g.ints64(0, 0, count, cfg.headDim()));
+    }
+
+    /** [B,h,Lp,d] -> [B,Lp,h·d]. */
     String mergeHeads(String ctx) {
-        return g.op("Reshape", g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, ctx), g.ints64(0, 0, cfg.hiddenSize()));
+        return g.op("Reshape", g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 2, 1, 3)}, ctx),
+                g.ints64(0, 0, (long) cfg.numHeads() * cfg.headDim()));
+    }
+
+    /** RMSNorm over the last axis, as transformers computes it: x / sqrt(mean(x²) + eps) · weight. */
+    String rmsNorm(String x, String prefix) {
+        String meanSquare = g.op("ReduceMean", new Attr[] {Attr.ints("axes", -1), Attr.i("keepdims", 1)}, g.op("Mul", x, x));
+        String normed = g.op("Div", x, g.op("Sqrt", g.op("Add", meanSquare, g.scalarFloat((float) cfg.layerNormEps()))));
+        return g.op("Mul", normed, weight(prefix + ".weight"));
     }
 
     /** q, k, v of a fused {@code Wqkv} [3H, H], split at build time; q carries the 1/sqrt(d) scale. Each [B,h,Lp,d]. */

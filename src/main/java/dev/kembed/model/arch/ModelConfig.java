@@ -31,7 +31,8 @@ public record ModelConfig(
         int bosTokenId,
         int eosTokenId,
         int[] attentionWindow,
-        RopeSettings rope) {
+        RopeSettings rope,
+        DecoderSettings decoder) {
 
     public ModelConfig(Architecture family, int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize, int maxPositions,
             int typeVocabSize, double layerNormEps, int padTokenId, int bosTokenId, int eosTokenId, int[] attentionWindow) {
@@ -39,8 +40,14 @@ public record ModelConfig(
                 bosTokenId, eosTokenId, attentionWindow, RopeSettings.NONE);
     }
 
+    public ModelConfig(Architecture family, int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize, int maxPositions,
+            int typeVocabSize, double layerNormEps, int padTokenId, int bosTokenId, int eosTokenId, int[] attentionWindow, RopeSettings rope) {
+        this(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions, typeVocabSize, layerNormEps, padTokenId,
+                bosTokenId, eosTokenId, attentionWindow, rope, DecoderSettings.NONE);
+    }
+
     public ModelConfig {
-        if (hiddenSize % numHeads != 0) {
+        if (!decoder.isDecoder() && hiddenSize % numHeads != 0) {
             throw new CheckpointException("config.json: hidden_size " + hiddenSize
                     + " is not a multiple of num_attention_heads " + numHeads);
         }
@@ -57,7 +64,12 @@ public record ModelConfig(
     }
 
     public int headDim() {
-        return hiddenSize / numHeads;
+        return decoder.isDecoder() ? decoder.headDim() : hiddenSize / numHeads;
+    }
+
+    /** Key/value heads: fewer than query heads under grouped-query attention. */
+    public int kvHeads() {
+        return decoder.isDecoder() ? decoder.kvHeads() : numHeads;
     }
 
     /** First position index a real token gets: RoBERTa-style models skip pad id + 1 slots. */

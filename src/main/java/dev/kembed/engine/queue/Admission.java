@@ -28,7 +28,7 @@ final class Admission {
         return WaitBudget.ofNanos(maxBlockNanos);
     }
 
-    /** As {@link EngineWorkers#offer}. */
+    /** Queues {@code job} if it fits within {@code budget}; false leaves it with its owner. An unplaceable window fails as handled (true). */
     boolean offer(TaskHandle owner, WindowJob job, WaitBudget budget) {
         if (owner.closed()) {
             return true;

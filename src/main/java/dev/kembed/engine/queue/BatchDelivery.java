@@ -3,7 +3,6 @@ package dev.kembed.engine.queue;
 import dev.kembed.engine.EngineException;
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs a batch a worker took (through {@link BatchRunner}) and hands what became of each window to
@@ -13,8 +12,7 @@ import org.slf4j.LoggerFactory;
  * task drains and applies its own.
  */
 final class BatchDelivery {
-    // logs under the workers' name, as before the split: the log line names EngineWorkers
-    private static final Logger LOG = LoggerFactory.getLogger(EngineWorkers.class);
+    private static final Logger LOG = WorkerLog.LOG;
 
     private final BatchRunner runner;
     private final GuardedQueue shared;

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The process's {@link WindowQueue} as submitters and workers share it: the one lock around it
@@ -12,8 +11,7 @@ import org.slf4j.LoggerFactory;
  * work are running, and whether the workers are closing. Every touch of the queue holds the lock.
  */
 final class GuardedQueue {
-    // logs under the workers' name, as before the split: the log line names EngineWorkers
-    private static final Logger LOG = LoggerFactory.getLogger(EngineWorkers.class);
+    private static final Logger LOG = WorkerLog.LOG;
 
     private final WindowQueue queue;
     private final ReentrantLock lock = new ReentrantLock();

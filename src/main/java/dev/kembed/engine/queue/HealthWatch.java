@@ -2,7 +2,6 @@ package dev.kembed.engine.queue;
 
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The workers' side of {@link EngineHealth}: marks the engine down when a batch's windows had to
@@ -11,8 +10,7 @@ import org.slf4j.LoggerFactory;
  * pauses); the first check that passes lets batches run again.
  */
 final class HealthWatch {
-    // logs under the workers' name, as before the split: the log line names EngineWorkers
-    private static final Logger LOG = LoggerFactory.getLogger(EngineWorkers.class);
+    private static final Logger LOG = WorkerLog.LOG;
 
     private final EngineHealth health;
     private final BatchRunner runner;

@@ -3,7 +3,6 @@ package dev.kembed.engine.queue;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a worker does next, and the loop each worker thread runs: while the engine is down only a
@@ -11,8 +10,7 @@ import org.slf4j.LoggerFactory;
  * {@link BatchDelivery}. With nothing due, a worker sleeps until the next deadline or a signal.
  */
 final class WorkPicker {
-    // logs under the workers' name, as before the split: the log line names EngineWorkers
-    private static final Logger LOG = LoggerFactory.getLogger(EngineWorkers.class);
+    private static final Logger LOG = WorkerLog.LOG;
 
     private final GuardedQueue shared;
     private final HealthWatch watch;

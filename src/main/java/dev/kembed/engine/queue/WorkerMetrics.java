@@ -3,7 +3,6 @@ package dev.kembed.engine.queue;
 import java.util.HashSet;
 import java.util.Set;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What the workers tell their {@link EngineListener}, so that metrics never cost a result: a
@@ -11,8 +10,7 @@ import org.slf4j.LoggerFactory;
  * with the windows' partitions, owners, real tokens and the oldest window's wait.
  */
 final class WorkerMetrics {
-    // logs under the workers' name, as before the split: the log line names EngineWorkers
-    private static final Logger LOG = LoggerFactory.getLogger(EngineWorkers.class);
+    private static final Logger LOG = WorkerLog.LOG;
 
     private final EngineListener listener;
     private final EngineClock clock;

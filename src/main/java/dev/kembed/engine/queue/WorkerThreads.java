@@ -6,16 +6,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The worker threads' lifecycle: each runs the same loop ({@link WorkPicker#runLoop}); one that
- * dies of something the loop did not catch is replaced and counted, unless the workers are
- * closing. Daemon threads named {@code kembed-engine-N}.
+ * The worker threads' lifecycle: each runs the same loop (the picker's); one that dies of
+ * something the loop did not catch is replaced and counted, unless the workers are closing.
+ * Daemon threads named {@code kembed-engine-N}.
  */
 final class WorkerThreads {
-    // logs under the workers' name, as before the split: the log line names EngineWorkers
-    private static final Logger LOG = LoggerFactory.getLogger(EngineWorkers.class);
+    private static final Logger LOG = WorkerLog.LOG;
 
     private final int count;
     private final Runnable loop;

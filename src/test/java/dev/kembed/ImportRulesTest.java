@@ -179,4 +179,21 @@ class ImportRulesTest {
                 .map(i -> i.from() + " imports " + i.imported()).toList();
         assertThat(djl).isEmpty();
     }
+
+    /** The queue takes its shape buckets from the engine contract ({@code ShapeBuckets}), never from an engine adapter: not by import, not by full name. */
+    @Test
+    void theQueueImportsNoEngineAdapter() throws IOException {
+        List<String> adapters = List.of("dev.kembed.engine.djl", "dev.kembed.engine.onnxruntime", "dev.kembed.engine.tensorrt", "dev.kembed.engine.gpu");
+        for (String adapter : adapters) {
+            assertThat(violations("dev.kembed.engine.queue", adapter)).as(adapter).isEmpty();
+        }
+        List<String> named = new ArrayList<>();
+        try (Stream<Path> files = Files.list(MAIN.resolve("engine/queue"))) {
+            for (Path f : files.toList()) {
+                String src = Files.readString(f);
+                adapters.stream().filter(a -> src.contains(a + ".")).forEach(a -> named.add(f.getFileName() + " names " + a));
+            }
+        }
+        assertThat(named).isEmpty();
+    }
 }

@@ -71,6 +71,11 @@ public record EngineInfo(
                 staticLengths, maxBatch, staticBatch, vocabSize, padTokenId, bosTokenId, eosTokenId, batchingHelps, numerics, chunkSlots);
     }
 
+    /** The static lengths as the buckets the queue batches by (empty: any length). */
+    public ShapeBuckets shapeBuckets() {
+        return new ShapeBuckets(staticLengths);
+    }
+
     /** The model fields of output records: the fingerprint qualified by precision, so an int8 vector never passes for fp32. */
     public String modelFingerprint() {
         return precision == Precision.FP32 ? fingerprint : fingerprint + "-" + precision.label();

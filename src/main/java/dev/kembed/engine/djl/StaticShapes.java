@@ -1,9 +1,9 @@
 package dev.kembed.engine.djl;
 
 import dev.kembed.engine.BatchResult;
-import dev.kembed.engine.EngineException;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.ShapeBuckets;
 import dev.kembed.engine.WindowBatch;
 import java.util.List;
 import java.util.function.Consumer;
@@ -11,8 +11,8 @@ import java.util.function.IntFunction;
 
 /**
  * The layout of an engine built for fixed shapes (TensorRT's engines, ONNX Runtime's TensorRT
- * profiles): a few window lengths and a batch size. The queue batches by {@link #bucket}, and
- * {@link #call} runs any batch on them, so both GPU engines share one call.
+ * profiles): a few window lengths and a batch size. The queue batches by the same {@link ShapeBuckets},
+ * and {@link #call} runs any batch on them, so both GPU engines share one call.
  *
  * @param lengths   the static window lengths, sorted
  * @param batch     windows per call at most
@@ -25,20 +25,6 @@ public record StaticShapes(List<Integer> lengths, int batch, boolean fillRows, b
     }
 
     /**
-     * The smallest of the static lengths (sorted) that holds {@code length} tokens; a longer
-     * window is the window's fault. The queue batches by it and static-shape engines pad to it.
-     */
-    public static int bucket(List<Integer> sortedLengths, int length) {
-        for (int l : sortedLengths) {
-            if (l >= length) {
-                return l;
-            }
-        }
-        throw EngineException.badWindow("window-too-long",
-                "a window of " + length + " tokens is longer than the engine's largest shape " + sortedLengths.get(sortedLengths.size() - 1));
-    }
-
-    /**
      * Checks every window, cuts the batch into slices of at most {@link #batch}, pads each to its
      * bucket and runs it on that bucket's runner.
      *
@@ -47,8 +33,9 @@ public record StaticShapes(List<Integer> lengths, int batch, boolean fillRows, b
      */
     public BatchResult call(WindowBatch windows, EngineInfo info, IntFunction<DjlModelRunner> runnerFor, Consumer<PaddedBatch> padded) {
         windows.windows().forEach(w -> GraphCall.check(w, info));
+        ShapeBuckets buckets = new ShapeBuckets(lengths);
         return GraphCall.inSlices(windows.windows(), batch, ws -> {
-            int len = bucket(lengths, ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
+            int len = buckets.bucket(ws.stream().mapToInt(EngineWindow::length).max().orElseThrow());
             PaddedBatch in = PaddedBatch.of(ws, fillRows ? batch : ws.size(), len, info);
             padded.accept(in);
             return GraphCall.run(runnerFor.apply(len), in, info, positionIds, windows.tokenStates(), ws);

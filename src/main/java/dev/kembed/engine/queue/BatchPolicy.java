@@ -1,9 +1,7 @@
 package dev.kembed.engine.queue;
 
-import dev.kembed.engine.djl.StaticShapes;
 import dev.kembed.engine.EngineInfo;
-
-import java.util.List;
+import dev.kembed.engine.ShapeBuckets;
 
 /**
  * How batches are cut, as plain numbers (shaped like text-embeddings-inference's
@@ -12,18 +10,18 @@ import java.util.List;
  * bucket is ready when it can fill a batch or its oldest window has waited {@code maxWaitMs}.
  *
  * <p>Buckets are multiples of {@code bucketTokens}, or, for a static-shape engine, exactly the
- * lengths it was built for ({@link #forEngine}), so such an engine only ever sees its own shapes.
+ * lengths it was built for ({@code shapes}, from its info: {@link #forEngine}), so such an engine
+ * only ever sees its own shapes.
  */
-public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens, List<Integer> staticLengths) {
+public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens, ShapeBuckets shapes) {
     public BatchPolicy {
         if (maxTokens <= 0 || maxWindows <= 0 || maxWaitMs < 0 || bucketTokens <= 0) {
             throw new IllegalArgumentException("batch sizes must be positive: " + maxTokens + ", " + maxWindows + ", " + maxWaitMs + ", " + bucketTokens);
         }
-        staticLengths = staticLengths.stream().sorted().toList();
     }
 
     public BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens) {
-        this(maxTokens, maxWindows, maxWaitMs, bucketTokens, List.of());
+        this(maxTokens, maxWindows, maxWaitMs, bucketTokens, ShapeBuckets.ANY_LENGTH);
     }
 
     /** The token budget of engines where batching raises throughput and that declare no batch size. */
@@ -39,9 +37,9 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
     public static BatchPolicy forEngine(EngineInfo info, int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens, int windowTokens) {
         int windows = info.maxBatch() > 0 ? Math.min(maxWindows, info.maxBatch()) : maxWindows;
         int width = bucketTokens > 0 ? bucketTokens : info.padMultiple();
-        BatchPolicy shape = new BatchPolicy(Integer.MAX_VALUE, windows, maxWaitMs, width, info.staticLengths());
+        BatchPolicy shape = new BatchPolicy(Integer.MAX_VALUE, windows, maxWaitMs, width, info.shapeBuckets());
         int tokens = maxTokens > 0 ? maxTokens : autoTokens(info, shape.bucket(Math.min(windowTokens, info.maxTokens())));
-        return new BatchPolicy(tokens, windows, maxWaitMs, width, info.staticLengths());
+        return new BatchPolicy(tokens, windows, maxWaitMs, width, info.shapeBuckets());
     }
 
     /**
@@ -54,16 +52,16 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
         if (!info.batchingHelps()) {
             return maximalWindowBucket;
         }
-        if (info.maxBatch() > 0 && !info.staticLengths().isEmpty()) {
-            return info.maxBatch() * info.staticLengths().get(info.staticLengths().size() - 1);
+        if (info.maxBatch() > 0 && !info.shapeBuckets().isEmpty()) {
+            return info.maxBatch() * info.shapeBuckets().largest();
         }
         return Math.max(DEFAULT_BATCHING_TOKENS, maximalWindowBucket);
     }
 
     /** The padded length a window of {@code length} tokens is batched at. */
     public int bucket(int length) {
-        if (!staticLengths.isEmpty()) {
-            return StaticShapes.bucket(staticLengths, length);
+        if (!shapes.isEmpty()) {
+            return shapes.bucket(length);
         }
         return (length + bucketTokens - 1) / bucketTokens * bucketTokens;
     }
@@ -79,10 +77,10 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
      * smaller than batch × length only leaves filler rows in every call.
      */
     public String underfills(int engineBatch) {
-        for (int l : staticLengths) {
+        for (int l : shapes.lengths()) {
             if (engineBatch > 0 && capacity(l) < engineBatch) {
                 return "holds " + capacity(l) + " windows of the " + l + "-token bucket, but the engine runs " + engineBatch
-                        + " per call (the rest are filler rows); " + (long) engineBatch * staticLengths.get(staticLengths.size() - 1)
+                        + " per call (the rest are filler rows); " + (long) engineBatch * shapes.largest()
                         + " tokens fill every bucket";
             }
         }

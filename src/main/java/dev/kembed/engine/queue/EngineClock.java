@@ -1,5 +1,6 @@
 package dev.kembed.engine.queue;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 
 /** Time for the queue, workers and health: the system's, or a test's that moves only when told. */
@@ -26,7 +27,7 @@ public interface EngineClock {
 
         @Override
         public void sleepNanos(long nanos) throws InterruptedException {
-            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(nanos);
+            TimeUnit.NANOSECONDS.sleep(nanos);
         }
     };
 }

@@ -2,11 +2,14 @@ package dev.kembed.engine.queue;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -104,7 +107,7 @@ public final class WindowQueue {
      */
     public void putBack(List<Entry> entries) {
         List<Entry> order = new ArrayList<>(entries);
-        java.util.Collections.reverse(order);
+        Collections.reverse(order);
         for (Entry e : order) {
             if (!e.owner().closed()) {
                 put(e, true);
@@ -243,7 +246,7 @@ public final class WindowQueue {
         };
         all.sort(order);
         List<Entry> batch = new ArrayList<>(all.subList(0, Math.min(capacity, all.size())));
-        java.util.Set<TaskHandle> gave = new java.util.LinkedHashSet<>();
+        Set<TaskHandle> gave = new LinkedHashSet<>();
         for (Entry x : batch) {
             ArrayDeque<Entry> q = perOwner.get(x.owner());
             q.remove(x);

@@ -1,0 +1,66 @@
+package dev.kembed.engine.queue;
+
+import dev.kembed.engine.EngineException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Lets windows into the queue: at once when there is space (a query's window always), else after
+ * waiting for space while the submitter's {@link WaitBudget} lasts. Nothing is queued past the
+ * queue's bound: a window that did not fit stays with its submitter, who offers it again later.
+ */
+final class Admission {
+    private final GuardedQueue shared;
+    private final EngineClock clock;
+    private final EngineListener listener;
+    private final BatchDelivery delivery;
+    private final long maxBlockNanos;
+
+    /** @param maxBlockMs how long a stream thread may wait for queue space between two polls */
+    Admission(GuardedQueue shared, EngineClock clock, EngineListener listener, BatchDelivery delivery, long maxBlockMs) {
+        this.shared = shared;
+        this.clock = clock;
+        this.listener = listener;
+        this.delivery = delivery;
+        this.maxBlockNanos = TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
+    }
+
+    WaitBudget budget() {
+        return WaitBudget.ofNanos(maxBlockNanos);
+    }
+
+    /** Queues {@code job} if it fits within {@code budget}; false leaves it with its owner. An unplaceable window fails as handled (true). */
+    boolean offer(TaskHandle owner, WindowJob job, WaitBudget budget) {
+        if (owner.closed()) {
+            return true;
+        }
+        try {
+            shared.queue().policy().bucket(job.window().length());
+        } catch (EngineException e) {
+            delivery.fail(owner, job, e);
+            return true;
+        }
+        shared.lock();
+        try {
+            WindowQueue queue = shared.queue();
+            boolean fits = owner.priority() || queue.hasSpace();
+            while (!fits && !shared.closing() && budget.remainingNanos() > 0) {
+                long before = budget.remainingNanos();
+                long left = clock.awaitNanos(shared.space(), before);
+                budget.spend(before - Math.max(0, left));
+                fits = queue.hasSpace();
+            }
+            if (!fits || shared.closing()) {
+                listener.overflow();
+                return false;
+            }
+            queue.add(owner, job, clock.nanoTime());
+            shared.signalWork();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            shared.unlock();
+        }
+    }
+}

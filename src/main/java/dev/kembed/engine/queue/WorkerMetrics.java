@@ -1,0 +1,65 @@
+package dev.kembed.engine.queue;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+
+/**
+ * What the workers tell their {@link EngineListener}, so that metrics never cost a result: a
+ * listener that throws is logged and ignored. One {@link EngineListener#batch} per engine call,
+ * with the windows' partitions, owners, real tokens and the oldest window's wait.
+ */
+final class WorkerMetrics {
+    private static final Logger LOG = WorkerLog.LOG;
+
+    private final EngineListener listener;
+    private final EngineClock clock;
+
+    WorkerMetrics(EngineListener listener, EngineClock clock) {
+        this.listener = listener;
+        this.clock = clock;
+    }
+
+    void ran(BatchRunner.Ran ran) {
+        quietly(() -> report(ran));
+    }
+
+    void windowFailed(String reason) {
+        quietly(() -> listener.windowFailed(reason));
+    }
+
+    void priorityWait(long nanos) {
+        quietly(() -> listener.priorityWait(nanos));
+    }
+
+    void engineDown(String error) {
+        quietly(() -> listener.engineDown(error));
+    }
+
+    void engineUp() {
+        quietly(listener::engineUp);
+    }
+
+    private void report(BatchRunner.Ran ran) {
+        Set<Integer> partitions = new HashSet<>();
+        Set<TaskHandle> owners = new HashSet<>();
+        long oldest = Long.MAX_VALUE;
+        int realTokens = 0;
+        for (WindowQueue.Entry e : ran.entries()) {
+            partitions.add(e.job().partition());
+            owners.add(e.owner());
+            oldest = Math.min(oldest, e.enqueuedNanos());
+            realTokens += e.job().window().length();
+        }
+        listener.batch(ran.entries().size(), ran.result().computedTokens(), realTokens, partitions.size(), owners.size(),
+                clock.nanoTime() - oldest, ran.result().inferenceNanos());
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable e) {
+            LOG.warn("engine listener failed: {}", e.toString());
+        }
+    }
+}

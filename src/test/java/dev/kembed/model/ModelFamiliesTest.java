@@ -125,22 +125,26 @@ class ModelFamiliesTest {
     /** What `kembed model random --preset` writes reads back as the same config. */
     @Test
     void presetConfigsReadBackAsWritten() throws Exception {
-        for (dev.kembed.model.arch.ModelConfig c : List.of(dev.kembed.model.recipe.RandomCheckpoint.modernBertBase(),
-                dev.kembed.model.recipe.RandomCheckpoint.xlmRobertaLarge(), dev.kembed.model.recipe.RandomCheckpoint.nomicBase(),
-                dev.kembed.model.recipe.RandomCheckpoint.baseConfig())) {
-            Path dir = tmp.resolve(c.family().modelType());
+        List<String> seen = new java.util.ArrayList<>();
+        for (dev.kembed.model.arch.Preset preset : dev.kembed.model.arch.Architectures.presets()) {
+            dev.kembed.model.arch.ModelConfig c = preset.config().apply(400);
+            seen.add(preset.name());
+            Path dir = tmp.resolve(preset.name());
             Files.createDirectories(dir);
             new ObjectMapper().writeValue(dir.resolve("config.json").toFile(), c.toJson());
             dev.kembed.model.arch.ModelConfig back = dev.kembed.model.arch.ModelConfig.read(dir);
             assertThat(back.family()).isEqualTo(c.family());
             assertThat(back.attentionWindow()).containsExactly(c.attentionWindow());
             assertThat(back.rope()).isEqualTo(c.rope());
+            assertThat(back.decoder()).isEqualTo(c.decoder());
             assertThat(List.of(back.vocabSize(), back.hiddenSize(), back.numLayers(), back.numHeads(), back.intermediateSize(), back.maxPositions(),
                     back.typeVocabSize(), back.padTokenId(), back.bosTokenId(), back.eosTokenId()))
                     .isEqualTo(List.of(c.vocabSize(), c.hiddenSize(), c.numLayers(), c.numHeads(), c.intermediateSize(), c.maxPositions(),
                             c.typeVocabSize(), c.padTokenId(), c.bosTokenId(), c.eosTokenId()));
             assertThat(back.layerNormEps()).isEqualTo(c.layerNormEps());
         }
+        assertThat(seen).containsExactlyInAnyOrder("tiny", "base", "bert-base", "xlm-roberta-large", "modernbert-base", "nomic-base", "mpnet-base",
+                "qwen3-0.6b");
         assertThat(dev.kembed.model.recipe.RandomCheckpoint.modernBertBase().maxTokens()).isEqualTo(8192);
         assertThat(dev.kembed.model.recipe.RandomCheckpoint.xlmRobertaLarge().maxTokens()).isEqualTo(8192);
     }

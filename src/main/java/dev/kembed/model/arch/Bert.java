@@ -68,6 +68,12 @@ final class Bert extends BertStyle {
     }
 
     @Override
+    public List<Preset> presets() {
+        return banded ? List.of() : List.of(new Preset("bert-base", "bert-base-uncased's shapes (bge-base-en-v1.5, e5-base-v2): 12 layers, 768 wide, 512 tokens",
+                vocab -> new ModelConfig(this, 30_522, 768, 12, 12, 3072, 512, 2, 1e-12, 1, 0, 2, new int[12]), 0.02));
+    }
+
+    @Override
     public boolean clsSeesEverything() {
         return !banded;
     }

@@ -16,30 +16,31 @@ import java.util.function.Function;
 
 /**
  * The synchronous path from text to vector (plan, run, pool) used by {@code kembed embed} and the
- * HTTP routes: the reference the streaming topology's output is compared with. Where the windows
- * run is the caller's choice: the engine itself, or the shared engine queue's priority lane.
+ * HTTP routes: the reference the streaming topology's output is compared with. Windows become
+ * vectors through the same core as the stream's ({@link DocumentWindows}) and run through an engine
+ * queue, which alone batches them: one of this embedder's own ({@link InlineQueue}), or the shared
+ * queue's priority lane.
  */
 public final class DirectEmbedder {
     private final WindowPlan plan;
     private final Function<WindowBatch, BatchResult> engine;
-    private final int batchTokens;
 
-    /** @param batchTokens padded tokens per engine call (windows × longest window) */
+    /**
+     * Windows run on {@code engine} through an engine queue of this embedder's own ({@link InlineQueue}).
+     *
+     * @param batchTokens padded tokens per engine call (the queue's batch budget)
+     */
     public DirectEmbedder(WindowPlan plan, EmbeddingEngine engine, int batchTokens) {
-        this(plan, engine::embed, batchTokens);
+        this(plan, new InlineQueue(engine, batchTokens));
     }
 
     /**
-     * @param engine      runs one batch of windows (an engine's {@code embed}, or a queue lane's {@code run})
-     * @param batchTokens padded tokens per call (windows × longest window)
+     * @param engine runs the windows of a call on an engine queue, which batches them (an
+     *               {@link InlineQueue}, or the shared queue's priority lane)
      */
-    public DirectEmbedder(WindowPlan plan, Function<WindowBatch, BatchResult> engine, int batchTokens) {
-        if (batchTokens <= 0) {
-            throw new IllegalArgumentException("--batch-tokens must be positive, got " + batchTokens);
-        }
+    public DirectEmbedder(WindowPlan plan, Function<WindowBatch, BatchResult> engine) {
         this.plan = plan;
         this.engine = engine;
-        this.batchTokens = batchTokens;
     }
 
     public WindowPlan plan() {
@@ -102,20 +103,8 @@ public final class DirectEmbedder {
         return out;
     }
 
-    /** Every window's result, in order, from calls of at most {@code batchTokens} padded tokens. */
+    /** Every window's result, in order: the queue behind {@code engine} cuts the batches. */
     private List<WindowResult> results(List<EngineWindow> windows) {
-        List<WindowResult> out = new ArrayList<>(windows.size());
-        int from = 0;
-        while (from < windows.size()) {
-            int to = from + 1;
-            int longest = windows.get(from).length();
-            while (to < windows.size() && (long) Math.max(longest, windows.get(to).length()) * (to - from + 1) <= batchTokens) {
-                longest = Math.max(longest, windows.get(to).length());
-                to++;
-            }
-            out.addAll(engine.apply(WindowBatch.of(new ArrayList<>(windows.subList(from, to)))).windows());
-            from = to;
-        }
-        return out;
+        return windows.isEmpty() ? List.of() : engine.apply(WindowBatch.of(new ArrayList<>(windows))).windows();
     }
 }

@@ -31,7 +31,7 @@ public final class QueryEmbedder {
         this.plan = plan;
         this.engine = engine;
         this.prompts = Map.copyOf(prompts);
-        this.direct = new DirectEmbedder(plan, engine, Integer.MAX_VALUE); // all windows of a request in one call: the queue batches them
+        this.direct = new DirectEmbedder(plan, engine); // all windows of a request in one call: the queue batches them
     }
 
     public WindowPlan plan() {
@@ -69,7 +69,7 @@ public final class QueryEmbedder {
                 throw new IllegalArgumentException("prompt_name '" + promptName + "' is not one of the model's prompts; allowed: "
                         + (prompts.isEmpty() ? "none (the model declares no prompts)" : String.join(", ", new java.util.TreeSet<>(prompts.keySet()))));
             }
-            direct = byPrompt.computeIfAbsent(promptName, n -> new DirectEmbedder(this.plan.withPrompt(text), engine, Integer.MAX_VALUE));
+            direct = byPrompt.computeIfAbsent(promptName, n -> new DirectEmbedder(this.plan.withPrompt(text), engine));
             plan = direct.plan();
         }
         List<WindowPlan.Planned> docs = new ArrayList<>(inputs.size());

@@ -1,7 +1,7 @@
 package dev.kembed.stream;
 
+import dev.kembed.embed.DocumentWindows;
 import dev.kembed.engine.EngineWindow;
-import dev.kembed.text.WindowPlan;
 
 /**
  * A window stored until its result is applied: the durable truth the engine queue is rebuilt from.
@@ -17,9 +17,20 @@ public record PendingWindow(int index, int[] ids, int[] poolMask, boolean global
         this(index, ids, poolMask, globalCls, charStart, charEnd, ownedTokens, null, -1, -1);
     }
 
+    /** A planned window as the pending store keeps it ({@code globalCls} as the plan marked it). */
+    public static PendingWindow of(DocumentWindows.Window w, boolean globalCls) {
+        EngineWindow e = w.engine();
+        return new PendingWindow(w.index(), e.inputIds(), e.poolMask(), globalCls, w.charStart(), w.charEnd(), w.ownedTokens(),
+                e.chunkSlots(), w.firstChunk(), w.chunk());
+    }
+
     public EngineWindow toEngineWindow() {
-        EngineWindow w = WindowPlan.engineWindow(ids, poolMask, globalCls);
-        return chunkSlots == null ? w : new EngineWindow(w.inputIds(), w.globalMask(), w.poolMask(), chunkSlots);
+        return DocumentWindows.engineWindow(ids, poolMask, globalCls, chunkSlots);
+    }
+
+    /** Back to the core's window, to pool its result. */
+    public DocumentWindows.Window toWindow() {
+        return new DocumentWindows.Window(index, toEngineWindow(), charStart, charEnd, ownedTokens, firstChunk, chunk);
     }
 
     /** Whether this window is one of the document's own (pooled into its vector), not a chunk run alone. */

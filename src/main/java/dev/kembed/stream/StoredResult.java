@@ -1,5 +1,6 @@
 package dev.kembed.stream;
 
+import dev.kembed.embed.DocumentWindows;
 import dev.kembed.engine.WindowResult;
 
 /**
@@ -13,6 +14,11 @@ record StoredResult(String identity, float[] cls, float[] sum, float count, floa
     static StoredResult of(String identity, WindowResult r, PendingWindow w) {
         return new StoredResult(identity, r.cls(), r.sum(), r.count(), r.chunkSums(), r.chunkCounts(), w.firstChunk(), w.chunk(),
                 w.ownedTokens());
+    }
+
+    /** Where the window pools (its chunk and slots), for the core's chunk pooling; the engine window itself is not kept. */
+    DocumentWindows.Window window() {
+        return new DocumentWindows.Window(-1, null, -1, -1, ownedTokens, firstChunk, chunk);
     }
 
     WindowResult result() {

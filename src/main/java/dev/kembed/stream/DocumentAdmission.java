@@ -1,0 +1,123 @@
+package dev.kembed.stream;
+
+import dev.kembed.embed.DocumentWindows;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.engine.WindowIdentity;
+import dev.kembed.engine.WindowResult;
+import dev.kembed.engine.WindowResultCache;
+import dev.kembed.engine.queue.Completion;
+import dev.kembed.engine.queue.WindowJob;
+import dev.kembed.text.BadInputException;
+import dev.kembed.text.Chunk;
+import dev.kembed.text.ChunkContext;
+import dev.kembed.text.WindowPlan;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Admits one document version: plans its windows (through the core, {@link DocumentWindows}),
+ * supersedes an older version in flight, stores the version, its windows and chunks, and sends to
+ * the backlog only the windows whose result is not known already (reuse: the document's own kept
+ * results, then the process-wide {@link WindowResultCache}). Bad input goes to the dead letters.
+ */
+final class DocumentAdmission {
+    private final PipelineSettings settings;
+    private final WindowPlan plan;
+    private final DocumentStores stores;
+    private final WindowBacklog backlog;
+    private final WindowResultCache cache;
+    private final PipelineMetrics metrics;
+    private final ProcessorContext<String, Emitted> ctx;
+    private final Consumer<String> dropPending;
+
+    /** @param dropPending drops a document's pending windows, queued work and chunks in flight (a superseded version's) */
+    DocumentAdmission(PipelineSettings settings, WindowPlan plan, DocumentStores stores, WindowBacklog backlog, WindowResultCache cache,
+            PipelineMetrics metrics, ProcessorContext<String, Emitted> ctx, Consumer<String> dropPending) {
+        this.settings = settings;
+        this.plan = plan;
+        this.stores = stores;
+        this.backlog = backlog;
+        this.cache = cache;
+        this.metrics = metrics;
+        this.ctx = ctx;
+        this.dropPending = dropPending;
+    }
+
+    /**
+     * Stores the version and backlogs its windows; returns the windows whose result was reused, to
+     * be applied once every window is pending (the last one applied emits).
+     */
+    List<Completion> admit(Record<String, Decoded> record, DocumentEvent event) {
+        String id = record.key();
+        SourceRecord meta = event.source();
+        WindowPlan.Planned planned;
+        try {
+            long t0 = System.nanoTime();
+            planned = event.text() != null ? plan.cut(event.text()) : plan.cut(event.inputIds());
+            metrics.tokenizeNanos(System.nanoTime() - t0);
+        } catch (BadInputException e) {
+            metrics.deadLetter(e.reason());
+            byte[] value = event.text() == null ? null : event.text().getBytes(StandardCharsets.UTF_8);
+            ctx.forward(record.withValue((Emitted) new DeadLetter(DeadLetterProcessor.bytes(id), value, e.reason(), e.getMessage(), meta)),
+                    Names.DEAD_LETTERS);
+            return List.of();
+        }
+        ChunkOutput chunking = settings.chunks();
+        List<Chunk> chunks = chunking == null ? List.of() : DocumentWindows.chunksOf(chunking.chunker(), planned);
+        ChunkContext context = chunking == null ? null : chunking.context();
+        DocumentWindows windows = DocumentWindows.of(plan, planned, event.inputIds(), chunks, context);
+        List<PendingWindow> all = new ArrayList<>(windows.windows().size());
+        for (DocumentWindows.Window w : windows.windows()) {
+            all.add(PendingWindow.of(w, plan.globalCls()));
+        }
+        if (stores.docs.get(id) != null) {
+            // a newer version: the older one's windows and partial sums go, and it is never emitted
+            dropPending.accept(id);
+            metrics.superseded();
+        }
+        long generation = meta.offset();
+        Long timestamp = event.timestamp() != null ? event.timestamp() : Long.valueOf(record.timestamp());
+        DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
+                meta.partition(), all.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0, record.timestamp(),
+                all.size() - planned.windows().size());
+        stores.docs.put(id, state);
+        for (Chunk c : chunks) {
+            stores.putChunk(id, generation,
+                    chunking.withText() ? c : new Chunk(c.index(), c.tokenStart(), c.tokenEnd(), c.charStart(), c.charEnd(), null));
+        }
+        return backlogUnknown(id, generation, meta.partition(), all);
+    }
+
+    /** Stores every window pending; backlogs those whose result is not known, returns the others as completions. */
+    private List<Completion> backlogUnknown(String id, long generation, int partition, List<PendingWindow> all) {
+        Map<String, StoredResult> previous = settings.reuseWindows() ? stores.storedResults(id) : Map.of();
+        List<Completion> reused = new ArrayList<>();
+        for (PendingWindow pw : all) {
+            String key = DocumentStores.pendingKey(id, generation, pw.index());
+            stores.pending.put(key, pw);
+            EngineWindow ew = pw.toEngineWindow();
+            WindowJob job = new WindowJob(id, generation, pw.index(), ew, partition);
+            WindowResult known = null;
+            if (settings.reuseWindows()) {
+                String identity = WindowIdentity.of(plan.engine(), ew);
+                StoredResult own = previous.get(identity);
+                known = own != null ? own.result() : cache.get(identity);
+                if (known != null) {
+                    metrics.windowReused(own != null ? "document" : "cache", ew.length());
+                }
+            }
+            if (known != null) {
+                reused.add(new Completion(job, known, null, null));
+            } else {
+                metrics.windowComputed(ew.length());
+                backlog.add(key, id, generation, partition);
+            }
+        }
+        return reused;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.kembed.stream;
+
+import dev.kembed.text.Chunk;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The embed processor's five stores and their key layout: documents in flight, their pending
+ * windows, kept window results, and (with a chunks topic) chunks in flight and emitted chunk
+ * counts. Every key of one document version starts with {@link #generationPrefix}, so a version's
+ * or a document's entries are one prefix scan away.
+ */
+final class DocumentStores {
+    private static final char SEP = '\u0000';
+
+    final KeyValueStore<String, DocState> docs;
+    final KeyValueStore<String, PendingWindow> pending;
+    final KeyValueStore<String, StoredResult> results;
+    /** With a chunks topic: chunks of versions in flight, by version and index; else null. */
+    final KeyValueStore<String, Chunk> pendingChunks;
+    /** With a chunks topic: how many chunks the last emitted version of each document has (what the next one retracts); else null. */
+    final KeyValueStore<String, Integer> chunkCounts;
+
+    DocumentStores(ProcessorContext<?, ?> context, boolean chunks) {
+        this.docs = context.getStateStore(Names.DOCUMENT_STORE);
+        this.pending = context.getStateStore(Names.PENDING_STORE);
+        this.results = context.getStateStore(Names.RESULT_STORE);
+        this.pendingChunks = chunks ? context.getStateStore(Names.PENDING_CHUNK_STORE) : null;
+        this.chunkCounts = chunks ? context.getStateStore(Names.CHUNK_COUNT_STORE) : null;
+    }
+
+    static String pendingKey(String id, long generation, int index) {
+        return generationPrefix(id, generation) + String.format("%09d", index);
+    }
+
+    /** Every key of one document version (pending windows, kept results, chunks in flight) starts with this. */
+    static String generationPrefix(String id, long generation) {
+        return id + SEP + String.format("%019d", generation) + SEP;
+    }
+
+    /** A pending-store key's document id and generation. */
+    record Version(String id, long generation) {
+        static Version ofKey(String key) {
+            String[] parts = key.split(String.valueOf(SEP));
+            return new Version(parts[0], Long.parseLong(parts[1]));
+        }
+    }
+
+    void putChunk(String id, long generation, Chunk c) {
+        pendingChunks.put(generationPrefix(id, generation) + String.format("%09d", c.index()), c);
+    }
+
+    /** Results kept for this document (any version), by identity. */
+    Map<String, StoredResult> storedResults(String id) {
+        Map<String, StoredResult> byIdentity = new HashMap<>();
+        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(id + SEP, new StringSerializer())) {
+            while (it.hasNext()) {
+                StoredResult r = it.next().value;
+                byIdentity.put(r.identity(), r);
+            }
+        }
+        return byIdentity;
+    }
+
+    /** The kept results of one version, in window order. */
+    List<StoredResult> versionResults(String id, long generation) {
+        List<StoredResult> out = new ArrayList<>();
+        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(generationPrefix(id, generation), new StringSerializer())) {
+            while (it.hasNext()) {
+                out.add(it.next().value);
+            }
+        }
+        return out;
+    }
+
+    /** Deletes the document's kept results, all of them or (keep >= 0) all but generation {@code keep}'s. */
+    void deleteResults(String id, long keep) {
+        List<String> keys = new ArrayList<>();
+        String current = keep < 0 ? null : generationPrefix(id, keep);
+        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(id + SEP, new StringSerializer())) {
+            while (it.hasNext()) {
+                String k = it.next().key;
+                if (current == null || !k.startsWith(current)) {
+                    keys.add(k);
+                }
+            }
+        }
+        keys.forEach(results::delete);
+    }
+
+    /** The chunks of one version in flight with their store keys, in index order (the keys end in the zero-padded index). */
+    List<KeyValue<String, Chunk>> versionChunks(String id, long generation) {
+        List<KeyValue<String, Chunk>> out = new ArrayList<>();
+        try (KeyValueIterator<String, Chunk> it = pendingChunks.prefixScan(generationPrefix(id, generation), new StringSerializer())) {
+            while (it.hasNext()) {
+                out.add(it.next());
+            }
+        }
+        return out;
+    }
+
+    /** Deletes every pending window and chunk in flight of a document, whatever its generation. */
+    void deletePending(String id) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, PendingWindow> it = pending.prefixScan(id + SEP, new StringSerializer())) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        keys.forEach(pending::delete);
+        if (pendingChunks != null) {
+            List<String> chunkKeys = new ArrayList<>();
+            try (KeyValueIterator<String, Chunk> it = pendingChunks.prefixScan(id + SEP, new StringSerializer())) {
+                while (it.hasNext()) {
+                    chunkKeys.add(it.next().key);
+                }
+            }
+            chunkKeys.forEach(pendingChunks::delete);
+        }
+    }
+
+    /** The pending-store keys, all of them, in store order (recovery). */
+    List<String> pendingKeys() {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, PendingWindow> it = pending.all()) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        return keys;
+    }
+}

@@ -1,0 +1,119 @@
+package dev.kembed.stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kembed.embed.DocumentWindows;
+import dev.kembed.engine.WindowIdentity;
+import dev.kembed.engine.WindowResultCache;
+import dev.kembed.engine.queue.Completion;
+import dev.kembed.engine.queue.WindowJob;
+import dev.kembed.text.DocumentPooler;
+import dev.kembed.text.WindowPlan;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Applies one finished window to its document: adds its result to the running document vector
+ * (through the core, {@link DocumentWindows}), keeps the result for reuse and chunk pooling, and
+ * when it was the last window emits the document record and its chunks. A window the engine gave
+ * up on sends the document to the dead letters. Results of superseded or deleted versions, and
+ * duplicates of a resubmitted window, are ignored.
+ */
+final class WindowCompletion {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PipelineSettings settings;
+    private final WindowPlan plan;
+    private final DocumentStores stores;
+    private final ChunkEmitter chunks;
+    private final OutputRecords records;
+    private final WindowResultCache cache;
+    private final PipelineMetrics metrics;
+    private final ProcessorContext<String, Emitted> ctx;
+    private final Consumer<String> dropPending;
+
+    /**
+     * @param chunks      null without a chunks topic
+     * @param dropPending drops a document's pending windows, queued work and chunks in flight (a failed document's)
+     */
+    WindowCompletion(PipelineSettings settings, WindowPlan plan, DocumentStores stores, ChunkEmitter chunks, OutputRecords records,
+            WindowResultCache cache, PipelineMetrics metrics, ProcessorContext<String, Emitted> ctx, Consumer<String> dropPending) {
+        this.settings = settings;
+        this.plan = plan;
+        this.stores = stores;
+        this.chunks = chunks;
+        this.records = records;
+        this.cache = cache;
+        this.metrics = metrics;
+        this.ctx = ctx;
+        this.dropPending = dropPending;
+    }
+
+    void apply(Completion c) {
+        WindowJob job = c.job();
+        DocState state = stores.docs.get(job.docId());
+        if (state == null || state.generation() != job.generation()) {
+            return; // superseded or deleted meanwhile
+        }
+        String key = DocumentStores.pendingKey(job.docId(), job.generation(), job.windowIndex());
+        PendingWindow w = stores.pending.get(key);
+        if (w == null) {
+            return; // already applied (a resubmitted duplicate)
+        }
+        if (c.failed()) {
+            failDocument(job.docId(), state, c.reason(), c.error());
+            return;
+        }
+        DocumentPooler pooler = plan.resumePooler(state.acc(), state.weight());
+        DocumentWindows.poolDocument(pooler, w.toWindow(), c.result());
+        DocState next = state.withResult(pooler.accumulated(), pooler.weight());
+        stores.pending.delete(key);
+        if (settings.reuseWindows() || settings.chunks() != null) { // chunk vectors are pooled from the version's kept results
+            String identity = WindowIdentity.of(plan.engine(), w.toEngineWindow());
+            stores.results.put(key, StoredResult.of(identity, c.result(), w));
+            if (settings.reuseWindows()) {
+                cache.put(identity, c.result());
+            }
+        }
+        if (!next.complete()) {
+            stores.docs.put(job.docId(), next);
+            return;
+        }
+        emit(job.docId(), job.generation(), state, next, pooler);
+    }
+
+    /** The document's last window is in: its record, then its chunks, in one forward sequence (one transaction). */
+    private void emit(String id, long generation, DocState state, DocState next, DocumentPooler pooler) {
+        stores.docs.delete(id);
+        List<ChunkEmitter.ChunkRecord> pooledChunks;
+        try {
+            pooledChunks = chunks == null ? List.of() : chunks.pooled(id, generation);
+        } catch (IllegalStateException e) { // e.g. a restart changed kembed.chunk.context under a version in flight
+            failDocument(id, state, "chunks-incomplete", e.getMessage());
+            return;
+        }
+        float[] vector = pooler.result(plan.settings().normalize());
+        long now = ctx.currentSystemTimeMs();
+        ctx.forward(new Record<String, Emitted>(id, new Emitted.Document(records.document(id, next, vector)), now), Names.OUTPUT_SINK);
+        if (chunks != null) {
+            chunks.emit(id, next, pooledChunks, now);
+        }
+        // keep only the emitted version's results for reuse (none without reuse)
+        stores.deleteResults(id, settings.reuseWindows() ? generation : -1);
+        metrics.documentOut(next.receivedAt() == null ? -1 : now - next.receivedAt());
+    }
+
+    /** The engine gave up on one of the document's windows: the document goes to the DLQ, its other windows are dropped. */
+    private void failDocument(String id, DocState state, String reason, String error) {
+        dropPending.accept(id);
+        stores.docs.delete(id);
+        metrics.deadLetter(reason);
+        String body = JSON.createObjectNode().put("id", id).put("source_topic", state.sourceTopic())
+                .put("source_partition", state.sourcePartition()).put("source_offset", state.sourceOffset()).toString();
+        ctx.forward(new Record<String, Emitted>(id, new DeadLetter(DeadLetterProcessor.bytes(id), body.getBytes(StandardCharsets.UTF_8),
+                reason, error, new SourceRecord(state.sourceTopic(), state.sourcePartition(), state.sourceOffset())), ctx.currentSystemTimeMs()),
+                Names.DEAD_LETTERS);
+    }
+}

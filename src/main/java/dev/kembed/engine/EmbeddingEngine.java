@@ -27,8 +27,8 @@ public interface EmbeddingEngine extends AutoCloseable {
      */
     default void healthCheck() {
         EngineInfo info = info();
-        int[] ids = {info.bosTokenId(), info.eosTokenId()};
-        embed(WindowBatch.of(List.of(new EngineWindow(ids, null, new int[] {0, 0}))));
+        int[] ids = info.bosTokenId() >= 0 ? new int[] {info.bosTokenId(), info.eosTokenId()} : new int[] {info.eosTokenId()};
+        embed(WindowBatch.of(List.of(new EngineWindow(ids, null, new int[ids.length]))));
     }
 
     @Override

@@ -76,7 +76,7 @@ public final class EngineVerification {
             ids[t] = 4 + rnd.nextInt(Math.max(1, Math.min(info.vocabSize(), 30000) - 4));
             pool[t] = t > 0 && t < length - 1 ? 1 : 0;
         }
-        ids[0] = info.bosTokenId();
+        ids[0] = info.bosTokenId() >= 0 ? info.bosTokenId() : ids[0]; // decoders start with content
         ids[length - 1] = info.eosTokenId();
         int[] globalMask = new int[length];
         globalMask[0] = global ? 1 : 0;

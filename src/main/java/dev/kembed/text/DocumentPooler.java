@@ -25,7 +25,7 @@ public final class DocumentPooler {
      * @param cls         the window's first-token state
      * @param sum         sum of the states of the tokens the window owns
      * @param count       how many tokens that sum covers
-     * @param ownedTokens the same count, as the window plan says (weights CLS pooling)
+     * @param ownedTokens the same count, as the window plan says (weights CLS and last-token pooling)
      */
     public void add(float[] cls, float[] sum, float count, int ownedTokens) {
         if (pooling == Pooling.MEAN) {
@@ -33,6 +33,11 @@ public final class DocumentPooler {
                 acc[i] += sum[i];
             }
             weight += count;
+        } else if (pooling == Pooling.LAST) { // the engine pooled the last token alone: sum / count is its state
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] += (double) sum[i] / count * ownedTokens;
+            }
+            weight += ownedTokens;
         } else {
             for (int i = 0; i < acc.length; i++) {
                 acc[i] += (double) cls[i] * ownedTokens;

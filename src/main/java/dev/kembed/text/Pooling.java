@@ -8,7 +8,12 @@ public enum Pooling {
     /** Mean over the document's content tokens, each counted once. */
     MEAN,
     /** Token-weighted mean of each window's {@code <s>} state. */
-    CLS;
+    CLS,
+    /**
+     * Token-weighted mean of each window's last-token state (its {@code </s>} or {@code <|endoftext|>}):
+     * what decoder embedders (Qwen3-Embedding) and sentence-transformers' {@code lasttoken} pool.
+     */
+    LAST;
 
     public static Pooling parse(String key, String value) {
         return Choices.parse(Pooling.class, key, value);

@@ -165,6 +165,11 @@ public final class WindowPlan {
      * the model follows sentence-transformers ({@link MeanScope}), its specials and prompt.
      */
     public int[] enginePoolMask(TextWindow w) {
+        if (settings.pooling() == Pooling.LAST) { // the window's last token alone: the engine's pooled sum is its state
+            int[] m = new int[w.length()];
+            m[m.length - 1] = 1;
+            return m;
+        }
         if (settings.meanScope() == MeanScope.CONTENT || settings.pooling() != Pooling.MEAN) {
             return w.poolMask();
         }

@@ -24,12 +24,15 @@ public final class Windower {
         this(maxTokens, overlap, bosId, eosId, Boundaries.FIXED);
     }
 
+    /** @param bosId the token that starts every window, or -1 where the tokenizer puts none (decoders: content, then {@code <|endoftext|>}) */
     public Windower(int maxTokens, int overlap, int bosId, int eosId, Boundaries boundaries) {
-        if (maxTokens < 3) {
-            throw new IllegalArgumentException("max_tokens must be at least 3 (<s>, one token, </s>), got " + maxTokens);
+        int specials = bosId >= 0 ? 2 : 1;
+        if (maxTokens < specials + 1) {
+            throw new IllegalArgumentException("max_tokens must be at least " + (specials + 1) + " (the specials and one token), got " + maxTokens);
         }
-        if (overlap < 0 || overlap >= maxTokens - 2) {
-            throw new IllegalArgumentException("overlap must be between 0 and max_tokens - 3 = " + (maxTokens - 3) + ", got " + overlap);
+        if (overlap < 0 || overlap >= maxTokens - specials) {
+            throw new IllegalArgumentException("overlap must be between 0 and max_tokens - " + (specials + 1) + " = " + (maxTokens - specials - 1)
+                    + ", got " + overlap);
         }
         this.maxTokens = maxTokens;
         this.overlap = overlap;
@@ -42,6 +45,11 @@ public final class Windower {
         return maxTokens;
     }
 
+    /** The special tokens every window carries: {@code <s>} and {@code </s>}, or only the closing one. */
+    public int specialTokens() {
+        return bosId >= 0 ? 2 : 1;
+    }
+
     public int overlap() {
         return overlap;
     }
@@ -52,7 +60,7 @@ public final class Windower {
 
     /** How many windows a document of {@code contentTokens} tokens needs with fixed boundaries (text boundaries may need more). */
     public int windowCount(int contentTokens) {
-        int capacity = maxTokens - 2;
+        int capacity = maxTokens - specialTokens();
         if (contentTokens <= capacity) {
             return 1;
         }
@@ -86,7 +94,8 @@ public final class Windower {
 
     private List<TextWindow> cut(int[] content, int[] charStart, int[] charEnd, String text, int[] prefix) {
         int n = content.length;
-        int capacity = maxTokens - 2 - prefix.length;
+        int lead = bosId >= 0 ? 1 : 0;
+        int capacity = maxTokens - specialTokens() - prefix.length;
         if (capacity - overlap < 1) {
             throw new IllegalArgumentException("a prompt of " + prefix.length + " tokens with an overlap of " + overlap
                     + " leaves no new content token in a window of " + maxTokens);
@@ -100,11 +109,13 @@ public final class Windower {
             int e = spans.get(k)[1];
             // overlap with the next window is split in the middle: the first half stays here
             int ownedTo = k == spans.size() - 1 ? n : (spans.get(k + 1)[0] + e) / 2;
-            int at = 1 + prefix.length; // where content starts: after <s> and the prompt
-            int[] ids = new int[e - s + 2 + prefix.length];
+            int at = lead + prefix.length; // where content starts: after <s> and the prompt
+            int[] ids = new int[e - s + specialTokens() + prefix.length];
             int[] pool = new int[ids.length];
-            ids[0] = bosId;
-            System.arraycopy(prefix, 0, ids, 1, prefix.length);
+            if (lead == 1) {
+                ids[0] = bosId;
+            }
+            System.arraycopy(prefix, 0, ids, lead, prefix.length);
             System.arraycopy(content, s, ids, at, e - s);
             ids[ids.length - 1] = eosId;
             for (int t = ownedFrom; t < ownedTo; t++) {

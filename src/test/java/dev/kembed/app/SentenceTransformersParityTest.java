@@ -33,7 +33,7 @@ class SentenceTransformersParityTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"st-xlm-roberta-tiny", "st-modernbert-tiny", "st-modernbert-legacy-tiny", "st-bert-tiny", "st-mpnet-tiny"})
+    @ValueSource(strings = {"st-xlm-roberta-tiny", "st-modernbert-tiny", "st-modernbert-legacy-tiny", "st-bert-tiny", "st-mpnet-tiny", "st-qwen3-tiny"})
     void embedEqualsSentenceTransformersEncode(String fixture) throws Exception {
         Path dir = FIXTURES.resolve(fixture);
         JsonNode ref = JSON.readTree(dir.resolve("reference.json").toFile());
@@ -100,8 +100,13 @@ class SentenceTransformersParityTest {
                 + "{\"idx\":1,\"name\":\"1\",\"path\":\"1_Pooling\",\"type\":\"sentence_transformers.models.Pooling\"}]");
         Files.writeString(dir.resolve("1_Pooling/config.json"), "{\"pooling_mode_max_tokens\": true, \"pooling_mode_mean_tokens\": false}");
         assertThatThrownBy(() -> SentenceTransformersConfig.read(dir)).hasMessageContaining("pooling_mode_max_tokens");
+        Files.writeString(dir.resolve("1_Pooling/config.json"), "{\"pooling_mode\": \"weightedmean\"}");
+        assertThatThrownBy(() -> SentenceTransformersConfig.read(dir)).hasMessageContaining("'weightedmean'")
+                .hasMessageContaining("allowed: cls, mean, lasttoken");
         Files.writeString(dir.resolve("1_Pooling/config.json"), "{\"pooling_mode\": \"lasttoken\"}");
-        assertThatThrownBy(() -> SentenceTransformersConfig.read(dir)).hasMessageContaining("'lasttoken'").hasMessageContaining("allowed: cls, mean");
+        assertThat(SentenceTransformersConfig.read(dir).pooling()).isEqualTo("last");
+        Files.writeString(dir.resolve("1_Pooling/config.json"), "{\"pooling_mode_lasttoken\": true, \"pooling_mode_mean_tokens\": false}");
+        assertThat(SentenceTransformersConfig.read(dir).pooling()).isEqualTo("last");
     }
 
     @Test

@@ -61,7 +61,7 @@ class LongformerGraphTest {
     @ParameterizedTest(name = "bert windows {0} lengths {1}")
     @MethodSource("bertCases")
     void bertFamilyMatchesNaiveReference(int[] windows, int[] lengths) throws Exception {
-        ModelConfig cfg = new ModelConfig(Architectures.BERT, 97, 24, windows.length, 3, 40, 128, 2, 1e-12, 0, 101 % 97, 102 % 97, windows);
+        ModelConfig cfg = new ModelConfig(Architectures.BERT_LONG, 97, 24, windows.length, 3, 40, 128, 2, 1e-12, 0, 101 % 97, 102 % 97, windows);
         compare(cfg, lengths, Global.NONE, 5);
     }
 

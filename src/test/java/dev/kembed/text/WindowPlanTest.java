@@ -22,17 +22,19 @@ class WindowPlanTest {
     @Test
     void clsPoolingWithGlobalAttentionOnABertModelIsRefusedNamingKeysAndRemedies() {
         EmbeddingSettings cls = new EmbeddingSettings(Pooling.CLS, GlobalAttention.AUTO, false, 0, 0);
-        assertThatThrownBy(() -> WindowPlan.create(cls, engine(Architectures.BERT, false), null, WindowPlan.SettingNames.CONFIG))
+        assertThatThrownBy(() -> WindowPlan.create(cls, engine(Architectures.BERT_LONG, false), null, WindowPlan.SettingNames.CONFIG))
                 .hasMessageContaining("kembed.pooling=cls with kembed.global.attention=auto")
                 .hasMessageContaining("bert-family model minilm-long")
                 .hasMessageContaining("use kembed.global.attention=none").hasMessageContaining("or kembed.pooling=mean");
-        assertThatThrownBy(() -> WindowPlan.create(cls, engine(Architectures.BERT, false), null, WindowPlan.SettingNames.CLI))
+        assertThatThrownBy(() -> WindowPlan.create(cls, engine(Architectures.BERT_LONG, false), null, WindowPlan.SettingNames.CLI))
                 .hasMessageContaining("--pooling=cls with --global-attention=auto");
         // what the message suggests works
-        WindowPlan.create(new EmbeddingSettings(Pooling.CLS, GlobalAttention.NONE, false, 0, 0), engine(Architectures.BERT, false), null,
+        WindowPlan.create(new EmbeddingSettings(Pooling.CLS, GlobalAttention.NONE, false, 0, 0), engine(Architectures.BERT_LONG, false), null,
                 WindowPlan.SettingNames.CONFIG);
-        WindowPlan.create(new EmbeddingSettings(Pooling.MEAN, GlobalAttention.AUTO, false, 0, 0), engine(Architectures.BERT, false), null,
+        WindowPlan.create(new EmbeddingSettings(Pooling.MEAN, GlobalAttention.AUTO, false, 0, 0), engine(Architectures.BERT_LONG, false), null,
                 WindowPlan.SettingNames.CONFIG);
+        // BERT as the hub ships it attends fully: <s> sees everything, so auto means no global tokens
+        assertThat(WindowPlan.create(cls, engine(Architectures.BERT, false), null, WindowPlan.SettingNames.CONFIG).globalCls()).isFalse();
         // and a Longformer with global attention takes the original setting
         assertThat(WindowPlan.create(cls, engine(Architectures.LONGFORMER, true), null, WindowPlan.SettingNames.CONFIG).globalCls()).isTrue();
     }

@@ -26,6 +26,9 @@ public interface Architecture {
     /** Adds this architecture's own keys to a config.json that already holds the common ones. */
     void writeConfig(ModelConfig c, ObjectNode o);
 
+    /** Refuses per-layer windows this architecture does not compute (0 = full attention). */
+    default void checkWindows(int[] attentionWindow) {}
+
     /** Prefixes that task-head checkpoints put before the encoder's weights (heads themselves are ignored). */
     List<String> weightPrefixes();
 

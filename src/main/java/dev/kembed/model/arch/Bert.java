@@ -1,6 +1,7 @@
 package dev.kembed.model.arch;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -15,6 +16,13 @@ final class Bert extends BertStyle {
     /** @param banded BERT-long: every layer attends in the band its {@code attention_window} gives */
     Bert(boolean banded) {
         this.banded = banded;
+    }
+
+    @Override
+    public void checkWindows(int[] attentionWindow) {
+        if (!banded && Arrays.stream(attentionWindow).anyMatch(w -> w != 0)) {
+            throw new IllegalArgumentException("BERT attends fully; BERT with a band is BERT-long (Architectures.BERT_LONG)");
+        }
     }
 
     /** A config without {@code attention_window} is plain BERT; with it, BERT-long. */

@@ -61,6 +61,7 @@ public record ModelConfig(
                         + " must hold even numbers (0 = full attention)");
             }
         }
+        family.checkWindows(attentionWindow);
     }
 
     public int headDim() {

@@ -2,8 +2,10 @@ package dev.kembed.model.arch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.model.checkpoint.TokenizerSpecials;
 import dev.kembed.model.onnx.OnnxGraph;
 import dev.kembed.model.onnx.OnnxGraph.Attr;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,12 +68,16 @@ final class Qwen3 implements Architecture {
                     "a divisor of num_attention_heads");
         }
         int layers = json.required("num_hidden_layers");
-        int eos = json.special("eos_token_id", null, 151_643, false);
+        // the window's specials are what the tokenizer adds (content, then <|endoftext|>; no BOS), whatever bos/eos the config names
+        Path tokenizer = json.file().resolveSibling("tokenizer.json");
+        Integer closing = TokenizerSpecials.of(tokenizer, false);
+        Integer opening = TokenizerSpecials.of(tokenizer, true);
+        int eos = closing != null ? closing : json.special("eos_token_id", null, 151_643, false);
         boolean bias = qwen2 || json.path("attention_bias").asBoolean(false);
         return new ModelConfig(this, json.required("vocab_size"), hidden, layers, heads, json.required("intermediate_size"),
                 json.required("max_position_embeddings"), 0, json.path("rms_norm_eps").asDouble(1e-6),
                 json.path("pad_token_id").canConvertToInt() ? json.path("pad_token_id").asInt() : eos,
-                json.special("bos_token_id", null, eos, true), eos, new int[layers],
+                opening != null ? opening : -1, eos, new int[layers],
                 new RopeSettings(theta, theta, bias, false, false, 0, 0), new DecoderSettings(headDim, kvHeads, !qwen2));
     }
 
@@ -148,7 +154,7 @@ final class Qwen3 implements Architecture {
             return List.of();
         }
         return List.of(new Preset("qwen3-0.6b", "Qwen3-Embedding-0.6B's shapes: 28 layers, 1024 wide, 16 query and 8 key/value heads of 128, 32768 tokens",
-                vocab -> new ModelConfig(this, 151_669, 1024, 28, 16, 3072, 32_768, 0, 1e-6, 151_643, 151_643, 151_643, new int[28],
+                vocab -> new ModelConfig(this, 151_669, 1024, 28, 16, 3072, 32_768, 0, 1e-6, 151_643, -1, 151_643, new int[28],
                         new RopeSettings(1_000_000, 1_000_000, false, false, false, 0, 0), new DecoderSettings(128, 8, true)), 0.02));
     }
 

@@ -91,7 +91,8 @@ public record SentenceTransformersConfig(String pooling, boolean includePrompt, 
             String mode = p.get("pooling_mode").asText();
             return switch (mode) {
                 case "cls", "mean" -> mode;
-                default -> throw new CheckpointException(config + ": pooling_mode '" + mode + "' is not supported; allowed: cls, mean");
+                case "lasttoken" -> "last";
+                default -> throw new CheckpointException(config + ": pooling_mode '" + mode + "' is not supported; allowed: cls, mean, lasttoken");
             };
         }
         List<String> on = new ArrayList<>();
@@ -106,8 +107,11 @@ public record SentenceTransformersConfig(String pooling, boolean includePrompt, 
         if (on.equals(List.of("pooling_mode_mean_tokens"))) {
             return "mean";
         }
+        if (on.equals(List.of("pooling_mode_lasttoken"))) {
+            return "last";
+        }
         throw new CheckpointException(config + ": pooling " + on + " is not supported; allowed: pooling_mode_cls_token or "
-                + "pooling_mode_mean_tokens alone");
+                + "pooling_mode_mean_tokens or pooling_mode_lasttoken alone");
     }
 
     private static JsonNode tree(ObjectMapper json, Path file) {

@@ -52,7 +52,7 @@ public final class MiniLmConverter {
     public static ModelConfig config(int window, int maxPositions) {
         int[] windows = new int[LAYERS];
         Arrays.fill(windows, window);
-        return new ModelConfig(Architectures.BERT, 30522, 384, LAYERS, 12, 1536, maxPositions, 2, 1e-12, 0, 101, 102, windows);
+        return new ModelConfig(Architectures.BERT_LONG, 30522, 384, LAYERS, 12, 1536, maxPositions, 2, 1e-12, 0, 101, 102, windows);
     }
 
     /** Writes config.json, model.safetensors and tokenizer.json of the long model. */

@@ -4,6 +4,7 @@ import dev.kembed.engine.queue.EngineListener;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.WebServer;
+import dev.kembed.model.checkpoint.ModelConfig;
 import dev.kembed.stream.EmbeddingPipeline;
 import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
@@ -102,7 +103,7 @@ public final class KembedApp implements AutoCloseable {
                         KembedConfig.CHUNKS_TOPIC, KembedConfig.CHUNK_MAX_TOKENS, KembedConfig.CHUNKS_TOPIC);
             }
             boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late(); // the graph's chunk slots follow from the model's window
-            int modelMaxTokens = late ? dev.kembed.model.checkpoint.ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
+            int modelMaxTokens = late ? ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
             stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, modelMaxTokens));
             WindowPlan plan = stack.plan();
             if (!kafka.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {

@@ -630,7 +630,7 @@ public final class KembedConfig extends AbstractConfig {
 
     // ---- documentation generated from the definition ----
 
-    static String help() {
+    public static String help() {
         StringBuilder sb = new StringBuilder("kembed.* keys (env: KEMBED_<KEY>, dots as underscores), with defaults:\n");
         for (ConfigDef.ConfigKey k : DEF.configKeys().values()) {
             sb.append(String.format("  %s = %s%s%n      %s%n", k.name, defaultText(k), k.validator == null ? "" : "  " + k.validator, k.documentation));

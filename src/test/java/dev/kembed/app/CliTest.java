@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.cli.KembedCli;
 import dev.kembed.engine.Precision;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.cli.KembedCli;
 import dev.kembed.testing.FlakyEngineProvider;
 import dev.kembed.testing.TestModels;
 import dev.kembed.testing.TestSupport;

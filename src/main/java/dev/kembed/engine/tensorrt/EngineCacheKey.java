@@ -1,6 +1,7 @@
 package dev.kembed.engine.tensorrt;
 
 import dev.kembed.engine.Precision;
+import dev.kembed.model.onnx.LongformerGraphBuilder;
 import java.util.Locale;
 
 /**
@@ -13,7 +14,7 @@ public record EngineCacheKey(String modelFingerprint, int batch, int length, int
 
     /** e.g. {@code 3f2a…-gf1-b8-l512-g1-c0-fp16-trt8.6.1-nvidia-h100-80gb-hbm3} ({@code c}: chunk slots, 0 = no late chunking). */
     public String fileName() {
-        return String.join("-", modelFingerprint, "gf" + dev.kembed.model.onnx.LongformerGraphBuilder.FORMAT_VERSION, "b" + batch, "l" + length,
+        return String.join("-", modelFingerprint, "gf" + LongformerGraphBuilder.FORMAT_VERSION, "b" + batch, "l" + length,
                 "g" + globalSlots, "c" + chunkSlots, precision.label(),
                 "trt" + tensorRtVersion, gpuName).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]+", "-");
     }

@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the streaming job end to end on an embedded broker with bundled documents, then show nearest neighbours.")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Model directory (default: models/minilm-long, created from all-MiniLM-L6-v2 if missing).")
     Path model;
 

@@ -3,7 +3,14 @@ package dev.kembed.app;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kembed.embed.DirectEmbedder;
 import dev.kembed.embed.DocumentVector;
+import dev.kembed.engine.EngineInfo;
+import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.text.Chunk;
+import dev.kembed.text.ChunkContext;
+import dev.kembed.text.Chunker;
 import dev.kembed.text.EmbeddingSettings;
+import dev.kembed.text.LateChunks;
+import dev.kembed.text.Pooling;
 import dev.kembed.text.WindowPlan;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,7 +21,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "embed", mixinStandardHelpOptions = true,
         description = {"Embed JSON Lines documents ({\"id\": ..., \"text\": ...}) into JSON Lines vectors.",
                 "A bad line becomes an error record with its line number; the run goes on. Exit code 3 if any line failed."})
-final class EmbedCommand implements Callable<Integer> {
+public final class EmbedCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
@@ -47,19 +54,19 @@ final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbeddingSettings settings = pooling.settings(windows, engine.model());
-        dev.kembed.text.Chunker cutter = ChunkOptions.chunker(this, chunkTokens); // checked with or without --chunks
-        dev.kembed.text.Chunker chunker = chunks ? cutter : null;
-        dev.kembed.text.ChunkContext context = dev.kembed.text.ChunkContext.parse("--chunk-context", chunkContext);
-        boolean late = chunks && context == dev.kembed.text.ChunkContext.WINDOW;
-        if (late && settings.pooling() == dev.kembed.text.Pooling.CLS) {
+        Chunker cutter = ChunkOptions.chunker(this, chunkTokens); // checked with or without --chunks
+        Chunker chunker = chunks ? cutter : null;
+        ChunkContext context = ChunkContext.parse("--chunk-context", chunkContext);
+        boolean late = chunks && context == ChunkContext.WINDOW;
+        if (late && settings.pooling() == Pooling.CLS) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--chunk-context window pools each chunk's own tokens (mean); a chunk has no <s> of its own there, so --pooling cls "
                             + "is refused with it (--chunk-context chunk runs each chunk alone and allows it)");
         }
         int slots = 0;
         if (late) { // the graph's chunk slots per window follow from the longest window
-            int window = windows.maxTokens > 0 ? windows.maxTokens : dev.kembed.model.arch.ModelConfig.read(engine.model()).maxTokens();
-            slots = dev.kembed.text.LateChunks.slotsForWindows(window, chunkTokens);
+            int window = windows.maxTokens > 0 ? windows.maxTokens : ModelConfig.read(engine.model()).maxTokens();
+            slots = LateChunks.slotsForWindows(window, chunkTokens);
         }
         long ok = 0;
         long failed = 0;
@@ -97,12 +104,12 @@ final class EmbedCommand implements Callable<Integer> {
     }
 
     /** One JSON object per chunk, with the fields of a chunk record. */
-    static List<ObjectNode> chunkLines(String id, DirectEmbedder.ChunkedDocument d, dev.kembed.engine.EngineInfo info, String fingerprint) {
+    static List<ObjectNode> chunkLines(String id, DirectEmbedder.ChunkedDocument d, EngineInfo info, String fingerprint) {
         List<ObjectNode> out = new java.util.ArrayList<>();
-        for (dev.kembed.text.Chunk c : d.chunks()) {
+        for (Chunk c : d.chunks()) {
             ObjectNode o = JsonLinesIo.JSON.createObjectNode();
-            o.put("id", id).put("chunk_id", dev.kembed.text.Chunk.key(id, c.index()))
-                    .put("point_id", dev.kembed.text.Chunk.pointId(id, c.index()).toString()).put("chunk_index", c.index())
+            o.put("id", id).put("chunk_id", Chunk.key(id, c.index()))
+                    .put("point_id", Chunk.pointId(id, c.index()).toString()).put("chunk_index", c.index())
                     .put("chunk_count", d.chunks().size()).put("token_start", c.tokenStart()).put("token_end", c.tokenEnd())
                     .put("token_count", c.tokenCount()).put("char_start", c.charStart()).put("char_end", c.charEnd()).put("text", c.text())
                     .put("model", info.modelName()).put("model_fingerprint", fingerprint).put("dim", info.dimension());

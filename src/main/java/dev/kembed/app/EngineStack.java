@@ -13,6 +13,7 @@ import dev.kembed.engine.queue.WorkerSettings;
 import dev.kembed.embed.QueryEmbedder;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.QueryApi;
+import dev.kembed.model.checkpoint.SentenceTransformersConfig;
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.WindowPlan;
 import java.time.Duration;
@@ -103,7 +104,7 @@ final class EngineStack implements AutoCloseable {
     /** The query routes on this stack: the same plan, on the queue's priority lane. */
     QueryApi queryApi(KembedConfig cfg, HttpMetrics metrics) {
         QueryLane lane = new QueryLane(workers, cfg.httpSettings().requestTimeout());
-        var st = dev.kembed.model.checkpoint.SentenceTransformersConfig.read(cfg.modelDir());
+        var st = SentenceTransformersConfig.read(cfg.modelDir());
         return new QueryApi(new QueryEmbedder(plan, lane::run, st == null ? java.util.Map.of() : st.prompts()), cfg.httpSettings(), metrics);
     }
 

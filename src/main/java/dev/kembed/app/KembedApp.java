@@ -6,6 +6,7 @@ import dev.kembed.engine.queue.EngineListener;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.WebServer;
+import dev.kembed.model.arch.ModelConfig;
 import dev.kembed.stream.EmbeddingPipeline;
 import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
@@ -104,7 +105,7 @@ public final class KembedApp implements AutoCloseable {
                         ChunksConfig.CHUNKS_TOPIC, ChunksConfig.CHUNK_MAX_TOKENS, ChunksConfig.CHUNKS_TOPIC);
             }
             boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late(); // the graph's chunk slots follow from the model's window
-            int modelMaxTokens = late ? dev.kembed.model.arch.ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
+            int modelMaxTokens = late ? ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
             stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, modelMaxTokens));
             WindowPlan plan = stack.plan();
             if (!kafka.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 /** {@code kembed model ...}: create, convert and compile checkpoints. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Create, convert and compile models.",
         subcommands = {ModelCommand.Random.class, ModelCommand.LongModel.class, ModelCommand.Compile.class, ModelCommand.Verify.class})
-final class ModelCommand implements Runnable {
+public final class ModelCommand implements Runnable {
     @Override
     public void run() {
         new picocli.CommandLine(this).usage(System.err);

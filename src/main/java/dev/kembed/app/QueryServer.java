@@ -1,9 +1,11 @@
 package dev.kembed.app;
 
 import dev.kembed.app.config.HttpConfig;
+import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.QueryApi;
 import dev.kembed.http.WebServer;
+import dev.kembed.text.WindowPlan;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -59,11 +61,11 @@ public final class QueryServer implements AutoCloseable {
         return stack.model();
     }
 
-    public dev.kembed.text.WindowPlan plan() {
+    public WindowPlan plan() {
         return stack.plan();
     }
 
-    public dev.kembed.engine.queue.EngineWorkers workers() {
+    public EngineWorkers workers() {
         return stack.workers();
     }
 

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code kembed run}: the streaming job, until stopped (SIGTERM / Ctrl-C close it cleanly). */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the streaming embedding job.")
-final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Properties file: kembed.* keys plus Kafka Streams/client properties.")
     Path config;
 

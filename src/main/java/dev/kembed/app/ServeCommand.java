@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         description = {"Serve query embeddings over HTTP, without Kafka: POST /embed (text-embeddings-inference), POST /v1/embeddings",
                 "(OpenAI), GET /info, /health, /metrics. Takes the kembed run configuration (kembed.* keys; Kafka keys are ignored) so",
                 "that queries are embedded exactly like the stream's documents."})
-final class ServeCommand implements Callable<Integer> {
+public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Properties file of kembed run (kembed.* keys: model, window, pooling, queue, kembed.http.*).")
     Path config;
 

@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 /** {@code kembed tokenize}: what the model sees, per document: ids, tokens, windows, retrieval chunks and their spans. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Show token ids, tokens, and each window's and retrieval chunk's token range and character span, as JSON Lines.")
-final class TokenizeCommand implements Callable<Integer> {
+public final class TokenizeCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--model", required = true, description = "Checkpoint directory (config.json, weights, tokenizer).")
     Path model;
 

@@ -161,7 +161,7 @@ final class BenchBurstCommand implements Callable<Integer> {
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
                 "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Dai.djl.default_engine=OnnxRuntime",
-                "dev.kembed.app.KembedCli", "run", "--config", cfg.toString(), "--data-dir", dir.resolve("kembed").toString()));
+                "dev.kembed.cli.KembedCli", "run", "--config", cfg.toString(), "--data-dir", dir.resolve("kembed").toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("kembed.log").toFile()).start();
     }
 

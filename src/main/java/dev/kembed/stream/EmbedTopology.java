@@ -4,6 +4,7 @@ import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.engine.WindowResultCache;
 import dev.kembed.serde.AvroRecordSerializer;
 import dev.kembed.serde.AvroWireFormat;
+import dev.kembed.text.Chunk;
 import dev.kembed.text.WindowPlan;
 import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -42,7 +43,7 @@ public final class EmbedTopology {
                 Stores.persistentKeyValueStore(Names.RESULT_STORE), Serdes.String(), StateSerdes.WINDOW_RESULT);
         StoreBuilder<KeyValueStore<String, Integer>> chunkCountStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.CHUNK_COUNT_STORE), Serdes.String(), Serdes.Integer());
-        StoreBuilder<KeyValueStore<String, dev.kembed.text.Chunk>> pendingChunkStore = Stores.keyValueStoreBuilder(
+        StoreBuilder<KeyValueStore<String, Chunk>> pendingChunkStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.PENDING_CHUNK_STORE), Serdes.String(), StateSerdes.CHUNK_SPAN);
         ProcessorSupplier<String, Decoded, String, Emitted> embed = new ProcessorSupplier<>() {
             @Override

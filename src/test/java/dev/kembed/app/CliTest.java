@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.cli.KembedCli;
 import dev.kembed.engine.Precision;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +15,7 @@ import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.djl.GraphCall;
 import dev.kembed.engine.WindowResult;
 import dev.kembed.testing.Captured;
+import dev.kembed.testing.Paragraphs;
 import dev.kembed.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -121,7 +123,7 @@ class CliTest {
     @Test
     void embedChunksWritesOneLatelyPooledLinePerChunk() throws Exception {
         Path model = TestModels.tiny(tmp.resolve("tiny"));
-        String text = String.join("\n\n", dev.kembed.text.TextBoundariesTest.paragraphs(10, 4));
+        String text = String.join("\n\n", Paragraphs.of(10, 4));
         Path in = tmp.resolve("chunks.jsonl");
         Files.writeString(in, JSON.writeValueAsString(Map.of("id", "doc", "text", text)) + "\n"
                 + JSON.writeValueAsString(Map.of("id", "short", "text", "One short line.")) + "\n");

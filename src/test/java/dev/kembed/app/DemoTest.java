@@ -2,6 +2,7 @@ package dev.kembed.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kembed.cli.KembedCli;
 import dev.kembed.testing.IntegrationTest;
 import dev.kembed.testing.TestModels;
 import java.io.ByteArrayOutputStream;

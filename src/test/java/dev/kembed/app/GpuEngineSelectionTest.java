@@ -60,7 +60,7 @@ class GpuEngineSelectionTest {
         Path djlCache = tmp.resolve("djl-cache");
         Path log = tmp.resolve("child.log");
         ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-Xlog:class+load=info:file=" + classes, "-cp", System.getProperty("java.class.path"), "dev.kembed.app.KembedCli",
+                "-Xlog:class+load=info:file=" + classes, "-cp", System.getProperty("java.class.path"), "dev.kembed.cli.KembedCli",
                 "embed", "--model", model.toString(), "--input", in.toString(), "--output", out.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("DJL_CACHE_DIR", djlCache.toString());

@@ -1,5 +1,6 @@
 package dev.kembed.app;
 
+import dev.kembed.cli.KembedCli;
 import java.util.List;
 import picocli.CommandLine;
 

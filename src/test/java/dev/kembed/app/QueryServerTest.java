@@ -1,11 +1,13 @@
 package dev.kembed.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.kembed.testing.Vectors.maxDiff;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kembed.cli.KembedCli;
 import dev.kembed.testing.FlakyEngineProvider;
 import dev.kembed.testing.TestModels;
 import dev.kembed.testing.TestSupport;
@@ -103,15 +105,6 @@ class QueryServerTest {
             v[i] = (float) arr.get(i).asDouble();
         }
         return v;
-    }
-
-    static double maxDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
     }
 
     static HttpResponse<String> post(String path, String body, String key) throws Exception {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.app.config.ModelDefaults;
+import dev.kembed.cli.KembedCli;
 import dev.kembed.model.checkpoint.SentenceTransformersConfig;
 import dev.kembed.testing.Captured;
 import dev.kembed.text.WindowPlan;

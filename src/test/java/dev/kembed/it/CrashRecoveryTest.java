@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.testing.IntegrationTest;
 import dev.kembed.testing.ChildKembed;
+import dev.kembed.testing.JsonDocuments;
 import dev.kembed.testing.BrokerTestBase;
 import dev.kembed.testing.TestSupport;
 import dev.kembed.testing.TestModels;
@@ -38,9 +39,7 @@ class CrashRecoveryTest extends BrokerTestBase {
     static List<ProducerRecord<byte[], byte[]>> documents(String topic, int n) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            String text = com.fasterxml.jackson.databind.node.TextNode.valueOf(text(i)).toString();
-            records.add(new ProducerRecord<>(topic, ("doc-" + i).getBytes(StandardCharsets.UTF_8),
-                    ("{\"text\": " + text + "}").getBytes(StandardCharsets.UTF_8)));
+            records.add(JsonDocuments.document(topic, "doc-" + i, text(i)));
         }
         return records;
     }
@@ -222,8 +221,7 @@ class CrashRecoveryTest extends BrokerTestBase {
             }
             List<ProducerRecord<byte[], byte[]>> updates = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                updates.add(new ProducerRecord<>(name + "-in", ("doc-" + i).getBytes(StandardCharsets.UTF_8), ("{\"text\": "
-                        + com.fasterxml.jackson.databind.node.TextNode.valueOf(updated(i)) + "}").getBytes(StandardCharsets.UTF_8)));
+                updates.add(JsonDocuments.document(name + "-in", "doc-" + i, updated(i)));
             }
             kafka.send(name + "-in", updates);
             ChildKembed second = ChildKembed.start(config(name, port), dir, name);

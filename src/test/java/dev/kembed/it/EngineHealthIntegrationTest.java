@@ -12,6 +12,7 @@ import dev.kembed.embed.DirectEmbedder;
 import dev.kembed.stream.Names;
 import dev.kembed.testing.BrokerTestBase;
 import dev.kembed.testing.FlakyEngineProvider;
+import dev.kembed.testing.JsonDocuments;
 import dev.kembed.testing.KafkaCluster;
 import dev.kembed.testing.TestModels;
 import dev.kembed.text.EmbeddingSettings;
@@ -53,27 +54,14 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
     }
 
     static Properties config(String name, int metricsPort) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrap());
-        p.put("application.id", "kembed-health-" + name);
-        p.put("kembed.model.dir", model.toString());
+        Properties p = minimalConfig("health", name);
         p.put("kembed.engine", FlakyEngineProvider.NAME);
-        p.put("kembed.model.threads", "1");
-        p.put("kembed.input.topic", name + "-in");
-        p.put("kembed.output.topic", name + "-out");
-        p.put("kembed.schema.registry.url", "mock://health-" + name);
         p.put("kembed.window.max.tokens", "256");
         p.put("kembed.batch.max.wait.ms", "20");
         p.put("kembed.engine.retries", "1");
         p.put("kembed.engine.retry.backoff.ms", "50");
         p.put("kembed.metrics.port", Integer.toString(metricsPort));
-        p.put("commit.interval.ms", "100");
         return p;
-    }
-
-    static ProducerRecord<byte[], byte[]> doc(String topic, String key, String text) {
-        return new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-                ("{\"text\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(text) + "}").getBytes(StandardCharsets.UTF_8));
     }
 
     record Health(int status, String body, double engineUp) {}
@@ -98,9 +86,9 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
         FlakyEngineProvider.refuseLongerThan = 100;
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            records.add(doc(name + "-in", "short-" + i, "a short document number " + i));
+            records.add(JsonDocuments.document(name + "-in", "short-" + i, "a short document number " + i));
         }
-        records.add(doc(name + "-in", "long", TestModels.longText(400)));
+        records.add(JsonDocuments.document(name + "-in", "long", TestModels.longText(400)));
         Properties cfg = config(name, port);
         cfg.put("kembed.pooling", "cls"); // a Longformer has global attention: the setting a BERT-family model refuses runs here
         try (KembedApp app = KembedApp.start(KembedConfig.from(cfg, Map.of()), tmp.resolve(name))) {
@@ -146,7 +134,7 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
         for (int i = 0; i < 30; i++) {
             String text = TestModels.longText(20 + (i * 37) % 300) + " #" + i;
             texts.put("doc-" + i, text);
-            records.add(doc(name + "-in", "doc-" + i, text));
+            records.add(JsonDocuments.document(name + "-in", "doc-" + i, text));
         }
         try (KembedApp app = KembedApp.start(KembedConfig.from(config(name, port), Map.of()), tmp.resolve(name))) {
             assertThat(awaitHealth(port, 200).engineUp()).isEqualTo(1.0);
@@ -204,7 +192,7 @@ class EngineHealthIntegrationTest extends BrokerTestBase {
         cfg.put("max.poll.interval.ms", "6000");
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            records.add(doc(name + "-in", "doc-" + i, TestModels.longText(1200) + " #" + i));
+            records.add(JsonDocuments.document(name + "-in", "doc-" + i, TestModels.longText(1200) + " #" + i));
         }
         java.nio.file.Path data = tmp.resolve(name);
         long pending;

@@ -1,5 +1,7 @@
 package dev.kembed.it;
 
+import static dev.kembed.testing.JsonDocuments.record;
+import static dev.kembed.testing.JsonDocuments.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.testing.IntegrationTest;
@@ -28,28 +30,12 @@ import org.junit.jupiter.api.Test;
 class StreamingIntegrationTest extends BrokerTestBase {
 
     static Properties config(String name) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrap());
-        p.put("application.id", "kembed-it-" + name);
-        p.put("kembed.model.dir", model.toString());
-        p.put("kembed.model.threads", "1");
-        p.put("kembed.input.topic", name + "-in");
-        p.put("kembed.output.topic", name + "-out");
-        p.put("kembed.schema.registry.url", "mock://it-" + name);
+        Properties p = minimalConfig("it", name);
         p.put("kembed.topics.partitions", "4");
         p.put("kembed.batch.max.tokens", "16384");
         p.put("kembed.batch.max.wait.ms", "30");
         p.put("num.stream.threads", "2");
-        p.put("commit.interval.ms", "100");
         return p;
-    }
-
-    static ProducerRecord<byte[], byte[]> json(String topic, String key, String json) {
-        return new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), json == null ? null : json.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static String text(String t) {
-        return "{\"text\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(t) + "}";
     }
 
     @Test
@@ -58,7 +44,7 @@ class StreamingIntegrationTest extends BrokerTestBase {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             int words = i % 50 == 0 ? 3000 : i % 7 == 0 ? 400 : 5 + (i * 37) % 120;
-            records.add(json(name + "-in", "doc-" + i, text(TestModels.longText(words) + " #" + i)));
+            records.add(record(name + "-in", "doc-" + i, text(TestModels.longText(words) + " #" + i)));
         }
         try (KembedApp app = KembedApp.start(KembedConfig.from(config(name), Map.of()), tmp.resolve(name))) {
             kafka.send(name + "-in", records);
@@ -86,20 +72,20 @@ class StreamingIntegrationTest extends BrokerTestBase {
         cfg.put("kembed.input.max.chars", "2000");
         String in = name + "-in";
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        records.add(json(in, null, text("no key")));
-        records.add(json(in, "k-json", "{\"text\": \"unterminated"));
-        records.add(json(in, "k-array", "[1, 2, 3]"));
-        records.add(json(in, "k-missing", "{\"title\": \"a title but no text\"}"));
-        records.add(json(in, "k-empty", "{\"text\": \"\"}"));
-        records.add(json(in, "k-blank", "{\"text\": \" \\n\\t \"}"));
+        records.add(record(in, null, text("no key")));
+        records.add(record(in, "k-json", "{\"text\": \"unterminated"));
+        records.add(record(in, "k-array", "[1, 2, 3]"));
+        records.add(record(in, "k-missing", "{\"title\": \"a title but no text\"}"));
+        records.add(record(in, "k-empty", "{\"text\": \"\"}"));
+        records.add(record(in, "k-blank", "{\"text\": \" \\n\\t \"}"));
         records.add(new ProducerRecord<>(in, "k-utf8".getBytes(StandardCharsets.UTF_8), new byte[] {'{', (byte) 0xFF, (byte) 0xFE, '}'}));
-        records.add(json(in, "k-long", text("x".repeat(2001))));
-        records.add(json(in, "k-token", "{\"input_ids\": [5, -3]}"));
-        records.add(json(in, "k-both", "{\"text\": \"hi\", \"input_ids\": [5]}"));
-        records.add(json(in, "k-nul\u0000", text("a NUL in the key")));
-        records.add(json(in, "k-ids-type", "{\"input_ids\": \"5 6 7\"}"));
+        records.add(record(in, "k-long", text("x".repeat(2001))));
+        records.add(record(in, "k-token", "{\"input_ids\": [5, -3]}"));
+        records.add(record(in, "k-both", "{\"text\": \"hi\", \"input_ids\": [5]}"));
+        records.add(record(in, "k-nul\u0000", text("a NUL in the key")));
+        records.add(record(in, "k-ids-type", "{\"input_ids\": \"5 6 7\"}"));
         for (int i = 0; i < 20; i++) {
-            records.add(json(in, "good-" + i, text("a perfectly good document number " + i)));
+            records.add(record(in, "good-" + i, text("a perfectly good document number " + i)));
         }
         try (KembedApp app = KembedApp.start(KembedConfig.from(cfg, Map.of()), tmp.resolve(name))) {
             kafka.send(in, records);

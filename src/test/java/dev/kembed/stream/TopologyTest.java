@@ -1,6 +1,7 @@
 package dev.kembed.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.kembed.testing.Vectors.maxDiff;
 
 import dev.kembed.app.KembedModel;
 import dev.kembed.embed.DirectEmbedder;
@@ -684,15 +685,6 @@ class TopologyTest {
 
     GenericRecord chunkValue(byte[] value) {
         return wire.read(value, dev.kembed.avro.ChunkEmbedding.getClassSchema());
-    }
-
-    static double maxDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.kembed.testing;
 
-import dev.kembed.app.KembedCli;
+import dev.kembed.cli.KembedCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

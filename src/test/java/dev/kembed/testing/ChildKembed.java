@@ -36,7 +36,7 @@ public final class ChildKembed implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-cp", System.getProperty("java.class.path"),
                 "-Dai.djl.offline=true", "-Dai.djl.default_engine=OnnxRuntime",
-                "dev.kembed.app.KembedCli", "run", "--config", cfg.toString(), "--data-dir", dir.resolve(name + "-data").toString()));
+                "dev.kembed.cli.KembedCli", "run", "--config", cfg.toString(), "--data-dir", dir.resolve(name + "-data").toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("DJL_OFFLINE", "true");
         pb.environment().put("RUST_FLAVOR", "cpu");

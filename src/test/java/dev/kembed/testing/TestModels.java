@@ -1,7 +1,7 @@
 package dev.kembed.testing;
 
-import dev.kembed.app.KembedCli;
 import dev.kembed.app.KembedModel;
+import dev.kembed.cli.KembedCli;
 import dev.kembed.engine.EngineSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,38 +3,20 @@ package dev.kembed.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kembed.testing.TestModels;
+import dev.kembed.testing.Paragraphs;
+import dev.kembed.testing.TokenizerTestBase;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Retrieval chunks: they tile the content tokens, their text is their char span, they end at text boundaries. */
-class ChunkerTest {
-    @TempDir
-    static Path tmp;
-
-    static DocumentTokenizer tokenizer;
-
-    @BeforeAll
-    static void open() {
-        tokenizer = DocumentTokenizer.open(TestModels.tiny(tmp.resolve("tiny")), 10_000_000);
-    }
-
-    @AfterAll
-    static void close() {
-        tokenizer.close();
-    }
-
+class ChunkerTest extends TokenizerTestBase {
     static TokenizedText document(int paragraphs, long seed) {
-        return tokenizer.tokenize(String.join("\n\n", TextBoundariesTest.paragraphs(paragraphs, seed)));
+        return tokenizer.tokenize(String.join("\n\n", Paragraphs.of(paragraphs, seed)));
     }
 
     /** Every content token in exactly one chunk, in order, none longer than the limit. */
@@ -92,7 +74,7 @@ class ChunkerTest {
 
     @Test
     void anEditChangesOnlyTheChunksNearIt() {
-        List<String> paragraphs = TextBoundariesTest.paragraphs(30, 11);
+        List<String> paragraphs = Paragraphs.of(30, 11);
         List<String> edited = new ArrayList<>(paragraphs);
         edited.set(15, edited.get(15) + " One more sentence about the leader.");
         Chunker chunker = new Chunker(96);

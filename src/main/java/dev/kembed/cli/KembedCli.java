@@ -1,10 +1,20 @@
-package dev.kembed.app;
+package dev.kembed.cli;
 
+import dev.kembed.app.DemoCommand;
+import dev.kembed.app.EmbedCommand;
+import dev.kembed.app.KembedConfig;
+import dev.kembed.app.ModelCommand;
+import dev.kembed.app.RunCommand;
+import dev.kembed.app.ServeCommand;
+import dev.kembed.app.TokenizeCommand;
 import dev.kembed.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code kembed} command line: model tools, embedding, tokenizing and benchmarks. */
+/**
+ * The {@code kembed} command line: model tools, embedding, tokenizing and benchmarks. It sits above app and bench
+ * so that registering the bench command does not make app depend on bench (bench builds on app).
+ */
 @Command(name = "kembed", mixinStandardHelpOptions = true, version = "kembed 0.1.0",
         description = "Kafka Streams processor that turns document events into Longformer embeddings.",
         subcommands = {RunCommand.class, ServeCommand.class, DemoCommand.class, ModelCommand.class, EmbedCommand.class, TokenizeCommand.class, BenchCommand.class})

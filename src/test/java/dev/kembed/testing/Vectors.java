@@ -1,0 +1,18 @@
+package dev.kembed.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Comparing embedding vectors in tests. */
+public final class Vectors {
+    private Vectors() {}
+
+    /** The largest absolute difference of two vectors of the same length (asserted). */
+    public static double maxDiff(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+}

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineWindow;
-import dev.kembed.engine.Precision;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.GraphCall;
 import dev.kembed.engine.djl.PaddedBatch;
-import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.arch.EncoderGraphBuilder;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Full-attention layers (XLM-RoBERTa, on transformers' own tiny checkpoint): scored in blocks of
@@ -30,24 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * empty blocks included), and the TensorRT-8 variant (static shapes, LayerNorm written out, host
  * position ids) equals the standard graph.
  */
-class FullAttentionGraphTest {
+class FullAttentionGraphTest extends ReferenceEngineTestBase {
     static final Path FIXTURE = Path.of("src/test/resources/fixtures/hf-xlm-roberta-tiny");
-
-    @TempDir
-    static Path tmp;
-
-    static Checkpoint ckpt;
-    static OnnxRuntimeEngine reference;
 
     @BeforeAll
     static void open() {
-        ckpt = Checkpoint.load(FIXTURE);
-        reference = new OnnxRuntimeEngine(ckpt, "xlmr", 1, 1, false, Precision.FP32);
-    }
-
-    @AfterAll
-    static void close() {
-        reference.close();
+        openReference(FIXTURE, "xlmr", false);
     }
 
     static EngineWindow window(int length, int seed) {

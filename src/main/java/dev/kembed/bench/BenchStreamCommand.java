@@ -5,6 +5,7 @@ import dev.kembed.app.KembedModel;
 import dev.kembed.app.KembedApp;
 import dev.kembed.app.KembedConfig;
 import dev.kembed.app.DemoDocuments;
+import dev.kembed.app.config.ModelDefaults;
 
 import dev.kembed.text.EmbeddingSettings;
 import dev.kembed.text.GlobalAttention;
@@ -40,31 +41,48 @@ import picocli.CommandLine.Option;
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = "End-to-end documents/s and tokens/s of the streaming job vs. the synchronous path, same run.")
 final class BenchStreamCommand implements Callable<Integer> {
+    /** Documents per kembed embed block (its own number). */
+    private static final int BLOCK = 1024;
+
     @picocli.CommandLine.Mixin
     EngineOptions engine;
 
-    @Option(names = "--copies", defaultValue = "2", description = "How many copies of the bundled demo documents to send. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--copies", defaultValue = "2", description = "How many copies of the documents to send. Default: ${DEFAULT-VALUE}")
     int copies;
+
+    @Option(names = "--input", description = "JSON Lines documents ({\"id\", \"text\"}) instead of the bundled demo documents, "
+            + "e.g. scripts/data/short-passages.jsonl (2,000 passages of 60-480 tokens).")
+    Path input;
 
     @Override
     public Integer call() throws Exception {
-        List<JsonNode> docs = DemoDocuments.load();
+        List<JsonNode> docs = input == null ? DemoDocuments.load() : BenchSupport.jsonLines(input);
         int n = docs.size() * copies;
-        System.out.printf("# kembed bench stream  model=%s  engine=%s  documents=%d (%d bundled x %d)  cores=%d%n", engine.model(), engine.engineName(),
-                n, docs.size(), copies,
+        System.out.printf("# kembed bench stream  model=%s  engine=%s  documents=%d (%d %s x %d)  cores=%d%n", engine.model(), engine.engineName(),
+                n, docs.size(), input == null ? "bundled" : input.toString(), copies,
                 Runtime.getRuntime().availableProcessors());
 
-        // 1. synchronous baseline: tokenize, window, run, pool, one document at a time
+        // 1. synchronous baseline: kembed embed's path (tokenize, window, pool; the windows of a block of documents batched by the queue)
         long tokens = 0;
         long t0 = System.nanoTime();
-        EmbeddingSettings settings = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, true, 0, 0);
+        // a sentence-transformers directory's pooling, normalization and max_seq_length, as kembed embed and kembed run take them
+        EmbeddingSettings settings = ModelDefaults.apply(new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, true, 0, 0),
+                new ModelDefaults.Given(false, false, false, "--pooling", "--normalize", "--max-tokens", "--prompt", "--prompt-name"),
+                engine.model(), "", "");
+        int windowTokens;
         try (KembedModel m = engine.open(false)) {
-            DirectEmbedder direct = new DirectEmbedder(m.plan(settings, WindowPlan.SettingNames.CLI), m.engine(), 16384);
+            WindowPlan plan = m.plan(settings, WindowPlan.SettingNames.CLI);
+            windowTokens = plan.maxTokens();
+            DirectEmbedder direct = new DirectEmbedder(plan, m.engine(), 16384);
             direct.embed("warm up");
             t0 = System.nanoTime();
             for (int c = 0; c < copies; c++) {
-                for (JsonNode d : docs) {
-                    tokens += direct.embed(d.get("text").asText()).tokens();
+                for (int from = 0; from < docs.size(); from += BLOCK) {
+                    List<WindowPlan.Planned> block = docs.subList(from, Math.min(docs.size(), from + BLOCK)).stream()
+                            .map(d -> plan.cut(d.get("text").asText())).toList();
+                    for (var v : direct.embedAll(block, settings.normalize())) {
+                        tokens += v.tokens();
+                    }
                 }
             }
         }
@@ -80,7 +98,9 @@ final class BenchStreamCommand implements Callable<Integer> {
         p.put("kembed.precision", engine.precision());
         p.put("kembed.input.topic", "bench-in");
         p.put("kembed.output.topic", "bench-out");
-        p.put("kembed.normalize", "true");
+        p.put("kembed.normalize", Boolean.toString(settings.normalize()));
+        p.put("kembed.pooling", settings.pooling().label());
+        p.put("kembed.window.max.tokens", Integer.toString(windowTokens));
         p.put("kembed.global.attention", "none");
         p.put("kembed.schema.registry.url", "mock://kembed-bench");
         p.put("application.id", "kembed-bench");

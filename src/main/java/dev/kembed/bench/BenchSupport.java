@@ -1,7 +1,14 @@
 package dev.kembed.bench;
 
 import dev.kembed.app.KembedApp;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,6 +43,22 @@ final class BenchSupport {
         try (java.io.InputStream in = BenchSupport.class.getResourceAsStream("/kembed/bpe-corpus.txt")) {
             return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\s+");
         }
+    }
+
+    /** JSON Lines documents ({"id", "text"}), for benches fed from a file. */
+    static List<JsonNode> jsonLines(Path file) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            if (!line.isBlank()) {
+                JsonNode d = json.readTree(line);
+                if (!d.hasNonNull("id") || !d.path("text").isTextual()) {
+                    throw new IOException(file + ": every line needs \"id\" and a string \"text\"; line " + (out.size() + 1) + " has not");
+                }
+                out.add(d);
+            }
+        }
+        return out;
     }
 
     /** Printed with every benchmark: CPUs differ between machines of one kind (NOTES). */

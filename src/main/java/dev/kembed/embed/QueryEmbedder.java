@@ -4,7 +4,6 @@ import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.text.WindowPlan;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,9 +74,8 @@ public final class QueryEmbedder {
         List<WindowPlan.Planned> docs = new ArrayList<>(inputs.size());
         for (QueryInput in : inputs) {
             WindowPlan.Planned doc = in.text() != null ? plan.cut(in.text()) : plan.cut(in.ids());
-            if (truncate && doc.windows().size() > 1) {
-                int[] ids = in.text() != null ? doc.doc().ids() : in.ids();
-                doc = plan.cut(Arrays.copyOf(ids, plan.maxTokens() - 2)); // <s> and </s> take the other two
+            if (truncate) {
+                doc = plan.truncated(doc);
             }
             docs.add(doc);
         }

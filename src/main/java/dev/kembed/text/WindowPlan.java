@@ -156,6 +156,26 @@ public final class WindowPlan {
         return new Planned(contentIds.length, windower.cut(contentIds, promptIds), null);
     }
 
+    /**
+     * The document cut to its first window, as sentence-transformers cuts a text at
+     * {@code max_seq_length} and TEI's {@code truncate} at its limit: the prompt kept, the text cut,
+     * exactly one window. A document of one window is returned as it is.
+     */
+    public Planned truncated(Planned p) {
+        if (p.windows().size() <= 1) {
+            return p;
+        }
+        int n = p.windows().get(0).tokenEnd(); // the first window starts at content token 0
+        TokenizedText d = p.doc();
+        if (d == null) {
+            TextWindow w = p.windows().get(0);
+            return cut(java.util.Arrays.copyOfRange(w.ids(), w.contentOffset(), w.contentOffset() + n));
+        }
+        TokenizedText head = new TokenizedText(d.text(), java.util.Arrays.copyOf(d.ids(), n), java.util.Arrays.copyOf(d.tokens(), n),
+                java.util.Arrays.copyOf(d.charStart(), n), java.util.Arrays.copyOf(d.charEnd(), n), d.prompt());
+        return new Planned(n, cut(head), head);
+    }
+
     public EngineWindow engineWindow(TextWindow w) {
         return engineWindow(w.ids(), enginePoolMask(w), globalCls());
     }
@@ -222,6 +242,11 @@ public final class WindowPlan {
 
     public int maxTokens() {
         return windower.maxTokens();
+    }
+
+    /** The special tokens every window carries ({@code <s>} and {@code </s>}, or only the closing one for decoders). */
+    public int specialTokens() {
+        return windower.specialTokens();
     }
 
     public int overlap() {

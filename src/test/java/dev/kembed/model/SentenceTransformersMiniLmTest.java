@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kembed.cli.KembedCli;
 import dev.kembed.model.checkpoint.SafetensorsFile;
 import dev.kembed.model.recipe.MiniLmConverter;
 import dev.kembed.model.recipe.SentenceTransformersMiniLm;
@@ -186,5 +187,52 @@ class SentenceTransformersMiniLmTest {
     private static int[] shape(Map<String, SafetensorsFile.Entry> t, String name) {
         assertThat(t).as(name).containsKey(name);
         return t.get(name).shape();
+    }
+
+    /**
+     * The real all-MiniLM-L6-v2, as {@code kembed model minilm} writes it, through {@code kembed embed}:
+     * every text within max_seq_length equals sentence-transformers' own encode() (the fixture) to
+     * 1e-5; a longer text, which sentence-transformers cuts at 256 tokens, is embedded whole in
+     * several windows instead.
+     */
+    @Test
+    void kembedEmbedEqualsSentenceTransformersEncode() throws Exception {
+        JsonNode ref;
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/minilm-st/reference.json")) {
+            ref = JSON.readTree(in);
+        }
+        List<String> lines = new ArrayList<>();
+        for (JsonNode item : ref.path("items")) {
+            lines.add(JSON.writeValueAsString(Map.of("id", item.path("id").asText(), "text", item.path("text").asText())));
+        }
+        Path in = tmp.resolve("minilm-in.jsonl");
+        Path out = tmp.resolve("minilm-out.jsonl");
+        Files.write(in, lines);
+        assertThat(KembedCli.execute("embed", "--model", dir.toString(), "--threads", "2", "--input", in.toString(), "--output", out.toString()))
+                .isZero();
+        List<String> got = Files.readAllLines(out);
+        assertThat(got).hasSize(lines.size());
+        double worst = 0;
+        int compared = 0;
+        int cut = 0;
+        for (int i = 0; i < got.size(); i++) {
+            JsonNode line = JSON.readTree(got.get(i));
+            JsonNode item = ref.path("items").get(i);
+            if (item.path("truncated").asBoolean()) {
+                assertThat(line.path("windows").asInt()).as("%s is embedded whole", item.path("id").asText()).isGreaterThan(1);
+                cut++;
+                continue;
+            }
+            JsonNode want = item.path("vector");
+            for (int c = 0; c < want.size(); c++) {
+                worst = Math.max(worst, Math.abs(line.path("embedding").get(c).asDouble() - want.get(c).asDouble()));
+            }
+            compared++;
+        }
+        System.out.printf("all-MiniLM-L6-v2 vs sentence-transformers encode(): %d texts, max abs %.3g (%d longer texts embedded whole)%n",
+                compared, worst, cut);
+        assertThat(compared).isGreaterThanOrEqualTo(15);
+        assertThat(cut).isPositive();
+        assertThat(worst).isLessThanOrEqualTo(1e-5);
     }
 }

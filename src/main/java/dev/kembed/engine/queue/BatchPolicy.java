@@ -28,15 +28,23 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
     public static final int DEFAULT_BATCHING_TOKENS = 16384;
 
     /**
+     * The bucket width of models that attend fully (no band, pad multiple 1): windows within 32
+     * tokens of each other share a batch, padded to its longest, so a batch wastes at most 31
+     * tokens a window where exact lengths would leave almost every short text in a batch alone.
+     */
+    public static final int FULL_ATTENTION_BUCKET = 32;
+
+    /**
      * The policy for an engine: its static lengths and batch size bound the buckets and batches.
      *
      * @param maxTokens    padded tokens per batch; 0 = {@link #autoTokens}
-     * @param bucketTokens bucket width; 0 = the engine's pad multiple (its attention window)
+     * @param bucketTokens bucket width; 0 = the engine's pad multiple (its attention window), or
+     *                     {@link #FULL_ATTENTION_BUCKET} for a model without a band
      * @param windowTokens the longest window the plan cuts (what "one maximal window" means)
      */
     public static BatchPolicy forEngine(EngineInfo info, int maxTokens, int maxWindows, long maxWaitMs, int bucketTokens, int windowTokens) {
         int windows = info.maxBatch() > 0 ? Math.min(maxWindows, info.maxBatch()) : maxWindows;
-        int width = bucketTokens > 0 ? bucketTokens : info.padMultiple();
+        int width = bucketTokens > 0 ? bucketTokens : info.padMultiple() > 1 ? info.padMultiple() : FULL_ATTENTION_BUCKET;
         BatchPolicy shape = new BatchPolicy(Integer.MAX_VALUE, windows, maxWaitMs, width, info.shapeBuckets());
         int tokens = maxTokens > 0 ? maxTokens : autoTokens(info, shape.bucket(Math.min(windowTokens, info.maxTokens())));
         return new BatchPolicy(tokens, windows, maxWaitMs, width, info.shapeBuckets());

@@ -34,8 +34,8 @@ public final class QueueConfig extends ConfigArea {
     public static void define(ConfigDef def) {
         def.define(BATCH_MAX_TOKENS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
                         "Padded tokens per batch (windows x bucket length); must hold one full window. 0 = as the engine batches best: "
-                                + "one maximal window on CPU engines (larger batches do not raise their throughput, they only hold the engine "
-                                + "longer), a full static batch on TensorRT, else 16384.")
+                                + "one maximal window on CPU engines, at least 2048 (larger batches do not raise their throughput, they only "
+                                + "hold the engine longer), a full static batch on TensorRT, else 16384.")
                 .define(BATCH_MAX_WINDOWS, Type.INT, 64, Range.between(1, 100_000), Importance.MEDIUM, "Windows per batch.")
                 .define(BATCH_MAX_WAIT_MS, Type.LONG, 50L, Range.between(0, 600_000), Importance.MEDIUM,
                         "How long a window may wait for a fuller batch.")

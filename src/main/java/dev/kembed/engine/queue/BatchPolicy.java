@@ -51,14 +51,23 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
     }
 
     /**
+     * The least default budget of a CPU engine: windows of models with short limits (BERT's 512,
+     * a sentence-transformers directory's 256) share calls up to this many tokens, so a stream of
+     * short documents is not run one small window per call; a call still takes well under a second
+     * on such a model.
+     */
+    public static final int CPU_MIN_BATCH_TOKENS = 2048;
+
+    /**
      * The default token budget. Where more windows per call do not raise throughput (CPU engines),
-     * one maximal window, so no call holds the engine longer than one window and a short document
-     * waits at most that long. Where they do: a full batch of the largest static shape, else
-     * {@link #DEFAULT_BATCHING_TOKENS} (at least one maximal window).
+     * one maximal window (at least {@link #CPU_MIN_BATCH_TOKENS}), so no call holds the engine much
+     * longer than one window and a short document waits at most that long. Where they do: a full
+     * batch of the largest static shape, else {@link #DEFAULT_BATCHING_TOKENS} (at least one maximal
+     * window).
      */
     static int autoTokens(EngineInfo info, int maximalWindowBucket) {
         if (!info.batchingHelps()) {
-            return maximalWindowBucket;
+            return Math.max(maximalWindowBucket, CPU_MIN_BATCH_TOKENS);
         }
         if (info.maxBatch() > 0 && !info.shapeBuckets().isEmpty()) {
             return info.maxBatch() * info.shapeBuckets().largest();

@@ -233,7 +233,10 @@ class WindowQueueTest {
         assertThat(p.capacity(4096)).isEqualTo(1);
         assertThat(p.capacity(512)).as("short windows still share a call, within one window's tokens").isEqualTo(8);
         BatchPolicy window256 = BatchPolicy.forEngine(cpu.info(), 0, 64, 50, 16, 256);
-        assertThat(window256.maxTokens()).as("the plan's window, not the model's limit").isEqualTo(256);
+        assertThat(window256.maxTokens()).as("a plan of short windows (not the model's limit) still shares calls up to the CPU minimum")
+                .isEqualTo(BatchPolicy.CPU_MIN_BATCH_TOKENS).isEqualTo(2048);
+        assertThat(window256.capacity(256)).isEqualTo(8);
+        assertThat(BatchPolicy.forEngine(cpu.info(), 0, 64, 50, 16, 3000).maxTokens()).as("one maximal window past the minimum").isEqualTo(3008);
         assertThat(BatchPolicy.forEngine(cpu.info(), 16384, 64, 50, 16, 4096).maxTokens()).as("an explicit budget stays").isEqualTo(16384);
         ScriptedEngine gpu = new ScriptedEngine();
         gpu.staticLengths = List.of(512, 4096);

@@ -56,11 +56,6 @@ final class Bert extends BertStyle {
     }
 
     @Override
-    int[] windowsWithoutAttentionWindow(ConfigJson json, int layers) {
-        return new int[layers]; // full attention in every layer
-    }
-
-    @Override
     boolean writesAttentionWindow() {
         return banded;
     }

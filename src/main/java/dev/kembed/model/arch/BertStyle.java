@@ -38,11 +38,15 @@ abstract class BertStyle implements Architecture {
 
     abstract Defaults defaults();
 
-    /** The per-layer windows when {@code attention_window} is absent, or a refusal naming what to do. */
-    abstract int[] windowsWithoutAttentionWindow(ConfigJson json, int layers);
+    /** The per-layer windows when {@code attention_window} is absent (full attention), or a refusal naming what to do. */
+    int[] windowsWithoutAttentionWindow(ConfigJson json, int layers) {
+        return new int[layers];
+    }
 
-    /** Whether {@code config.json} carries {@code attention_window} for this architecture. */
-    abstract boolean writesAttentionWindow();
+    /** Whether {@code config.json} carries {@code attention_window} for this architecture (only the banded ones). */
+    boolean writesAttentionWindow() {
+        return false;
+    }
 
     @Override
     public ModelConfig readConfig(ConfigJson json) {

@@ -38,16 +38,6 @@ final class DistilBert extends BertStyle {
     }
 
     @Override
-    int[] windowsWithoutAttentionWindow(ConfigJson json, int layers) {
-        return new int[layers];
-    }
-
-    @Override
-    boolean writesAttentionWindow() {
-        return false;
-    }
-
-    @Override
     public ModelConfig readConfig(ConfigJson json) {
         String act = json.path("activation").asText("gelu");
         if (!act.equals("gelu")) {

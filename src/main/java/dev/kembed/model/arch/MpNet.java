@@ -45,16 +45,6 @@ final class MpNet extends BertStyle {
     }
 
     @Override
-    int[] windowsWithoutAttentionWindow(ConfigJson json, int layers) {
-        return new int[layers];
-    }
-
-    @Override
-    boolean writesAttentionWindow() {
-        return false;
-    }
-
-    @Override
     public ModelConfig readConfig(ConfigJson json) {
         int buckets = json.path("relative_attention_num_buckets").asInt(BUCKETS);
         if (buckets != BUCKETS) { // transformers itself fails on another value: its bucket function assumes 32

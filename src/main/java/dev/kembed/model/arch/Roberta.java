@@ -25,16 +25,6 @@ class Roberta extends BertStyle {
     }
 
     @Override
-    int[] windowsWithoutAttentionWindow(ConfigJson json, int layers) {
-        return new int[layers]; // full attention in every layer
-    }
-
-    @Override
-    boolean writesAttentionWindow() {
-        return false; // it attends fully: no window
-    }
-
-    @Override
     public List<String> weightPrefixes() {
         return List.of("roberta.");
     }

@@ -79,7 +79,8 @@ class ModelFamiliesTest {
      * token once, from the window that owns it); the int8 graph runs and stays close to fp32.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"hf-xlm-roberta-tiny", "hf-modernbert-tiny", "hf-nomic-bert-tiny"})
+    @ValueSource(strings = {"hf-xlm-roberta-tiny", "hf-modernbert-tiny", "hf-nomic-bert-tiny", "hf-bert-tiny", "hf-roberta-tiny",
+        "hf-distilbert-tiny", "hf-mpnet-tiny", "hf-qwen3-tiny"})
     void lateChunksOverlapAndInt8WorkOnEveryFamily(String fixture) throws Exception {
         Path dir = FIXTURES.resolve(fixture);
         String text = new ObjectMapper().readTree(dir.resolve("documents.json").toFile()).get("documents").get("long").get("text").asText();

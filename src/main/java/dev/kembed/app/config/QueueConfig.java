@@ -40,7 +40,7 @@ public final class QueueConfig extends ConfigArea {
                 .define(BATCH_MAX_WAIT_MS, Type.LONG, 50L, Range.between(0, 600_000), Importance.MEDIUM,
                         "How long a window may wait for a fuller batch.")
                 .define(BATCH_BUCKET_TOKENS, Type.INT, 0, Range.between(0, 1 << 20), Importance.LOW,
-                        "Length-bucket width: batches only mix windows of one bucket, padded to their longest (0 = the model's attention window; 32 tokens for a model without one).")
+                        "Length-bucket width: batches only mix windows of one bucket, padded to their longest (0 = the model's attention window; 8 tokens for a model without one).")
                 .define(QUEUE_MAX_WINDOWS, Type.INT, 1024, Range.between(1, 10_000_000), Importance.MEDIUM,
                         "Windows queued per process before tasks wait (backpressure).")
                 .define(QUEUE_MAX_BLOCK_MS, Type.LONG, 10_000L, Range.between(0, 3_600_000), Importance.LOW,

@@ -28,11 +28,12 @@ public record BatchPolicy(int maxTokens, int maxWindows, long maxWaitMs, int buc
     public static final int DEFAULT_BATCHING_TOKENS = 16384;
 
     /**
-     * The bucket width of models that attend fully (no band, pad multiple 1): windows within 32
-     * tokens of each other share a batch, padded to its longest, so a batch wastes at most 31
-     * tokens a window where exact lengths would leave almost every short text in a batch alone.
+     * The bucket width of models that attend fully (no band, pad multiple 1): windows within 8
+     * tokens of each other share a batch, padded to its longest, so a batch wastes at most 7 tokens
+     * a window, where exact lengths would leave almost every short text in a batch alone (32 wasted
+     * 5 % on short passages, measured by bench stream's padding efficiency).
      */
-    public static final int FULL_ATTENTION_BUCKET = 32;
+    public static final int FULL_ATTENTION_BUCKET = 8;
 
     /**
      * The policy for an engine: its static lengths and batch size bound the buckets and batches.

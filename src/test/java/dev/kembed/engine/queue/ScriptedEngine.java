@@ -29,10 +29,12 @@ final class ScriptedEngine implements EmbeddingEngine {
     volatile Function<WindowBatch, Throwable> raw = b -> null;
     List<Integer> staticLengths = List.of();
     int maxBatch = 0;
+    /** The model's pad multiple: its attention band, 1 for a model that attends fully. */
+    int padMultiple = 16;
 
     @Override
     public EngineInfo info() {
-        return new EngineInfo("scripted", "fake", "0", Precision.FP32, Architectures.LONGFORMER, 2, 4096, 16, false, Set.of(Precision.FP32),
+        return new EngineInfo("scripted", "fake", "0", Precision.FP32, Architectures.LONGFORMER, 2, 4096, padMultiple, false, Set.of(Precision.FP32),
                 staticLengths, maxBatch, !staticLengths.isEmpty(), 1000, 1, 0, 2, !staticLengths.isEmpty(), "scripted", 0);
     }
 

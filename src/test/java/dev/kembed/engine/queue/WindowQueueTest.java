@@ -244,6 +244,20 @@ class WindowQueueTest {
         assertThat(BatchPolicy.forEngine(gpu.info(), 0, 64, 50, 0, 4096).maxTokens()).as("a full static batch").isEqualTo(8 * 4096);
     }
 
+    /** A model without a band (BERT as the hub ships it) pads to the batch's longest: windows within 8 tokens share a batch. */
+    @Test
+    void fullAttentionModelsBucketBy8TokensNotByExactLength() {
+        ScriptedEngine bert = new ScriptedEngine();
+        bert.padMultiple = 1;
+        BatchPolicy p = BatchPolicy.forEngine(bert.info(), 0, 64, 50, 0, 256);
+        assertThat(p.bucketTokens()).isEqualTo(BatchPolicy.FULL_ATTENTION_BUCKET).isEqualTo(8);
+        assertThat(List.of(p.bucket(3), p.bucket(8), p.bucket(9), p.bucket(250))).containsExactly(8, 8, 16, 256);
+        assertThat(p.capacity(64)).as("2048 tokens of 64-token windows").isEqualTo(32);
+        assertThat(BatchPolicy.forEngine(bert.info(), 0, 64, 50, 32, 256).bucketTokens()).as("an explicit width wins").isEqualTo(32);
+        ScriptedEngine banded = new ScriptedEngine();
+        assertThat(BatchPolicy.forEngine(banded.info(), 0, 64, 50, 0, 256).bucketTokens()).as("a band keeps its multiple").isEqualTo(16);
+    }
+
     @Test
     void cancelAbandonAndAdmission() {
         WindowQueue q = new WindowQueue(new BatchPolicy(100_000, 100, 0, 16), 3);

@@ -292,8 +292,10 @@ public final class EncoderGraph {
 
     /** Exact (erf) GELU, as HF's "gelu". */
     String gelu(String x) {
-        String erf = g.op("Erf", g.op("Mul", x, g.scalarFloat((float) (1.0 / Math.sqrt(2.0)))));
-        return g.op("Mul", g.op("Mul", x, g.scalarFloat(0.5f)), g.op("Add", erf, g.scalarFloat(1f)));
+        // written as torch exports it, x · (1 + erf(x / √2)) · 0.5: ONNX Runtime's optimizer fuses exactly this
+        // pattern with the bias add before it into one BiasGelu kernel (other orders stay five passes over [B, L, I])
+        String erf = g.op("Erf", g.op("Div", x, g.scalarFloat((float) Math.sqrt(2.0))));
+        return g.op("Mul", g.op("Mul", x, g.op("Add", erf, g.scalarFloat(1f))), g.scalarFloat(0.5f));
     }
 
     /** x · sigmoid(x), as torch's silu. */

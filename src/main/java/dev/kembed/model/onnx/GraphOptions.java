@@ -29,7 +29,7 @@ public record GraphOptions(boolean globalAttention, int staticBatch, int staticL
      * outputs: window identities ({@code WindowIdentity}) and the TensorRT cache key carry it, so
      * results stored or compiled by an older build are never reused.
      */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** Query rows per full-attention block. */
     public static final int QUERY_BLOCK = 1024;
 

@@ -30,6 +30,8 @@ public final class EncoderGraph {
     private final GraphOptions opts;
     private final Masks masks;
     private String padKeyBias;
+    /** Positions 0, 1, 2, ... of the padded sequence, made once for the causal masks. */
+    private String positions;
     private final Map<Integer, String> bandBias = new HashMap<>();
 
     /**
@@ -169,25 +171,54 @@ public final class EncoderGraph {
         return fullAttention(q, k, v, null);
     }
 
-    /** @param scoreBias null, or [1 or B, h, Lp, Lp] added to the scores (MPNet's relative positions, a causal mask) */
+    /** @param scoreBias null, or [1 or B, h, Lp, Lp] added to the scores (MPNet's relative positions) */
     String fullAttention(String q, String k, String v, String scoreBias) {
+        return fullAttention(q, k, v, scoreBias, false);
+    }
+
+    /**
+     * Causal attention (decoders): each query sees the keys at or before its own position. The mask
+     * is made per query block from position vectors, so no [Lp, Lp] table exists (at Qwen3's 32,768
+     * tokens a float table would be 4 GB).
+     */
+    String causalAttention(String q, String k, String v) {
+        return fullAttention(q, k, v, null, true);
+    }
+
+    private String fullAttention(String q, String k, String v, String scoreBias, boolean causal) {
         String keyBias = padKeyBias();
         String kT = g.op("Transpose", new Attr[] {Attr.ints("perm", 0, 1, 3, 2)}, k);
         long rows = opts.staticLength() > 0 ? paddedLength() : cfg.maxTokens();
         int block = opts.queryBlock();
         int blocks = (int) ((rows + block - 1) / block);
         if (blocks <= 1) {
-            return g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, scores(g.op("MatMul", q, kT), keyBias, scoreBias)), v);
+            String bias = causal ? causalBias(null, null) : scoreBias;
+            return g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, scores(g.op("MatMul", q, kT), keyBias, bias)), v);
         }
         String[] parts = new String[blocks];
         for (int i = 0; i < blocks; i++) {
             String from = g.ints64((long) i * block);
             String to = g.ints64((long) (i + 1) * block);
             String qi = g.op("Slice", q, from, to, g.ints64(2));
-            String bias = scoreBias == null ? null : g.op("Slice", scoreBias, from, to, g.ints64(2));
+            String bias = causal ? causalBias(from, to) : scoreBias == null ? null : g.op("Slice", scoreBias, from, to, g.ints64(2));
             parts[i] = g.op("MatMul", g.op("Softmax", new Attr[] {Attr.i("axis", -1)}, scores(g.op("MatMul", qi, kT), keyBias, bias)), v);
         }
         return g.op("Concat", new Attr[] {Attr.i("axis", 2)}, parts); // [B,h,Lp,d]
+    }
+
+    /**
+     * The causal bias of the query rows [from, to) (null: all rows) against every key: 0 where the
+     * key's position is at most the query's, masked after; [n, Lp] for a static graph, [B, 1, n, Lp]
+     * for a dynamic one.
+     */
+    private String causalBias(String from, String to) {
+        if (positions == null) {
+            positions = positionsF(masks.amF()); // [Lp] constant (static) or [B, Lp]
+        }
+        String queries = from == null ? positions : g.op("Slice", positions, from, to, g.ints64(-1));
+        String later = g.op("Greater", g.op("Unsqueeze", positions, g.ints64(-2)), g.op("Unsqueeze", queries, g.ints64(-1)));
+        String bias = maskBias(g.op("Cast", new Attr[] {Attr.i("to", OnnxGraph.FLOAT)}, g.op("Not", later)));
+        return opts.staticLength() > 0 ? bias : g.op("Unsqueeze", bias, g.ints64(1));
     }
 
     private String scores(String qk, String keyBias, String scoreBias) {

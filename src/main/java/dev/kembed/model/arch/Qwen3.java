@@ -163,7 +163,6 @@ final class Qwen3 implements Architecture {
         Rotary rotary = new Rotary(e);
         OnnxGraph g = e.g();
         ModelConfig c = e.cfg();
-        String causal = causalBias(e);
         return new EncoderLayers() {
             @Override
             public String embeddings() {
@@ -180,7 +179,7 @@ final class Qwen3 implements Architecture {
                 String k = rotary.apply(head(a, p + "self_attn.k_proj", p + "self_attn.k_norm", c.kvHeads()), theta);
                 String v = head(a, p + "self_attn.v_proj", null, c.kvHeads());
                 q = g.op("Mul", q, g.scalarFloat((float) (1.0 / Math.sqrt(c.headDim()))));
-                String ctx = e.fullAttention(q, shared(k), shared(v), causal);
+                String ctx = e.causalAttention(q, shared(k), shared(v));
                 x = g.op("Add", x, e.linear(e.mergeHeads(ctx), p + "self_attn.o_proj", 1f));
                 String m = e.rmsNorm(x, p + "post_attention_layernorm");
                 String gate = e.linear(m, p + "mlp.gate_proj", 1f);
@@ -212,17 +211,5 @@ final class Qwen3 implements Architecture {
                 return g.op("Reshape", tiled, g.ints64(0, c.numHeads(), -1, c.headDim()));
             }
         };
-    }
-
-    /** [1, 1, Lp, Lp]: 0 where key j <= query i, masked after. */
-    private static String causalBias(EncoderGraph e) {
-        int n = e.longestSequence();
-        float[] allowed = new float[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                allowed[i * n + j] = 1f;
-            }
-        }
-        return e.g().op("Unsqueeze", e.maskBias(e.squareTable("causal", allowed)), e.g().ints64(0, 1));
     }
 }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Mixin;
 public final class EmbedCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(EmbedCommand.class);
     /** Documents read ahead into one block: enough for the queue to fill batches of similar lengths from many short texts. */
-    static final int BLOCK_LINES = 1024;
+    public static final int BLOCK_LINES = 1024;
     /** ... and at most this much text, so a block of long documents stays small in memory. */
     static final long BLOCK_CHARS = 4_000_000;
 

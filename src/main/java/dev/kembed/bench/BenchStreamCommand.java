@@ -5,6 +5,7 @@ import dev.kembed.app.KembedModel;
 import dev.kembed.app.KembedApp;
 import dev.kembed.app.KembedConfig;
 import dev.kembed.app.DemoDocuments;
+import dev.kembed.app.EmbedCommand;
 import dev.kembed.app.config.ModelDefaults;
 
 import dev.kembed.text.EmbeddingSettings;
@@ -41,9 +42,6 @@ import picocli.CommandLine.Option;
 @Command(name = "stream", mixinStandardHelpOptions = true,
         description = "End-to-end documents/s and tokens/s of the streaming job vs. the synchronous path, same run.")
 final class BenchStreamCommand implements Callable<Integer> {
-    /** Documents per kembed embed block (its own number). */
-    private static final int BLOCK = 1024;
-
     @picocli.CommandLine.Mixin
     EngineOptions engine;
 
@@ -77,8 +75,8 @@ final class BenchStreamCommand implements Callable<Integer> {
             direct.embed("warm up");
             t0 = System.nanoTime();
             for (int c = 0; c < copies; c++) {
-                for (int from = 0; from < docs.size(); from += BLOCK) {
-                    List<WindowPlan.Planned> block = docs.subList(from, Math.min(docs.size(), from + BLOCK)).stream()
+                for (int from = 0; from < docs.size(); from += EmbedCommand.BLOCK_LINES) {
+                    List<WindowPlan.Planned> block = docs.subList(from, Math.min(docs.size(), from + EmbedCommand.BLOCK_LINES)).stream()
                             .map(d -> plan.cut(d.get("text").asText())).toList();
                     for (var v : direct.embedAll(block, settings.normalize())) {
                         tokens += v.tokens();

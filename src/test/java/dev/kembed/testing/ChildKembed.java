@@ -27,6 +27,11 @@ public final class ChildKembed implements AutoCloseable {
     }
 
     public static ChildKembed start(Properties config, Path dir, String name) throws IOException {
+        return start(config, dir, name, java.util.Map.of());
+    }
+
+    /** @param env extra environment of the child (e.g. {@link FaultEngineProvider#ENV}) */
+    public static ChildKembed start(Properties config, Path dir, String name, java.util.Map<String, String> env) throws IOException {
         Files.createDirectories(dir);
         Path cfg = dir.resolve(name + ".properties");
         try (Writer w = Files.newBufferedWriter(cfg)) {
@@ -40,6 +45,7 @@ public final class ChildKembed implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("DJL_OFFLINE", "true");
         pb.environment().put("RUST_FLAVOR", "cpu");
+        pb.environment().putAll(env);
         int port = Integer.parseInt(config.getProperty("kembed.metrics.port", "0"));
         return new ChildKembed(pb.start(), log, port);
     }

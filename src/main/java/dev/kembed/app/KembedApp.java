@@ -8,6 +8,7 @@ import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.WebServer;
 import dev.kembed.model.arch.ModelConfig;
 import dev.kembed.stream.EmbeddingPipeline;
+import dev.kembed.stream.IntakeClientSupplier;
 import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;
@@ -127,7 +128,8 @@ public final class KembedApp implements AutoCloseable {
             java.util.Set<String> compacted = settings.chunks() == null ? java.util.Set.of() : java.util.Set.of(settings.chunks().topic());
             TopicAdmin.ensure(clientProps(kafka), topics, compacted, cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
             Properties sp = streamsProps(kafka, dataDir);
-            KafkaStreams streams = new KafkaStreams(pipeline.topology(), sp);
+            // each stream thread's main consumer stops fetching while the process holds its bound of input
+            KafkaStreams streams = new KafkaStreams(pipeline.topology(), sp, new IntakeClientSupplier(pipeline.intake()));
             created = streams;
             kafkaMetrics = new KafkaStreamsMetrics(streams); // Kafka's own: lag, commit rate, process latency, clients
             kafkaMetrics.bindTo(registry);
@@ -145,7 +147,8 @@ public final class KembedApp implements AutoCloseable {
             RegistryWatch watch = registryWatch;
             // bound before Streams starts, so a port in use stops start-up with nothing left running
             if (cfg.metricsPort() > 0 || httpMetrics != null) {
-                WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures));
+                WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures),
+                        pipeline.intake()::describe);
                 webServer = WebServer.start(ops, cfg.metricsPort() > 0 ? new WebServer.Listen(HttpConfig.METRICS_PORT, cfg.metricsPort()) : null,
                         httpMetrics == null ? null : stack.queryApi(cfg, httpMetrics),
                         httpMetrics == null ? null : new WebServer.Listen(HttpConfig.HTTP_PORT, cfg.httpPort()));

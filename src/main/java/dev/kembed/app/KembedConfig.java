@@ -2,6 +2,7 @@ package dev.kembed.app;
 
 import dev.kembed.app.config.Choice;
 import dev.kembed.app.config.ChunksConfig;
+import dev.kembed.app.config.IntakeConfig;
 import dev.kembed.app.config.ConfigDocs;
 import dev.kembed.app.config.ConfigErrors;
 import dev.kembed.app.config.EmbeddingConfig;
@@ -61,6 +62,7 @@ public final class KembedConfig extends AbstractConfig {
     private final EngineConfig engine = new EngineConfig(this);
     private final EmbeddingConfig embedding = new EmbeddingConfig(this);
     private final QueueConfig queue = new QueueConfig(this);
+    private final IntakeConfig intake = new IntakeConfig(this);
     private final RegistryConfig registry = new RegistryConfig(this);
     private final HttpConfig http = new HttpConfig(this);
 
@@ -73,6 +75,7 @@ public final class KembedConfig extends AbstractConfig {
         EngineConfig.define(def);
         EmbeddingConfig.defineWindows(def);
         QueueConfig.define(def);
+        IntakeConfig.define(def);
         RegistryConfig.define(def);
         TopicsConfig.defineCreation(def);
         HttpConfig.defineMetrics(def);
@@ -254,7 +257,7 @@ public final class KembedConfig extends AbstractConfig {
 
     public PipelineSettings pipelineSettings() {
         return topics.pipelineSettings(chunkOutput(), registry.registrySettings(), queue.drainIntervalMs(), embedding.windowReuse(),
-                embedding.cacheMaxBytes());
+                embedding.cacheMaxBytes(), intake);
     }
 
     public int metricsPort() {

@@ -36,8 +36,16 @@ public final class WebServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
     private static final String API = "api";
 
-    /** The operations side: the Prometheus scrape, and readiness (null when ready, else what is not, one line each). */
-    public record Ops(Supplier<String> scrape, Supplier<String> notReady) {}
+    /**
+     * The operations side: the Prometheus scrape, readiness (null when ready, else what is not, one
+     * line each), and detail {@code /health} adds either way (the backlog: an operator's first
+     * question when output slows), or null.
+     */
+    public record Ops(Supplier<String> scrape, Supplier<String> notReady, Supplier<String> detail) {
+        public Ops(Supplier<String> scrape, Supplier<String> notReady) {
+            this(scrape, notReady, () -> null);
+        }
+    }
 
     /** A port to listen on and the setting that named it (for the error when it is taken). */
     public record Listen(String setting, int port) {}
@@ -132,7 +140,9 @@ public final class WebServer implements AutoCloseable {
                 case "/health", "/health/ready" -> {
                     if (allowed(method, "GET", response, callback)) {
                         String notReady = ops.notReady().get();
-                        write(response, callback, notReady == null ? 200 : 503, "text/plain; charset=utf-8", notReady == null ? "ready\n" : notReady + "\n");
+                        String detail = ops.detail().get();
+                        write(response, callback, notReady == null ? 200 : 503, "text/plain; charset=utf-8",
+                                (notReady == null ? "ready\n" : notReady + "\n") + (detail == null ? "" : detail + "\n"));
                     }
                 }
                 case "/health/live" -> {

@@ -35,26 +35,34 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
     private final DocumentDecoder decoder;
     private final PipelineMetrics metrics;
     private final RetryBackoff backoff;
+    private final IntakeBound intake;
+    // One life of the task: a revived task gets close() and init() again on this object, so
+    // init() recounts from the store and close() gives back what this life counted.
     private ProcessorContext<String, Decoded> ctx;
     private KeyValueStore<String, ParkedRecord> parked;
     private long parkedCount;
+    private long parkedBytes;
     private long nextSeq;
     private Cancellable retry;
 
-    DecodeProcessor(DocumentDecoder decoder, PipelineMetrics metrics, RetryBackoff backoff) {
+    DecodeProcessor(DocumentDecoder decoder, PipelineMetrics metrics, RetryBackoff backoff, IntakeBound intake) {
         this.decoder = decoder;
+        this.intake = intake;
         this.metrics = metrics;
         this.backoff = backoff;
     }
 
     @Override
     public void init(ProcessorContext<String, Decoded> context) {
+        close(); // a revived task may come back without a close() first
         this.ctx = context;
         this.parked = context.getStateStore(Names.PARKED_STORE);
         try (KeyValueIterator<String, ParkedRecord> it = parked.all()) {
             while (it.hasNext()) {
-                nextSeq = Long.parseLong(it.next().key) + 1;
+                KeyValue<String, ParkedRecord> next = it.next();
+                nextSeq = Long.parseLong(next.key) + 1;
                 parkedCount++;
+                countBytes(sizeOf(next.value));
             }
         }
         if (parkedCount > 0) {
@@ -117,7 +125,18 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
     private void park(ParkedRecord r) {
         parked.put(String.format("%019d", nextSeq++), r); // zero-padded: the store's byte order is the arrival order
         parkedCount++;
+        countBytes(sizeOf(r));
         metrics.parked(1);
+    }
+
+    /** What a parked record holds in the store (and its changelog): what the intake bound counts. */
+    private static long sizeOf(ParkedRecord r) {
+        return (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+    }
+
+    private void countBytes(long delta) {
+        parkedBytes += delta;
+        intake.addParkedBytes(delta);
     }
 
     private void scheduleRetry() {
@@ -146,6 +165,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
             }
             parked.delete(next.key);
             parkedCount--;
+            countBytes(-sizeOf(next.value));
             metrics.parked(-1);
         }
         backoff.succeeded();
@@ -158,6 +178,16 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
 
     @Override
     public void close() {
-        metrics.parked(-parkedCount); // the task's parked records stay in its store; the gauge counts this process's
+        // the task's parked records stay in its store; the gauge and the bound count this process's
+        metrics.parked(-parkedCount);
+        countBytes(-parkedBytes);
+        if (retry != null) {
+            retry.cancel();
+        }
+        retry = null;
+        parkedCount = 0;
+        nextSeq = 0;
+        ctx = null;
+        parked = null;
     }
 }

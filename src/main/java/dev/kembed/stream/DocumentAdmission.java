@@ -75,7 +75,8 @@ final class DocumentAdmission {
         for (DocumentWindows.Window w : windows.windows()) {
             all.add(PendingWindow.of(w, plan.globalCls()));
         }
-        if (stores.docs.get(id) != null) {
+        DocState previous = stores.docs.get(id);
+        if (previous != null) {
             // a newer version: the older one's windows and partial sums go, and it is never emitted
             dropPending.accept(id);
             metrics.superseded();
@@ -85,7 +86,7 @@ final class DocumentAdmission {
         DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
                 meta.partition(), all.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0, record.timestamp(),
                 all.size() - planned.windows().size());
-        stores.docs.put(id, state);
+        stores.putDoc(id, state, previous);
         for (Chunk c : chunks) {
             stores.putChunk(id, generation,
                     chunking.withText() ? c : new Chunk(c.index(), c.tokenStart(), c.tokenEnd(), c.charStart(), c.charEnd(), null));

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class DocumentStores {
     private static final char SEP = '\u0000';
 
+    /** Read freely; written only through {@link #putDoc} and {@link #deleteDoc}, which keep the intake count. */
     final KeyValueStore<String, DocState> docs;
     final KeyValueStore<String, PendingWindow> pending;
     final KeyValueStore<String, StoredResult> results;
@@ -28,12 +29,50 @@ final class DocumentStores {
     /** With a chunks topic: how many chunks the last emitted version of each document has (what the next one retracts); else null. */
     final KeyValueStore<String, Integer> chunkCounts;
 
-    DocumentStores(ProcessorContext<?, ?> context, boolean chunks) {
+    private final IntakeBound intake;
+    /** Tokens of this task's documents in flight, counted into {@link #intake}. */
+    private long inFlightTokens;
+
+    /** Opens the task's stores and counts its documents in flight (restored or left by a crash) into {@code intake}. */
+    DocumentStores(ProcessorContext<?, ?> context, boolean chunks, IntakeBound intake) {
+        this.intake = intake;
         this.docs = context.getStateStore(Names.DOCUMENT_STORE);
         this.pending = context.getStateStore(Names.PENDING_STORE);
         this.results = context.getStateStore(Names.RESULT_STORE);
         this.pendingChunks = chunks ? context.getStateStore(Names.PENDING_CHUNK_STORE) : null;
         this.chunkCounts = chunks ? context.getStateStore(Names.CHUNK_COUNT_STORE) : null;
+        long restored = 0;
+        try (KeyValueIterator<String, DocState> it = docs.all()) {
+            while (it.hasNext()) {
+                restored += it.next().value.tokenCount();
+            }
+        }
+        countTokens(restored);
+    }
+
+    /** Stores a document's state; a new version (or a first one) counts its tokens in flight instead of the old one's. */
+    void putDoc(String id, DocState state, DocState previous) {
+        docs.put(id, state);
+        countTokens(state.tokenCount() - (previous == null ? 0 : previous.tokenCount()));
+    }
+
+    /** Deletes a document's state (emitted, failed or deleted): its tokens are no longer in flight. */
+    void deleteDoc(String id, DocState previous) {
+        docs.delete(id);
+        if (previous != null) {
+            countTokens(-previous.tokenCount());
+        }
+    }
+
+    private void countTokens(long delta) {
+        inFlightTokens += delta;
+        intake.addTokens(delta);
+    }
+
+    /** The task closes (or is revived): its documents no longer count in this process. */
+    void release() {
+        intake.addTokens(-inFlightTokens);
+        inFlightTokens = 0;
     }
 
     static String pendingKey(String id, long generation, int index) {

@@ -9,6 +9,7 @@ import dev.kembed.text.WindowPlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -45,8 +46,13 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     private final PipelineMetrics metrics;
     private final AdmissionBudget budget;
     private final WindowResultCache cache;
+    private final IntakeBound intake;
 
+    // Everything below belongs to one life of the task: Kafka Streams revives a corrupted task by
+    // calling close() and then init() again on this same object, so init() builds all of it anew
+    // and close() lets go of all of it (queued work, in-flight token count, punctuator).
     private ProcessorContext<String, Emitted> ctx;
+    private Cancellable drain;
     private DocumentStores stores;
     private TaskHandle handle;
     private WindowBacklog backlog;
@@ -56,8 +62,9 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
     private ChunkEmitter chunks;
 
     EmbedProcessor(PipelineSettings settings, WindowPlan plan, EngineWorkers queue, AdmissionBudget budget, OutputRecords records,
-            PipelineMetrics metrics, WindowResultCache cache) {
+            PipelineMetrics metrics, WindowResultCache cache, IntakeBound intake) {
         this.settings = settings;
+        this.intake = intake;
         this.budget = budget;
         this.cache = cache;
         this.plan = plan;
@@ -68,8 +75,9 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
 
     @Override
     public void init(ProcessorContext<String, Emitted> context) {
+        close(); // a revived task may come back without a close() first: nothing of its last life may remain
         this.ctx = context;
-        this.stores = new DocumentStores(context, settings.chunks() != null);
+        this.stores = new DocumentStores(context, settings.chunks() != null, intake);
         this.handle = queue.register(context.taskId().toString());
         this.backlog = new WindowBacklog(queue, handle, stores.pending);
         this.chunks = settings.chunks() == null ? null : new ChunkEmitter(settings.chunks(), plan, stores, records, metrics, context);
@@ -77,7 +85,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         this.completion = new WindowCompletion(settings, plan, stores, chunks, records, cache, metrics, context, this::dropPending);
         resubmitPending();
         backlog.submit(budget.current());
-        context.schedule(Duration.ofMillis(settings.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, ts -> {
+        drain = context.schedule(Duration.ofMillis(settings.drainIntervalMs()), PunctuationType.WALL_CLOCK_TIME, ts -> {
             applyCompletions();
             backlog.submit(WaitBudget.none()); // a punctuation never waits: what fits now goes, the rest next time
         });
@@ -115,7 +123,7 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         DocState old = stores.docs.get(record.key());
         if (old != null) {
             dropPending(record.key());
-            stores.docs.delete(record.key());
+            stores.deleteDoc(record.key(), old);
         }
         stores.deleteResults(record.key(), -1); // a deleted document's results go too
         metrics.tombstone();
@@ -158,8 +166,22 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
 
     @Override
     public void close() {
+        if (drain != null) {
+            drain.cancel();
+        }
         if (handle != null) {
             queue.abandon(handle);
         }
+        if (stores != null) {
+            stores.release();
+        }
+        drain = null;
+        handle = null;
+        stores = null;
+        backlog = null;
+        admission = null;
+        completion = null;
+        chunks = null;
+        ctx = null;
     }
 }

@@ -30,9 +30,12 @@ import org.apache.kafka.streams.state.Stores;
 public final class EmbedTopology {
     private EmbedTopology() {}
 
-    /** @param cache window results shared by every task of this process (may be off) */
+    /**
+     * @param cache  window results shared by every task of this process (may be off)
+     * @param intake what this process has consumed and not emitted, shared by every task
+     */
     public static Topology build(PipelineSettings settings, DocumentDecoder decoder, WindowPlan plan, EngineWorkers workers,
-            AvroWireFormat wire, PipelineMetrics metrics, WindowResultCache cache) {
+            AvroWireFormat wire, PipelineMetrics metrics, WindowResultCache cache, IntakeBound intake) {
         OutputRecords records = new OutputRecords(plan.engine(), plan.settings(), plan.fingerprint());
         AdmissionBudget budget = new AdmissionBudget(workers); // one per process: all tasks of a stream thread share its budget
         StoreBuilder<KeyValueStore<String, DocState>> docStore = Stores.keyValueStoreBuilder(
@@ -48,7 +51,7 @@ public final class EmbedTopology {
         ProcessorSupplier<String, Decoded, String, Emitted> embed = new ProcessorSupplier<>() {
             @Override
             public EmbedProcessor get() {
-                return new EmbedProcessor(settings, plan, workers, budget, records, metrics, cache);
+                return new EmbedProcessor(settings, plan, workers, budget, records, metrics, cache, intake);
             }
 
             @Override
@@ -63,7 +66,7 @@ public final class EmbedTopology {
         ProcessorSupplier<byte[], byte[], String, Decoded> decode = new ProcessorSupplier<>() {
             @Override
             public DecodeProcessor get() {
-                return new DecodeProcessor(decoder, metrics, new RetryBackoff(RetryBackoff.INITIAL_MS, RetryBackoff.MAX_MS));
+                return new DecodeProcessor(decoder, metrics, new RetryBackoff(RetryBackoff.INITIAL_MS, RetryBackoff.MAX_MS), intake);
             }
 
             @Override

@@ -19,6 +19,7 @@ public final class EmbeddingPipeline {
     private final AvroWireFormat wire;
     private final SchemaRegistry registry;
     private final WindowResultCache cache;
+    private final IntakeBound intake;
 
     public EmbeddingPipeline(PipelineSettings settings, WindowPlan plan, EngineWorkers workers, PipelineMetrics metrics) {
         this.settings = settings;
@@ -28,11 +29,18 @@ public final class EmbeddingPipeline {
         DocumentDecoder decoder = new DocumentDecoder(settings.inputFormat(), wire, settings.inputMaxChars(), plan.engine().vocabSize());
         this.cache = new WindowResultCache(settings.reuseWindows() ? settings.cacheMaxBytes() : 0);
         metrics.watch(cache);
-        this.topology = EmbedTopology.build(settings, decoder, plan, workers, wire, metrics, cache);
+        this.intake = new IntakeBound(settings.intakeMaxTokens(), settings.parkedMaxBytes());
+        metrics.watch(intake);
+        this.topology = EmbedTopology.build(settings, decoder, plan, workers, wire, metrics, cache, intake);
     }
 
     public Topology topology() {
         return topology;
+    }
+
+    /** What this process has consumed and not emitted; the main consumers pause on it ({@link IntakeClientSupplier}). */
+    public IntakeBound intake() {
+        return intake;
     }
 
     public PipelineMetrics metrics() {

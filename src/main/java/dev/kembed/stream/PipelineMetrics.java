@@ -75,6 +75,21 @@ public final class PipelineMetrics implements EngineListener {
                 .maximumExpectedValue(java.time.Duration.ofMinutes(10)).register(registry);
     }
 
+    /** Gauges of the intake bound: the backlog kembed holds, its bounds, and whether fetching is paused. */
+    public void watch(IntakeBound intake) {
+        io.micrometer.core.instrument.Gauge.builder("kembed.intake.tokens", intake, IntakeBound::tokens)
+                .description("tokens of documents consumed and not yet emitted (the backlog in the state directory)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("kembed.intake.max.tokens", intake, b -> (double) b.maxTokens())
+                .description("kembed.intake.max.tokens: past it the input is no longer fetched").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("kembed.intake.parked.bytes", intake, IntakeBound::parkedBytes)
+                .description("bytes of input records parked while the schema registry is unavailable").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("kembed.intake.paused", intake, b -> b.paused() ? 1 : 0)
+                .description("1 while fetching is paused at the intake bound (the backlog stays in the input topic: consumer lag)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("kembed.intake.pauses", intake, IntakeBound::pauses)
+                .description("times fetching paused at the intake bound").register(registry);
+    }
+
     /** Gauges of the shared window result cache: its bytes and entries. */
     public void watch(WindowResultCache cache) {
         registry.gauge("kembed.cache.bytes", cache, WindowResultCache::bytes);

@@ -10,6 +10,8 @@ import dev.kembed.serde.RegistrySettings;
  * @param drainIntervalMs how often a task drains its completions with idle input (wall clock)
  * @param reuseWindows    reuse the result of a window whose identity is unchanged (own previous version, shared cache)
  * @param cacheMaxBytes   size of the per-process window result cache shared by all tasks (0 = off)
+ * @param intakeMaxTokens tokens of documents in flight (consumed, not emitted) per process before fetching pauses ({@link IntakeBound})
+ * @param parkedMaxBytes  bytes of input parked during a registry outage per process before fetching pauses
  */
 public record PipelineSettings(
         String inputTopic,
@@ -21,4 +23,6 @@ public record PipelineSettings(
         RegistrySettings registry,
         long drainIntervalMs,
         boolean reuseWindows,
-        long cacheMaxBytes) {}
+        long cacheMaxBytes,
+        long intakeMaxTokens,
+        long parkedMaxBytes) {}

@@ -78,7 +78,7 @@ final class WindowCompletion {
             }
         }
         if (!next.complete()) {
-            stores.docs.put(job.docId(), next);
+            stores.putDoc(job.docId(), next, state);
             return;
         }
         emit(job.docId(), job.generation(), state, next, pooler);
@@ -86,7 +86,7 @@ final class WindowCompletion {
 
     /** The document's last window is in: its record, then its chunks, in one forward sequence (one transaction). */
     private void emit(String id, long generation, DocState state, DocState next, DocumentPooler pooler) {
-        stores.docs.delete(id);
+        stores.deleteDoc(id, state);
         List<ChunkEmitter.ChunkRecord> pooledChunks;
         try {
             pooledChunks = chunks == null ? List.of() : chunks.pooled(id, generation);
@@ -108,7 +108,7 @@ final class WindowCompletion {
     /** The engine gave up on one of the document's windows: the document goes to the DLQ, its other windows are dropped. */
     private void failDocument(String id, DocState state, String reason, String error) {
         dropPending.accept(id);
-        stores.docs.delete(id);
+        stores.deleteDoc(id, state);
         metrics.deadLetter(reason);
         String body = JSON.createObjectNode().put("id", id).put("source_topic", state.sourceTopic())
                 .put("source_partition", state.sourcePartition()).put("source_offset", state.sourceOffset()).toString();

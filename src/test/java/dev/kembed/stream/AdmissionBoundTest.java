@@ -117,9 +117,9 @@ class AdmissionBoundTest {
             budget = new AdmissionBudget(workers); // one per process, as EmbedTopology makes it
         }
         PipelineSettings settings = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000,
-                dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0);
+                dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0, Long.MAX_VALUE, Long.MAX_VALUE);
         EmbedProcessor processor = new EmbedProcessor(settings, plan, workers, budget, new OutputRecords(plan.engine(), plan.settings(), plan.fingerprint()),
-                metrics, new WindowResultCache(0));
+                metrics, new WindowResultCache(0), IntakeBound.unbounded());
         MockProcessorContext<String, Emitted> ctx = new MockProcessorContext<>();
         ctx.setCurrentSystemTimeMs(clock.nanoTime() / 1_000_000);
         KeyValueStore<String, DocState> docs = store(ctx, Names.DOCUMENT_STORE, StateSerdes.DOC_STATE);

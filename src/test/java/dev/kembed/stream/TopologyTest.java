@@ -115,7 +115,7 @@ class TopologyTest {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = emb;
         PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", chunks, format, 1_000_000, dev.kembed.serde.RegistrySettings.of(registry), 20, true,
-                64L << 20);
+                64L << 20, Long.MAX_VALUE, Long.MAX_VALUE);
         plan = WindowPlan.create(emb, engine.info(), m.tokenizer(), WindowPlan.SettingNames.CONFIG);
         clock = new FakeClock();
         PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());

@@ -92,8 +92,8 @@ public final class TopicsConfig extends ConfigArea {
 
     /** The stream's settings: these topics and input, with the chunks, the registry and the reuse of the other areas. */
     public PipelineSettings pipelineSettings(ChunkOutput chunks, RegistrySettings registry, long drainIntervalMs, boolean windowReuse,
-            long cacheMaxBytes) {
+            long cacheMaxBytes, IntakeConfig intake) {
         return new PipelineSettings(inputTopic(), outputTopic(), dlqTopic(), chunks, inputFormat(), inputMaxChars(), registry, drainIntervalMs,
-                windowReuse, cacheMaxBytes);
+                windowReuse, cacheMaxBytes, intake.intakeMaxTokens(), intake.parkedMaxBytes());
     }
 }

@@ -35,41 +35,13 @@ import org.junit.jupiter.api.io.TempDir;
  * punctuations never wait, and every window still reaches the engine as space frees. Time
  * is a {@link FakeClock}: waits are counted, never slept.
  */
-class AdmissionBoundTest {
-    static final long MAX_BLOCK_MS = 1_000;
-    static final int QUEUE = 16;
-
-    @TempDir
-    static Path tmp;
-
-    static KembedModel model;
-
-    FakeClock clock = new FakeClock();
-    EngineWorkers workers;
-
-    @BeforeAll
-    static void openModel() {
-        model = TestModels.open(TestModels.tiny(tmp.resolve("tiny")), false);
-    }
-
-    @AfterAll
-    static void closeModel() {
-        model.close();
-    }
-
-    @AfterEach
-    void stop() {
-        if (workers != null) {
-            workers.close();
-        }
-    }
-
+class AdmissionBoundTest extends RestoringTasks {
     @Test
     void initRestoringAThousandPendingWindowsWaitsOneBoundThenPunctuationsFeedTheQueue() {
         Restoring task = restoring("big", 1_000);
-        EmbedProcessor processor = task.processor;
-        MockProcessorContext<String, Emitted> ctx = task.ctx;
-        KeyValueStore<String, PendingWindow> pending = task.pending;
+        EmbedProcessor processor = task.processor();
+        MockProcessorContext<String, Emitted> ctx = task.ctx();
+        KeyValueStore<String, PendingWindow> pending = task.pending();
         int windows = 1_000;
 
         processor.init(ctx); // what a restarted or migrated task does
@@ -99,42 +71,6 @@ class AdmissionBoundTest {
         assertThat(clock.waitedNanos()).as("still only the one bound of init").isEqualTo(Duration.ofMillis(MAX_BLOCK_MS).toNanos());
     }
 
-    /** A task whose stores hold {@code windows} pending windows of one document, not yet initialised. */
-    record Restoring(EmbedProcessor processor, MockProcessorContext<String, Emitted> ctx, KeyValueStore<String, PendingWindow> pending) {}
-
-    AdmissionBudget budget;
-    WindowPlan plan;
-    PipelineMetrics metrics;
-
-    Restoring restoring(String doc, int windows) {
-        if (workers == null) {
-            EmbeddingSettings emb = new EmbeddingSettings(Pooling.MEAN, GlobalAttention.NONE, false, 0, 0);
-            plan = WindowPlan.create(emb, model.engine().info(), model.tokenizer(), WindowPlan.SettingNames.CONFIG);
-            metrics = new PipelineMetrics(new SimpleMeterRegistry());
-            // no worker thread: nothing leaves the queue until the test steps the workers (an engine that is not taking work)
-            workers = new EngineWorkers(model.engine(), new WindowQueue(BatchPolicy.forEngine(model.engine().info(), 4096, 64, 0, 0,
-                    plan.maxTokens()), QUEUE), 0, 0, 10, MAX_BLOCK_MS, clock, metrics);
-            budget = new AdmissionBudget(workers); // one per process, as EmbedTopology makes it
-        }
-        PipelineSettings settings = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000,
-                dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0, Long.MAX_VALUE, Long.MAX_VALUE);
-        EmbedProcessor processor = new EmbedProcessor(settings, plan, workers, budget, new OutputRecords(plan.engine(), plan.settings(), plan.fingerprint()),
-                metrics, new WindowResultCache(0), IntakeBound.unbounded());
-        MockProcessorContext<String, Emitted> ctx = new MockProcessorContext<>();
-        ctx.setCurrentSystemTimeMs(clock.nanoTime() / 1_000_000);
-        KeyValueStore<String, DocState> docs = store(ctx, Names.DOCUMENT_STORE, StateSerdes.DOC_STATE);
-        KeyValueStore<String, PendingWindow> pending = store(ctx, Names.PENDING_STORE, StateSerdes.PENDING_WINDOW);
-        store(ctx, Names.RESULT_STORE, StateSerdes.WINDOW_RESULT);
-        long generation = 42;
-        docs.put(doc, new DocState(generation, null, null, Map.of(), "docs", 0, windows, 0, windows * 3,
-                new double[plan.engine().dimension()], 0, null, 0));
-        for (int i = 0; i < windows; i++) {
-            int[] ids = {plan.engine().bosTokenId(), 10 + i % 50, 11, 12, plan.engine().eosTokenId()};
-            pending.put(EmbedProcessor.pendingKey(doc, generation, i), new PendingWindow(i, ids, new int[] {0, 1, 1, 1, 0}, false, -1, -1, 3));
-        }
-        return new Restoring(processor, ctx, pending);
-    }
-
     /**
      * Kafka Streams initialises all of a thread's restored tasks between two polls: they share one
      * bound (per-call bounds would add up to three here, past a max.poll.interval.ms of twice the
@@ -147,26 +83,18 @@ class AdmissionBoundTest {
         Restoring b = restoring("b", 100);
         Restoring c = restoring("c", 100);
         PollCycle.tick(); // a poll: whatever earlier tests on this thread spent is behind it
-        a.processor.init(a.ctx);
+        a.processor().init(a.ctx());
         assertThat(clock.waitedNanos()).as("the first task waits the bound for a queue that does not drain").isEqualTo(bound);
-        b.processor.init(b.ctx);
-        c.processor.init(c.ctx);
+        b.processor().init(b.ctx());
+        c.processor().init(c.ctx());
         assertThat(clock.waitedNanos()).as("the other tasks restored before the next poll do not wait").isEqualTo(bound);
-        assertThat(a.processor.backlogSize() + b.processor.backlogSize() + c.processor.backlogSize()).isEqualTo(300 - QUEUE);
+        assertThat(a.processor().backlogSize() + b.processor().backlogSize() + c.processor().backlogSize()).isEqualTo(300 - QUEUE);
 
         PollCycle.tick();
         Restoring d = restoring("d", 10);
-        d.processor.init(d.ctx);
+        d.processor().init(d.ctx());
         assertThat(clock.waitedNanos()).as("after a poll the thread may wait one bound again").isEqualTo(2 * bound);
-        assertThat(d.processor.backlogSize()).isEqualTo(10);
+        assertThat(d.processor().backlogSize()).isEqualTo(10);
     }
 
-    static <V> KeyValueStore<String, V> store(MockProcessorContext<String, Emitted> ctx, String name,
-            org.apache.kafka.common.serialization.Serde<V> serde) {
-        KeyValueStore<String, V> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
-                .withLoggingDisabled().build();
-        s.init(ctx.getStateStoreContext(), s);
-        ctx.addStateStore(s);
-        return s;
-    }
 }

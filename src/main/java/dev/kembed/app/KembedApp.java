@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class KembedApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KembedApp.class);
+    /** Records per poll of a stream thread's main consumer unless the user sets it. */
+    static final String MAX_POLL_RECORDS = "100";
 
     private final EmbeddedKafkaBroker broker;
     private final EngineStack stack;
@@ -128,8 +130,16 @@ public final class KembedApp implements AutoCloseable {
             java.util.Set<String> compacted = settings.chunks() == null ? java.util.Set.of() : java.util.Set.of(settings.chunks().topic());
             TopicAdmin.ensure(clientProps(kafka), topics, compacted, cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
             Properties sp = streamsProps(kafka, dataDir);
-            // each stream thread's main consumer stops fetching while the process holds its bound of input
-            KafkaStreams streams = new KafkaStreams(pipeline.topology(), sp, new IntakeClientSupplier(pipeline.intake()));
+            KafkaStreams streams;
+            if ("streams".equalsIgnoreCase(sp.getProperty("group.protocol", "classic").trim())) {
+                // KIP-1071's protocol needs Kafka's own consumer class as the main consumer: no wrapper can pause it
+                LOG.warn("group.protocol=streams: kembed.intake.max.tokens and kembed.parked.max.bytes are counted but cannot pause "
+                        + "fetching; use the classic protocol (the default) to bound what kembed holds");
+                streams = new KafkaStreams(pipeline.topology(), sp);
+            } else {
+                // each stream thread's main consumer stops fetching while the process holds its bound of input
+                streams = new KafkaStreams(pipeline.topology(), sp, new IntakeClientSupplier(pipeline.intake()));
+            }
             created = streams;
             kafkaMetrics = new KafkaStreamsMetrics(streams); // Kafka's own: lag, commit rate, process latency, clients
             kafkaMetrics.bindTo(registry);
@@ -212,6 +222,13 @@ public final class KembedApp implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, dataDir.resolve("state").toAbsolutePath().toString());
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         p.putAll(kafka);
+        // the intake bound pauses fetching before each poll, so what one poll returns is how far it
+        // can be passed: 100 records (not Streams' 1000) keeps that small, and an embedding job
+        // never needs more records per poll than that to keep its engine busy
+        if (!kafka.containsKey("max.poll.records") && !kafka.containsKey("consumer.max.poll.records")
+                && !kafka.containsKey("main.consumer.max.poll.records")) {
+            p.put("main.consumer.max.poll.records", MAX_POLL_RECORDS);
+        }
         PollCycle.addTo(p); // the stream threads' admission wait is bounded per poll
         return p;
     }

@@ -14,9 +14,12 @@ import java.util.List;
  * {@code POST /v1/embeddings}, OpenAI's route: {@code input} (a string, a list of strings, token
  * ids or lists of token ids; ids are this model's vocabulary, without special tokens),
  * {@code model} (must name the served model), {@code encoding_format} ({@code float} or
- * {@code base64}: little-endian float32), {@code dimensions} (refused: no model here declares
- * Matryoshka dimensions). Vectors follow {@code kembed.normalize}, like the stream's documents.
- * Errors are OpenAI's {@code {"error": {"message", "type", "param", "code"}}}.
+ * {@code base64}: little-endian float32), {@code dimensions} (the first d dimensions,
+ * renormalized, as OpenAI shortens its own; meaningful for Matryoshka-trained models, 1 ≤ d ≤
+ * the model's dimension). Vectors are unit length whatever {@code kembed.normalize} says, as
+ * OpenAI's and text-embeddings-inference's {@code /v1/embeddings} are: the frameworks that call
+ * this route rank by dot product. Errors are OpenAI's {@code {"error": {"message", "type",
+ * "param", "code"}}}.
  */
 final class OpenAiEmbeddingsRoute implements JsonRoute {
     private final QueryApi api;
@@ -48,11 +51,7 @@ final class OpenAiEmbeddingsRoute implements JsonRoute {
             throw new ApiError(404, "model_not_found", "model '" + model.textValue() + "' is not served here; this server runs "
                     + api.modelName() + " (fingerprint " + api.engine().modelFingerprint() + ")", "model");
         }
-        JsonNode dimensions = body.get("dimensions");
-        if (dimensions != null && !dimensions.isNull()) {
-            throw new ApiError(400, "unsupported_parameter", "'dimensions' is not supported: model " + api.modelName()
-                    + " declares no Matryoshka dimensions; its vectors have " + api.engine().dimension(), "dimensions");
-        }
+        int dimensions = dimensions(body.get("dimensions"));
         JsonNode format = body.get("encoding_format");
         boolean base64 = false;
         if (format != null && !format.isNull()) {
@@ -62,13 +61,13 @@ final class OpenAiEmbeddingsRoute implements JsonRoute {
             base64 = format.textValue().equals("base64");
         }
         List<QueryInput> inputs = Inputs.read(body.get("input"), "input", true, api.settings(), 400);
-        List<DocumentVector> vectors = api.embedder().embed(inputs, api.embedder().plan().settings().normalize(), false);
+        List<DocumentVector> vectors = api.embedder().embed(inputs, true, false);
         ObjectNode out = QueryApi.JSON.createObjectNode().put("object", "list");
         ArrayNode data = out.putArray("data");
         long tokens = 0;
         for (int i = 0; i < vectors.size(); i++) {
             ObjectNode d = data.addObject().put("object", "embedding").put("index", i);
-            float[] v = vectors.get(i).vector();
+            float[] v = shortened(vectors.get(i).vector(), dimensions);
             if (base64) {
                 d.put("embedding", base64(v));
             } else {
@@ -81,6 +80,36 @@ final class OpenAiEmbeddingsRoute implements JsonRoute {
         }
         out.put("model", api.modelName());
         out.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+        return out;
+    }
+
+    /** The requested dimensions, or the model's when not given; refused outside 1..dimension. */
+    private int dimensions(JsonNode n) {
+        int full = api.engine().dimension();
+        if (n == null || n.isNull()) {
+            return full;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 1 || n.intValue() > full) {
+            throw new ApiError(400, "invalid_request", "'dimensions' must be an integer from 1 to " + full + " (model " + api.modelName()
+                    + "'s dimension), got " + n, "dimensions");
+        }
+        return n.intValue();
+    }
+
+    /** The first {@code d} dimensions of a unit vector, made unit length again (OpenAI's shortening). */
+    static float[] shortened(float[] v, int d) {
+        if (d == v.length) {
+            return v;
+        }
+        double norm = 0;
+        for (int k = 0; k < d; k++) {
+            norm += (double) v[k] * v[k];
+        }
+        float[] out = new float[d];
+        double scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+        for (int k = 0; k < d; k++) {
+            out[k] = (float) (v[k] * scale);
+        }
         return out;
     }
 

@@ -25,7 +25,13 @@ public final class QueryApi {
         this.embedder = embedder;
         this.settings = settings;
         this.metrics = metrics;
-        this.routes = Map.of("/embed", new TeiEmbedRoute(this), "/v1/embeddings", new OpenAiEmbeddingsRoute(this));
+        JsonRoute embed = new TeiEmbedRoute(this);
+        JsonRoute similarity = new SimilarityRoute(this);
+        JsonRoute openAi = new OpenAiEmbeddingsRoute(this);
+        JsonRoute fallback = new DefaultRoute(embed, similarity);
+        // TEI's aliases, so clients pointed at a base URL find what they find on TEI
+        this.routes = Map.of("/embed", embed, "/similarity", similarity, "/v1/embeddings", openAi, "/embeddings", openAi, "/", fallback,
+                "/invocations", fallback);
     }
 
     QueryEmbedder embedder() {
@@ -39,6 +45,10 @@ public final class QueryApi {
     HttpMetrics metrics() {
         return metrics;
     }
+
+    /** The POST paths, for the 404's list. */
+    static final String ROUTES = "POST /embed, POST /similarity, POST /v1/embeddings (and /embeddings), POST / and /invocations "
+            + "(embed, or similarity for a sentence-similarity body), GET /info";
 
     /** The POST route at {@code path}, or null. */
     JsonRoute route(String path) {

@@ -8,10 +8,9 @@ import dev.kembed.embed.QueryInput;
 import java.util.List;
 
 /**
- * {@code POST /embed}, text-embeddings-inference's route: {@code inputs} (a string or a list),
- * {@code normalize} (default true, as TEI), {@code truncate} (default false: a long input is
- * windowed like a document), {@code prompt_name}; answers {@code [[float]]}. Errors are TEI's
- * {@code {"error", "error_type"}}.
+ * {@code POST /embed}, text-embeddings-inference's route: {@code inputs} (a string or a list) and
+ * {@link TeiOptions} ({@code truncate} false by default: a long input is windowed like a
+ * document); answers {@code [[float]]}. Errors are TEI's {@code {"error", "error_type"}}.
  */
 final class TeiEmbedRoute implements JsonRoute {
     private final QueryApi api;
@@ -36,37 +35,15 @@ final class TeiEmbedRoute implements JsonRoute {
             throw new ApiError(422, "invalid_request", "the body must be a JSON object with 'inputs'");
         }
         List<QueryInput> inputs = Inputs.read(body.get("inputs"), "inputs", false, api.settings(), 422);
-        boolean normalize = flag(body, "normalize", true);
-        boolean truncate = flag(body, "truncate", false);
-        JsonNode prompt = body.get("prompt_name");
-        String promptName = null;
-        if (prompt != null && !prompt.isNull()) {
-            if (!prompt.isTextual() || !api.embedder().prompts().containsKey(prompt.textValue())) {
-                throw new ApiError(422, "unknown_prompt", "prompt_name " + prompt + " is not one of model " + api.modelName() + "'s prompts; "
-                        + (api.embedder().prompts().isEmpty() ? "it declares none" : "allowed: "
-                        + String.join(", ", new java.util.TreeSet<>(api.embedder().prompts().keySet()))) + " (GET /info lists them)", "prompt_name");
-            }
-            promptName = prompt.textValue();
-        }
+        TeiOptions options = TeiOptions.read(body, api);
         ArrayNode out = QueryApi.JSON.createArrayNode();
-        for (DocumentVector v : api.embedder().embed(inputs, normalize, truncate, promptName)) {
+        for (DocumentVector v : api.embedder().embed(inputs, options.normalize(), options.truncate(), options.promptName())) {
             ArrayNode row = out.addArray();
             for (float f : v.vector()) {
                 row.add(f);
             }
         }
         return out;
-    }
-
-    private static boolean flag(JsonNode body, String field, boolean otherwise) {
-        JsonNode n = body.get(field);
-        if (n == null || n.isNull()) {
-            return otherwise;
-        }
-        if (!n.isBoolean()) {
-            throw new ApiError(422, "invalid_request", "'" + field + "' must be true or false, got " + n, field);
-        }
-        return n.booleanValue();
     }
 
     @Override

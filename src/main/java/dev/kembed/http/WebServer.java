@@ -137,12 +137,16 @@ public final class WebServer implements AutoCloseable {
                         write(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", ops.scrape().get());
                     }
                 }
-                case "/health", "/health/ready" -> {
+                case "/health", "/health/ready", "/ping" -> {
                     if (allowed(method, "GET", response, callback)) {
-                        String notReady = ops.notReady().get();
-                        String detail = ops.detail().get();
-                        write(response, callback, notReady == null ? 200 : 503, "text/plain; charset=utf-8",
-                                (notReady == null ? "ready\n" : notReady + "\n") + (detail == null ? "" : detail + "\n"));
+                        health(response, callback);
+                    }
+                }
+                case "/" -> { // TEI: GET / is health, POST / its default route
+                    if (apiHere && method.equals("POST")) {
+                        embed(api.route(path), request, response, callback);
+                    } else if (allowed(method, "GET", response, callback)) {
+                        health(response, callback);
                     }
                 }
                 case "/health/live" -> {
@@ -162,7 +166,7 @@ public final class WebServer implements AutoCloseable {
                         }
                     } else {
                         ObjectNode o = QueryApi.JSON.createObjectNode().put("error", "no route " + method + " " + path + "; routes: "
-                                + (apiHere ? "POST /embed, POST /v1/embeddings, GET /info, " : "") + "GET /health, GET /health/live, GET /metrics")
+                                + (apiHere ? QueryApi.ROUTES + ", " : "") + "GET /health (and / and /ping), GET /health/live, GET /metrics")
                                 .put("error_type", "NotFound");
                         json(response, callback, 404, o);
                     }
@@ -170,6 +174,14 @@ public final class WebServer implements AutoCloseable {
             }
             return true;
         }
+    }
+
+    /** Readiness: 200 with "ready", or 503 naming what is not; then the detail lines either way. */
+    private void health(Response response, Callback callback) {
+        String notReady = ops.notReady().get();
+        String detail = ops.detail().get();
+        write(response, callback, notReady == null ? 200 : 503, "text/plain; charset=utf-8",
+                (notReady == null ? "ready\n" : notReady + "\n") + (detail == null ? "" : detail + "\n"));
     }
 
     private boolean allowed(String method, String allow, Response response, Callback callback) {

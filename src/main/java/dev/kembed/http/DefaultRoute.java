@@ -1,0 +1,39 @@
+package dev.kembed.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * {@code POST /} and {@code POST /invocations}: text-embeddings-inference's default route (and
+ * SageMaker's name for it), where clients pointed at a base URL send their requests. A
+ * sentence-similarity body ({@code inputs} an object) is answered as {@code /similarity}, anything
+ * else as {@code /embed}.
+ */
+final class DefaultRoute implements JsonRoute {
+    private final JsonRoute embed;
+    private final JsonRoute similarity;
+
+    DefaultRoute(JsonRoute embed, JsonRoute similarity) {
+        this.embed = embed;
+        this.similarity = similarity;
+    }
+
+    @Override
+    public String name() {
+        return "default";
+    }
+
+    @Override
+    public int invalidStatus() {
+        return 422;
+    }
+
+    @Override
+    public JsonNode answer(JsonNode body) {
+        return (SimilarityRoute.isSimilarity(body) ? similarity : embed).answer(body);
+    }
+
+    @Override
+    public JsonNode errorBody(ApiError e) {
+        return embed.errorBody(e); // both are TEI's shape
+    }
+}

@@ -186,7 +186,6 @@ public final class KembedApp implements AutoCloseable {
                 streams.start();
             } else {
                 // no registry answers: keep waiting (never exit) with health and metrics served; Streams starts once registered
-                LOG.warn("schema registry unreachable at start-up: {}", registration.notReady());
                 registration.inBackground(() -> {
                     synchronized (closed) {
                         if (!closed.get()) {

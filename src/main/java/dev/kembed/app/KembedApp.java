@@ -13,6 +13,8 @@ import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.text.WindowPlan;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -28,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -53,11 +56,16 @@ public final class KembedApp implements AutoCloseable {
     private final KafkaStreamsMetrics kafkaMetrics;
     private final AutoCloseable jvmMetrics;
     private final RegistryWatch registryWatch;
+    private final SchemaRegistration registration;
+    /** Set by close; guards a deferred {@code streams.start()} (after the registry answered) against a close under way. */
+    private final AtomicBoolean closed;
 
     private KembedApp(EmbeddedKafkaBroker broker, EngineStack stack, EmbeddingPipeline pipeline, KafkaStreams streams,
             WebServer webServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
-            RegistryWatch registryWatch) {
+            RegistryWatch registryWatch, SchemaRegistration registration, AtomicBoolean closed) {
         this.stopped = stopped;
+        this.registration = registration;
+        this.closed = closed;
         this.registryWatch = registryWatch;
         this.kafkaMetrics = kafkaMetrics;
         this.jvmMetrics = jvmMetrics;
@@ -99,6 +107,7 @@ public final class KembedApp implements AutoCloseable {
         KafkaStreamsMetrics kafkaMetrics = null;
         AutoCloseable jvmMetrics = null;
         RegistryWatch registryWatch = null;
+        SchemaRegistration registration = null;
         WebServer webServer = null;
         KafkaStreams created = null;
         try {
@@ -150,28 +159,51 @@ public final class KembedApp implements AutoCloseable {
                     stopped.countDown();
                 }
             });
-            StreamThreadFailures failures = StreamThreadFailures.standard();
+            StreamThreadFailures failures = StreamThreadFailures.standard(pipeline.registry()::unreachable);
             streams.setUncaughtExceptionHandler(failures::handle);
             EngineStack engine = stack;
-            registryWatch = new RegistryWatch(pipeline.registry());
+            registration = new SchemaRegistration(pipeline.registry(), pipeline.writtenSchemas(), cfg.registryRetryBackoffMax().toMillis(),
+                    System::currentTimeMillis, Thread::sleep);
+            SchemaRegistration schemas = registration;
+            Gauge.builder("kembed.registry.schemas.unregistered", schemas, SchemaRegistration::unregistered)
+                    .description("output schemas not registered yet: Kafka Streams starts once this is 0").register(registry);
+            FunctionCounter.builder("kembed.stream.thread.registry.waits", failures, StreamThreadFailures::registryWaits)
+                    .description("stream threads replaced after waiting for an unreachable schema registry (not counted as failures)")
+                    .register(registry);
+            registryWatch = new RegistryWatch(pipeline.registry(), registration);
             RegistryWatch watch = registryWatch;
             // bound before Streams starts, so a port in use stops start-up with nothing left running
             if (cfg.metricsPort() > 0 || httpMetrics != null) {
-                WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures),
+                WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures, schemas),
                         pipeline.intake()::describe);
                 webServer = WebServer.start(ops, cfg.metricsPort() > 0 ? new WebServer.Listen(HttpConfig.METRICS_PORT, cfg.metricsPort()) : null,
                         httpMetrics == null ? null : stack.queryApi(cfg, httpMetrics),
                         httpMetrics == null ? null : new WebServer.Listen(HttpConfig.HTTP_PORT, cfg.httpPort()));
             }
-            streams.start();
+            AtomicBoolean closed = new AtomicBoolean();
+            // the output schemas first, so the sinks never wait on the registry; a refusal throws here and nothing stays running
+            if (registration.attempt()) {
+                streams.start();
+            } else {
+                // no registry answers: keep waiting (never exit) with health and metrics served; Streams starts once registered
+                registration.inBackground(() -> {
+                    synchronized (closed) {
+                        if (!closed.get()) {
+                            streams.start();
+                            LOG.info("output schemas registered; Kafka Streams started");
+                        }
+                    }
+                }, refused -> stopped.countDown());
+            }
             LOG.info("kembed running: {} -> {} (dlq {}), {} partitions{}", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
                     cfg.topicsPartitions(), httpMetrics == null ? "" : "; query API on port " + cfg.httpPort());
             return new KembedApp(broker, stack, pipeline, streams, webServer, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
-                    stopped, kafkaMetrics, jvmMetrics, registryWatch);
+                    stopped, kafkaMetrics, jvmMetrics, registryWatch, registration, closed);
         } catch (RuntimeException e) {
             if (created != null) {
                 created.close(Duration.ofSeconds(30));
             }
+            closeQuietly(registration);
             closeQuietly(webServer);
             closeQuietly(registryWatch);
             closeQuietly(kafkaMetrics);
@@ -185,14 +217,18 @@ public final class KembedApp implements AutoCloseable {
     }
 
     /** Null when ready; otherwise what is not, one line each. */
-    static String notReady(KafkaStreams streams, EngineStack engine, RegistryWatch registry, StreamThreadFailures failures) {
+    static String notReady(KafkaStreams streams, EngineStack engine, RegistryWatch registry, StreamThreadFailures failures,
+            SchemaRegistration registration) {
         List<String> not = new ArrayList<>();
         String looping = failures.unstable();
         if (looping != null) {
             not.add(looping);
         }
+        String unregistered = registration.notReady();
         String registryDown = registry.unreachable();
-        if (registryDown != null) {
+        if (unregistered != null) {
+            not.add(unregistered); // says it all: the registry's own line would repeat it
+        } else if (registryDown != null) {
             not.add("schema registry: " + registryDown);
         }
         if (!streams.state().isRunningOrRebalancing()) {
@@ -233,10 +269,19 @@ public final class KembedApp implements AutoCloseable {
         return p;
     }
 
-    /** Blocks until Kafka Streams stops (closed or failed); true if it failed. */
+    /**
+     * Blocks until Kafka Streams stops (closed or failed) or start-up gave up (the registry refused
+     * an output schema); true if it failed. Waiting for an unreachable registry is not stopping.
+     */
     public boolean awaitStopped() throws InterruptedException {
         stopped.await();
-        return streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.PENDING_ERROR;
+        return registration.refused() != null || streams.state() == KafkaStreams.State.ERROR
+                || streams.state() == KafkaStreams.State.PENDING_ERROR;
+    }
+
+    /** Null once the output schemas are registered (Kafka Streams started); else what start-up waits for. */
+    public String waitingForRegistry() {
+        return registration.notReady();
     }
 
     public KafkaStreams streams() {
@@ -261,6 +306,10 @@ public final class KembedApp implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (closed) {
+            closed.set(true);
+        }
+        closeQuietly(registration);
         streams.close(Duration.ofSeconds(60));
         closeQuietly(kafkaMetrics);
         closeQuietly(jvmMetrics);

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -223,6 +224,11 @@ public final class KembedConfig extends AbstractConfig {
 
     public String registryUrl() {
         return registry.registryUrl();
+    }
+
+    /** The longest pause between start-up attempts to register the output schemas. */
+    public Duration registryRetryBackoffMax() {
+        return registry.retryBackoffMax();
     }
 
     /** Checked at start-up: an existing checkpoint directory. */

@@ -4,6 +4,7 @@ import dev.kembed.error.KembedException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +16,13 @@ import org.slf4j.LoggerFactory;
  * same way. Anything else replaces the thread after a doubling pause, at most {@code limit} times
  * within {@code windowMs}; past that the client stops, so the process exits and its supervisor
  * restarts it instead of kembed looping quietly. While replacements are recent, readiness fails.
+ *
+ * <p>A schema registry that does not answer is the exception: the sink's serializer already retried
+ * in place (a few seconds), and a new thread would only fail while it stays down, so the dying
+ * thread waits until the registry answers (checking at the same doubling pauses, at most the
+ * longest pause in all) and is then replaced, without counting towards the limit. Under exactly-once
+ * the failed transaction is aborted and re-read by the new thread: nothing is lost or written
+ * twice, and an outage of any length never stops the client.
  */
 final class StreamThreadFailures {
     private static final Logger LOG = LoggerFactory.getLogger(StreamThreadFailures.class);
@@ -29,11 +37,20 @@ final class StreamThreadFailures {
     private final long maxPauseMs;
     private final LongSupplier clockMs;
     private final Sleeper sleeper;
+    private final Supplier<String> registryDown;
     private final Deque<Long> recent = new ArrayDeque<>();
     private volatile String last;
     private volatile long lastAtMs = Long.MIN_VALUE;
+    private int registryWaits;
 
     StreamThreadFailures(int limit, long windowMs, long initialPauseMs, long maxPauseMs, LongSupplier clockMs, Sleeper sleeper) {
+        this(limit, windowMs, initialPauseMs, maxPauseMs, clockMs, sleeper, () -> null);
+    }
+
+    /** @param registryDown null while the schema registry answers, else why not (asked while a thread waits for it) */
+    StreamThreadFailures(int limit, long windowMs, long initialPauseMs, long maxPauseMs, LongSupplier clockMs, Sleeper sleeper,
+            Supplier<String> registryDown) {
+        this.registryDown = registryDown;
         this.limit = limit;
         this.windowMs = windowMs;
         this.initialPauseMs = initialPauseMs;
@@ -43,12 +60,19 @@ final class StreamThreadFailures {
     }
 
     static StreamThreadFailures standard() {
-        return new StreamThreadFailures(5, 10 * 60_000L, 1_000, 60_000, System::currentTimeMillis, Thread::sleep);
+        return standard(() -> null);
+    }
+
+    static StreamThreadFailures standard(Supplier<String> registryDown) {
+        return new StreamThreadFailures(5, 10 * 60_000L, 1_000, 60_000, System::currentTimeMillis, Thread::sleep, registryDown);
     }
 
     StreamThreadExceptionResponse handle(Throwable e) {
         long now = clockMs.getAsLong();
         KembedException classified = classified(e);
+        if (classified != null && classified.retryable() && REGISTRY_UNAVAILABLE.equals(classified.reason())) {
+            return waitForRegistry(classified, e, now);
+        }
         synchronized (this) {
             while (!recent.isEmpty() && recent.peekFirst() <= now - windowMs) {
                 recent.pollFirst();
@@ -74,6 +98,41 @@ final class StreamThreadFailures {
             Thread.currentThread().interrupt();
         }
         return StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    private static final String REGISTRY_UNAVAILABLE = "registry-unavailable";
+
+    private StreamThreadExceptionResponse waitForRegistry(KembedException classified, Throwable e, long now) {
+        synchronized (this) {
+            last = "the schema registry does not answer (" + classified.getMessage() + "); the thread is replaced once it does, not counted";
+            lastAtMs = now;
+            registryWaits++;
+        }
+        LOG.warn("stream thread failed: the schema registry does not answer ({}); waiting for it, then replacing the thread "
+                + "(not counted towards the limit of {})", classified.getMessage(), limit);
+        long pause = initialPauseMs;
+        long waited = 0;
+        try {
+            String down;
+            while ((down = registryDown.get()) != null && waited < maxPauseMs) {
+                long step = Math.min(pause, maxPauseMs - waited);
+                sleeper.sleep(step);
+                waited += step;
+                pause *= 2;
+                synchronized (this) {
+                    lastAtMs = clockMs.getAsLong(); // readiness keeps saying so while the thread waits
+                }
+                LOG.debug("schema registry still unreachable after {} ms: {}", waited, down);
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        return StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /** Threads replaced after waiting for the schema registry (not counted towards the limit). */
+    synchronized int registryWaits() {
+        return registryWaits;
     }
 
     synchronized int recentCount() {

@@ -73,18 +73,27 @@ final class RestSchemaRegistry implements SchemaRegistry {
 
     @Override
     public int register(String subject, Schema schema) {
-        return registered.computeIfAbsent(subject + "\n" + schema, k -> {
-            String body = JSON.createObjectNode().put("schema", schema.toString()).toString();
-            String path = "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions";
-            JsonNode r = call(path, base -> request(base + path).header("Content-Type", CONTENT_TYPE)
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), subject);
-            int id = r.path("id").asInt(-1);
-            if (id < 0) {
-                throw SerdeException.registryRefused("registry-error", "schema registry returned no id for subject " + subject + ": " + r);
-            }
-            byId.put(id, schema);
-            return id;
-        });
+        return registered.computeIfAbsent(subject + "\n" + schema, k -> post(subject, schema));
+    }
+
+    @Override
+    public int registerAgain(String subject, Schema schema) {
+        int id = post(subject, schema);
+        registered.put(subject + "\n" + schema, id);
+        return id;
+    }
+
+    private int post(String subject, Schema schema) {
+        String body = JSON.createObjectNode().put("schema", schema.toString()).toString();
+        String path = "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions";
+        JsonNode r = call(path, base -> request(base + path).header("Content-Type", CONTENT_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), subject);
+        int id = r.path("id").asInt(-1);
+        if (id < 0) {
+            throw SerdeException.registryRefused("registry-error", "schema registry returned no id for subject " + subject + ": " + r);
+        }
+        byId.put(id, schema);
+        return id;
     }
 
     @Override
@@ -140,6 +149,10 @@ final class RestSchemaRegistry implements SchemaRegistry {
                 if (status == 409) {
                     throw SerdeException.registryRefused("registry-incompatible", "schema registry " + base + " refused the schema for subject " + subject
                             + " as incompatible (409): " + message(resp.body()));
+                }
+                if (status == 422 && subject != null) {
+                    throw SerdeException.registryRefused("registry-invalid", "schema registry " + base + " refused the schema for subject " + subject
+                            + " as invalid (422): " + message(resp.body()));
                 }
                 if (status == 401 || status == 403) {
                     throw SerdeException.registryRefused("registry-unauthorized", "schema registry " + base + path + " answered " + status + ": "

@@ -7,6 +7,17 @@ public interface SchemaRegistry {
     /** Registers (or finds) {@code schema} under {@code subject}; returns its global id. */
     int register(String subject, Schema schema);
 
+    /**
+     * Registers {@code schema} under {@code subject} again, asking the registry even when this
+     * client already knows the id, and keeps the answer. A registry that lost its storage (an
+     * in-memory one restarted) hands out a new id; without this kembed would go on writing the old
+     * one. Registering a schema the subject already holds is a lookup on Confluent's and Apicurio's
+     * registries: no new version.
+     */
+    default int registerAgain(String subject, Schema schema) {
+        return register(subject, schema);
+    }
+
     /** The writer schema with this id. */
     Schema byId(int id);
 

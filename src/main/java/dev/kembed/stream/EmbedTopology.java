@@ -1,11 +1,17 @@
 package dev.kembed.stream;
 
+import dev.kembed.avro.ChunkEmbedding;
+import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.engine.WindowResultCache;
 import dev.kembed.serde.AvroRecordSerializer;
 import dev.kembed.serde.AvroWireFormat;
+import dev.kembed.serde.SubjectNameStrategy;
+import dev.kembed.serde.SubjectSchema;
 import dev.kembed.text.Chunk;
 import dev.kembed.text.WindowPlan;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -87,6 +93,21 @@ public final class EmbedTopology {
         }
         t.addSink(Names.DLQ_SINK, settings.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), Names.DEAD_LETTERS);
         return t;
+    }
+
+    /**
+     * Every schema the sinks write, under the subjects the configured strategy gives: the output
+     * record, and the chunk record with a chunks topic. Start-up registers these before Streams
+     * runs, so the sinks' serializer finds their ids cached and never waits on the registry.
+     */
+    public static List<SubjectSchema> writtenSchemas(PipelineSettings settings) {
+        SubjectNameStrategy strategy = settings.registry().subjectStrategy();
+        List<SubjectSchema> written = new ArrayList<>();
+        written.add(SubjectSchema.of(strategy, settings.outputTopic(), DocumentEmbedding.getClassSchema()));
+        if (settings.chunks() != null) {
+            written.add(SubjectSchema.of(strategy, settings.chunks().topic(), ChunkEmbedding.getClassSchema()));
+        }
+        return written;
     }
 
     /** Output and chunk records as Avro in registry wire format; a tombstone stays null. */

@@ -5,7 +5,9 @@ import dev.kembed.engine.WindowResultCache;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.serde.AvroWireFormat;
 import dev.kembed.serde.SchemaRegistry;
+import dev.kembed.serde.SubjectSchema;
 import dev.kembed.text.WindowPlan;
+import java.util.List;
 import org.apache.kafka.streams.Topology;
 
 /**
@@ -50,6 +52,11 @@ public final class EmbeddingPipeline {
     /** The registry the pipeline reads and writes through (readiness asks it whether it answers). */
     public SchemaRegistry registry() {
         return registry;
+    }
+
+    /** The schemas the sinks write, with their subjects (start-up registers them). */
+    public List<SubjectSchema> writtenSchemas() {
+        return EmbedTopology.writtenSchemas(settings);
     }
 
     public AvroWireFormat wireFormat() {

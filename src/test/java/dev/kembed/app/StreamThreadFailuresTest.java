@@ -45,6 +45,38 @@ class StreamThreadFailuresTest {
         assertThat(pauses).isEmpty();
     }
 
+    /**
+     * The sink's serializer gave up on an unreachable registry: the thread waits until it answers
+     * (probing at the doubling pauses, at most the longest pause), then is replaced, never counted:
+     * an outage of any length never stops the client.
+     */
+    @Test
+    void anUnreachableRegistryIsWaitedForAndNeverCountedTowardsTheLimit() {
+        List<String> probes = new ArrayList<>(List.of("down", "down", "down"));
+        StreamThreadFailures f = new StreamThreadFailures(3, 60_000, 1_000, 8_000, now::get, ms -> {
+            pauses.add(ms);
+            now.addAndGet(ms);
+        }, () -> probes.isEmpty() ? null : probes.remove(0));
+        SerdeException down = SerdeException.registryUnavailable("no schema registry answered; http://registry:8081 unreachable", null);
+        assertThat(f.handle(new StreamsException("Unable to serialize record", down))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(pauses).as("three probes said down, the fourth answered").containsExactly(1_000L, 2_000L, 4_000L);
+        assertThat(f.unstable()).contains("no schema registry answered");
+
+        pauses.clear();
+        for (int i = 0; i < 10; i++) { // the registry stays down: each wait is bounded by the longest pause
+            probes.addAll(List.of("down", "down", "down", "down", "down"));
+            assertThat(f.handle(new StreamsException("Unable to serialize record", down))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+            probes.clear();
+        }
+        assertThat(pauses.subList(0, 4)).containsExactly(1_000L, 2_000L, 4_000L, 1_000L);
+        assertThat(pauses.stream().mapToLong(Long::longValue).sum()).isEqualTo(10 * 8_000L);
+        assertThat(f.recentCount()).isZero();
+        assertThat(f.registryWaits()).isEqualTo(11);
+        assertThat(f.handle(new IllegalStateException("another failure"))).as("other failures still count").isEqualTo(
+                StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(f.recentCount()).isEqualTo(1);
+    }
+
     @Test
     void readinessFailsWhileReplacementsAreRecent() {
         assertThat(failures.unstable()).isNull();

@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.ApicurioRegistry;
 import dev.kembed.testing.IntegrationTest;
 import dev.kembed.testing.TestSupport;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,11 +41,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Against a real schema registry: Apicurio Registry 2.4.2 (its Confluent-compatible API), built by
- * {@code mvn verify} from test-support/apicurio and run here as a child process on a free port.
+ * {@code mvn verify} from test-support/apicurio and run here as a child process ({@link ApicurioRegistry}).
  */
 @IntegrationTest
 class RealRegistryIntegrationTest extends BrokerTestBase {
-    static final Path RUNNER = Path.of("test-support/apicurio/target/apicurio-registry-1-runner.jar");
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final ObjectMapper JSON = new ObjectMapper();
     /** document.avsc as it was before input_ids and metadata: what older producers still write. */
@@ -54,31 +54,19 @@ class RealRegistryIntegrationTest extends BrokerTestBase {
               {"name": "text", "type": ["null", "string"], "default": null},
               {"name": "version", "type": ["null", "long"], "default": null}]}""");
 
-    static Process registry;
+    static ApicurioRegistry registry;
     static String url;
 
     @BeforeAll
     static void startRegistry() throws Exception {
-        assertThat(RUNNER).as("built by mvn verify (maven-invoker-plugin, test-support/apicurio)").exists();
-        int port = TestSupport.freePort();
-        Path log = tmp.resolve("apicurio.log");
-        registry = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1", "-jar", RUNNER.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        url = "http://127.0.0.1:" + port + "/apis/ccompat/v7";
-        TestSupport.await("Apicurio answering on " + url, Duration.ofSeconds(90), () -> {
-            if (!registry.isAlive()) {
-                throw new AssertionError("Apicurio exited: " + (Files.exists(log) ? Files.readString(log) : ""));
-            }
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/subjects")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-        }, status -> status == 200);
+        registry = ApicurioRegistry.start(tmp);
+        url = registry.url();
     }
 
     @AfterAll
     static void stopRegistry() throws Exception {
         if (registry != null) {
-            registry.destroy();
-            registry.waitFor();
+            registry.close();
         }
     }
 
@@ -138,6 +126,27 @@ class RealRegistryIntegrationTest extends BrokerTestBase {
                 }
             }
         }
+    }
+
+    /** A registry that answers and refuses kembed's output schema is a configuration error: start-up stops, naming the subject. */
+    @Test
+    void kembedRefusesToStartWhenTheRegistryRefusesItsOutputSchema() throws Exception {
+        String name = "refused";
+        String subject = name + "-out-value";
+        // an earlier DocumentEmbedding without "id": under BACKWARD, today's schema (id has no default) cannot read it
+        SchemaRegistry.forUrl(url).register(subject, new Schema.Parser().parse("""
+                {"type": "record", "name": "DocumentEmbedding", "namespace": "dev.kembed.avro", "fields": [
+                  {"name": "legacy", "type": "string"}]}"""));
+        HttpResponse<String> set = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/config/" + subject))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\": \"BACKWARD\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        Properties p = TestSupport.kembedConfig(name, kafka.bootstrap(), model, 0);
+        p.put("kembed.schema.registry.url", url);
+        assertThatThrownBy(() -> KembedApp.start(KembedConfig.from(p, Map.of()), tmp.resolve(name))).isInstanceOf(SerdeException.class)
+                .satisfies(e -> assertThat(((SerdeException) e).reason()).isEqualTo("registry-incompatible"))
+                .hasMessageStartingWith("the schema registry refused kembed's output schema, subject '" + subject + "' (dev.kembed.avro.DocumentEmbedding)")
+                .hasMessageContaining("as incompatible (409)").hasMessageContaining("kembed does not start");
     }
 
     @Test

@@ -36,6 +36,11 @@ class RestSchemaRegistryTest {
             registerCalls.incrementAndGet();
             requests.add(ex.getRequestMethod() + " " + ex.getRequestURI() + " " + ex.getRequestHeaders().getFirst("Content-Type"));
             authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            if (ex.getRequestURI().getPath().contains("invalid")) {
+                ex.getRequestBody().readAllBytes();
+                reply(ex, 422, "{\"error_code\":42201,\"message\":\"Invalid schema: field 'x' has no type\"}");
+                return;
+            }
             if (ex.getRequestURI().getPath().contains("incompatible")) {
                 ex.getRequestBody().readAllBytes();
                 reply(ex, 409, "{\"error_code\":409,\"message\":\"Schema being registered is incompatible with an earlier schema for subject "
@@ -173,6 +178,77 @@ class RestSchemaRegistryTest {
                 .satisfies(e -> assertThat(((SerdeException) e).reason()).isEqualTo("registry-incompatible"))
                 .hasMessageContaining("refused the schema for subject incompatible-value as incompatible (409)")
                 .hasMessageContaining("READER_FIELD_MISSING_DEFAULT_VALUE: text");
+    }
+
+    @Test
+    void anInvalidSchemaFailsWithTheRegistrysReason() {
+        SchemaRegistry r = SchemaRegistry.forSettings(settings(List.of(url()), null, null, SubjectNameStrategy.TOPIC));
+        assertThatThrownBy(() -> r.register("invalid-value", Document.getClassSchema())).isInstanceOf(SerdeException.class)
+                .satisfies(e -> assertThat(((SerdeException) e).retryable()).isFalse())
+                .satisfies(e -> assertThat(((SerdeException) e).reason()).isEqualTo("registry-invalid"))
+                .hasMessageContaining("refused the schema for subject invalid-value as invalid (422): Invalid schema: field 'x' has no type");
+    }
+
+    /** A registry restarted without its storage hands out other ids: registering again asks it and replaces the cached id. */
+    @Test
+    void registeringAgainReplacesTheCachedIdOfARegistryThatLostItsStorage() {
+        SchemaRegistry r = SchemaRegistry.forUrl(url());
+        AvroWireFormat wire = new AvroWireFormat(r);
+        Document d = Document.newBuilder().setId("x").setText("hello").build();
+        r.register("other-value", dev.kembed.avro.DocumentEmbedding.getClassSchema());
+        assertThat(r.register("docs-value", Document.getClassSchema())).isEqualTo(2);
+        assertThat(r.registerAgain("docs-value", Document.getClassSchema())).as("the registry still holds it: the same id").isEqualTo(2);
+        schemas.clear(); // restarted in memory
+        assertThat(r.register("docs-value", Document.getClassSchema())).as("cached: not asked").isEqualTo(2);
+        int callsBefore = registerCalls.get();
+        assertThat(r.registerAgain("docs-value", Document.getClassSchema())).isEqualTo(1);
+        assertThat(registerCalls.get()).isEqualTo(callsBefore + 1);
+        assertThat(java.nio.ByteBuffer.wrap(wire.write("docs-value", d), 1, 4).getInt()).as("writes carry the new id").isEqualTo(1);
+        assertThat(registerCalls.get()).as("and it is cached again").isEqualTo(callsBefore + 1);
+    }
+
+    /** The sink's serializer retries a registry that does not answer in place, within its budget, then gives up retryable. */
+    @Test
+    void theSerializerRetriesAnUnreachableRegistryInPlaceWithinItsBudget() throws Exception {
+        long[] now = {0};
+        List<Long> pauses = new ArrayList<>();
+        boolean[] comesBack = {true};
+        MockSchemaRegistry registry = MockSchemaRegistry.scope("serializer-retry-" + System.identityHashCode(this));
+        registry.outage("registry down");
+        RegistryRetry retry = new RegistryRetry(100, 5_000, () -> now[0], ms -> {
+            pauses.add(ms);
+            now[0] += ms;
+            if (comesBack[0] && pauses.size() == 3) {
+                registry.outage(null); // answers again during the third pause
+            }
+        });
+        AvroRecordSerializer serializer = new AvroRecordSerializer(new AvroWireFormat(registry), SubjectNameStrategy.TOPIC, retry);
+        Document d = Document.newBuilder().setId("x").setText("hello").build();
+        byte[] written = serializer.serialize("docs", d);
+        assertThat(written[0]).isZero();
+        assertThat(java.nio.ByteBuffer.wrap(written, 1, 4).getInt()).isEqualTo(1);
+        assertThat(pauses).containsExactly(100L, 200L, 400L);
+
+        pauses.clear();
+        comesBack[0] = false;
+        registry.outage("registry down for good");
+        AvroRecordSerializer other = new AvroRecordSerializer(new AvroWireFormat(registry), SubjectNameStrategy.TOPIC, retry);
+        assertThatThrownBy(() -> other.serialize("other", d)).isInstanceOf(SerdeException.class)
+                .satisfies(e -> assertThat(((SerdeException) e).retryable()).as("the thread fails retryable: StreamThreadFailures waits").isTrue())
+                .hasMessage("registry down for good");
+        assertThat(pauses).as("doubling, the last one cut to the 5 s budget").containsExactly(100L, 200L, 400L, 800L, 1_600L, 1_900L);
+        registry.outage(null);
+    }
+
+    @Test
+    void theSerializerDoesNotRetryARefusal() {
+        List<Long> pauses = new ArrayList<>();
+        RegistryRetry retry = new RegistryRetry(100, 5_000, () -> 0, pauses::add);
+        AvroRecordSerializer serializer = new AvroRecordSerializer(new AvroWireFormat(SchemaRegistry.forUrl(url())), SubjectNameStrategy.TOPIC, retry);
+        assertThatThrownBy(() -> serializer.serialize("incompatible", Document.newBuilder().setId("x").setText("t").build()))
+                .isInstanceOf(SerdeException.class).hasMessageContaining("(409)");
+        assertThat(pauses).isEmpty();
+        assertThat(registerCalls.get()).isEqualTo(1);
     }
 
     @Test

@@ -24,6 +24,7 @@ public final class RegistryConfig extends ConfigArea {
     public static final String REGISTRY_CONNECT_TIMEOUT_MS = "kembed.schema.registry.connect.timeout.ms";
     public static final String REGISTRY_REQUEST_TIMEOUT_MS = "kembed.schema.registry.request.timeout.ms";
     public static final String REGISTRY_SUBJECT_STRATEGY = "kembed.schema.registry.subject.name.strategy";
+    public static final String REGISTRY_RETRY_BACKOFF_MAX_MS = "kembed.schema.registry.retry.backoff.max.ms";
 
     public RegistryConfig(AbstractConfig values) {
         super(values);
@@ -43,7 +44,10 @@ public final class RegistryConfig extends ConfigArea {
                         "Connect timeout per registry URL; past it the next URL is tried.")
                 .define(REGISTRY_REQUEST_TIMEOUT_MS, Type.INT, 30_000, Range.between(100, 600_000), Importance.LOW, "Request timeout per registry call.")
                 .define(REGISTRY_SUBJECT_STRATEGY, Type.STRING, "topic", Choice.of(SubjectNameStrategy.class), Importance.LOW,
-                        "Subject of the output schemas: topic = <topic>-value, record = the record's full name, topic-record = <topic>-<full name>.");
+                        "Subject of the output schemas: topic = <topic>-value, record = the record's full name, topic-record = <topic>-<full name>.")
+                .define(REGISTRY_RETRY_BACKOFF_MAX_MS, Type.INT, 30_000, Range.between(500, 600_000), Importance.LOW,
+                        "Longest pause between start-up attempts to register the output schemas while no registry answers (0.5 s, doubling). "
+                                + "Kafka Streams starts once they are registered; kembed never gives up waiting.");
     }
 
     /** One kind of credentials, well formed; URLs of a known scheme, and a registry outside this JVM for Avro input. */
@@ -71,6 +75,11 @@ public final class RegistryConfig extends ConfigArea {
     public String registryUrl() {
         List<String> urls = values.getList(SCHEMA_REGISTRY_URL);
         return urls.isEmpty() ? "" : urls.get(0);
+    }
+
+    /** The longest pause between start-up registration attempts. */
+    public Duration retryBackoffMax() {
+        return Duration.ofMillis(values.getInt(REGISTRY_RETRY_BACKOFF_MAX_MS));
     }
 
     public RegistrySettings registrySettings() {

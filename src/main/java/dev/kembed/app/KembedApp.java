@@ -133,6 +133,7 @@ public final class KembedApp implements AutoCloseable {
             kafkaMetrics.bindTo(registry);
             jvmMetrics = bindJvmMetrics(registry);
             CountDownLatch stopped = new CountDownLatch(1);
+            workers.gaveUp().thenRun(stopped::countDown); // a hung engine with no fresh instance left: the process must go
             streams.setStateListener((now, before) -> {
                 if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.PENDING_ERROR) {
                     stopped.countDown();
@@ -213,10 +214,19 @@ public final class KembedApp implements AutoCloseable {
         return p;
     }
 
-    /** Blocks until Kafka Streams stops (closed or failed); true if it failed. */
+    /** Blocks until Kafka Streams stops (closed or failed) or the engine workers give up on a hung engine; true if either failed. */
     public boolean awaitStopped() throws InterruptedException {
         stopped.await();
+        if (engineGaveUp() != null) {
+            LOG.error("stopping: the engine hung and no fresh instance recovered ({}); closing and exiting non-zero", engineGaveUp());
+            return true;
+        }
         return streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.PENDING_ERROR;
+    }
+
+    /** Why the engine workers gave up on the engine, or null while they have not. */
+    public String engineGaveUp() {
+        return stack.workers().gaveUp().getNow(null);
     }
 
     public KafkaStreams streams() {

@@ -97,7 +97,7 @@ final class EngineStack implements AutoCloseable {
 
     /** Starts the workers on the engine's queue, reporting to {@code listener}. */
     EngineWorkers startWorkers(EngineListener listener) {
-        workers = settings.start(model.engine(), policy, listener);
+        workers = settings.start(model.engine(), model::openEngine, policy, listener);
         return workers;
     }
 
@@ -137,13 +137,28 @@ final class EngineStack implements AutoCloseable {
         return not.isEmpty() ? null : String.join("\n", not);
     }
 
+    /**
+     * Stops the workers, then closes the engine they run now, unless a worker is still inside one
+     * of its calls; an instance a call hung in is never closed (its thread is still inside). After
+     * the workers gave up on the engine, stopping waits less: the process is on its way out.
+     */
     @Override
     public void close() {
-        boolean idle = workers == null || workers.stop(Duration.ofSeconds(60));
-        if (idle) {
-            model.close();
+        Duration wait = workers != null && workers.gaveUp().isDone() ? Duration.ofSeconds(10) : Duration.ofSeconds(60);
+        boolean idle = workers == null || workers.stop(wait);
+        if (!idle) {
+            LOG.warn("not closing the engine: a worker is still inside an engine call after {} s (closing it there could crash the JVM)",
+                    wait.toSeconds());
+            model.closeLeavingEngine();
+            return;
+        }
+        if (workers != null && workers.engine() != model.engine() && !workers.abandoned(workers.engine())) {
+            KembedApp.closeQuietly(workers.engine()); // the fresh instance that took over after a hang
+        }
+        if (workers != null && workers.abandoned(model.engine())) {
+            model.closeLeavingEngine();
         } else {
-            LOG.warn("not closing the engine: a worker is still inside an engine call after 60 s (closing it there could crash the JVM)");
+            model.close();
         }
     }
 }

@@ -154,6 +154,7 @@ public final class KembedApp implements AutoCloseable {
             kafkaMetrics.bindTo(registry);
             jvmMetrics = bindJvmMetrics(registry);
             CountDownLatch stopped = new CountDownLatch(1);
+            workers.gaveUp().thenRun(stopped::countDown); // a hung engine with no fresh instance left: the process must go
             streams.setStateListener((now, before) -> {
                 if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.PENDING_ERROR) {
                     stopped.countDown();
@@ -270,11 +271,16 @@ public final class KembedApp implements AutoCloseable {
     }
 
     /**
-     * Blocks until Kafka Streams stops (closed or failed) or start-up gave up (the registry refused
-     * an output schema); true if it failed. Waiting for an unreachable registry is not stopping.
+     * Blocks until Kafka Streams stops (closed or failed), start-up gave up (the registry refused
+     * an output schema) or the engine workers gave up on a hung engine; true if any failed.
+     * Waiting for an unreachable registry is not stopping.
      */
     public boolean awaitStopped() throws InterruptedException {
         stopped.await();
+        if (engineGaveUp() != null) {
+            LOG.error("stopping: the engine hung and no fresh instance recovered ({}); closing and exiting non-zero", engineGaveUp());
+            return true;
+        }
         return registration.refused() != null || streams.state() == KafkaStreams.State.ERROR
                 || streams.state() == KafkaStreams.State.PENDING_ERROR;
     }
@@ -282,6 +288,11 @@ public final class KembedApp implements AutoCloseable {
     /** Null once the output schemas are registered (Kafka Streams started); else what start-up waits for. */
     public String waitingForRegistry() {
         return registration.notReady();
+    }
+
+    /** Why the engine workers gave up on the engine, or null while they have not. */
+    public String engineGaveUp() {
+        return stack.workers().gaveUp().getNow(null);
     }
 
     public KafkaStreams streams() {

@@ -22,12 +22,19 @@ public final class KembedModel implements AutoCloseable {
     private final ModelConfig config;
     private final DocumentTokenizer tokenizer;
     private final EmbeddingEngine engine;
+    private final Path dir;
+    private final EngineSpec spec;
+    private final String engineKey;
 
-    private KembedModel(String name, ModelConfig config, DocumentTokenizer tokenizer, EmbeddingEngine engine) {
+    private KembedModel(String name, ModelConfig config, DocumentTokenizer tokenizer, EmbeddingEngine engine, Path dir, EngineSpec spec,
+            String engineKey) {
         this.name = name;
         this.config = config;
         this.tokenizer = tokenizer;
         this.engine = engine;
+        this.dir = dir;
+        this.spec = spec;
+        this.engineKey = engineKey;
     }
 
     /** @param engineKey how the engine setting is called where the user set it ({@code kembed.engine} or {@code --engine}) */
@@ -37,7 +44,7 @@ public final class KembedModel implements AutoCloseable {
         try {
             String name = dir.toAbsolutePath().normalize().getFileName().toString();
             EmbeddingEngine engine = EngineFactory.open(engineKey, spec, ckpt, name);
-            return new KembedModel(name, ckpt.config(), tokenizer, engine);
+            return new KembedModel(name, ckpt.config(), tokenizer, engine, dir, spec, engineKey);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -84,9 +91,22 @@ public final class KembedModel implements AutoCloseable {
         return engine;
     }
 
+    /**
+     * Another instance of this model's engine, from the same checkpoint and settings: what the
+     * workers take over with after a call hung in {@link #engine()}. The caller closes it.
+     */
+    public EmbeddingEngine openEngine() {
+        return EngineFactory.open(engineKey, spec, Checkpoint.load(dir), name);
+    }
+
     @Override
     public void close() {
         engine.close();
+        tokenizer.close();
+    }
+
+    /** Closes the tokenizer only: a hung call is still inside {@link #engine()}, and closing it there could crash the process. */
+    public void closeLeavingEngine() {
         tokenizer.close();
     }
 }

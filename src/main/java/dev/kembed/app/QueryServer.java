@@ -5,10 +5,12 @@ import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.QueryApi;
 import dev.kembed.http.WebServer;
+import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.text.WindowPlan;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +40,8 @@ public final class QueryServer implements AutoCloseable {
         try {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             HttpMetrics metrics = new HttpMetrics(registry);
-            stack.startWorkers(metrics);
+            EngineWorkers workers = stack.startWorkers(metrics);
+            PipelineMetrics.watchEngine(registry, workers);
             jvm = KembedApp.bindJvmMetrics(registry);
             QueryApi api = stack.queryApi(cfg, metrics);
             WebServer web = WebServer.start(new WebServer.Ops(registry::scrape, stack::notReady), null, api,
@@ -67,6 +70,11 @@ public final class QueryServer implements AutoCloseable {
 
     public EngineWorkers workers() {
         return stack.workers();
+    }
+
+    /** Completes, with the reason, when the engine workers gave up on a hung engine: the server must exit non-zero. */
+    public CompletableFuture<String> engineGaveUp() {
+        return stack.workers().gaveUp();
     }
 
     /** Idempotent: the shutdown hook and the command may both close it. */

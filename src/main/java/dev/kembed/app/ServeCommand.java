@@ -51,12 +51,20 @@ public final class ServeCommand implements Callable<Integer> {
         int listen = port != null ? port : cfg.httpPort() > 0 ? cfg.httpPort() : 8080;
         CountDownLatch stop = new CountDownLatch(1);
         try (QueryServer server = QueryServer.start(cfg, dataDir, listen)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Thread hook = new Thread(() -> {
                 stop.countDown();
                 server.close();
-            }, "kembed-serve-shutdown"));
+            }, "kembed-serve-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            server.engineGaveUp().thenRun(stop::countDown); // a hung engine with no fresh instance left: exit so that it is restarted
             System.err.printf("kembed serve: listening on http://localhost:%d (model %s)%n", server.port(), server.model().name());
             stop.await();
+            String gaveUp = server.engineGaveUp().getNow(null);
+            if (gaveUp != null) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                System.err.println("kembed serve: the engine hung and no fresh instance recovered (" + gaveUp + "); exiting");
+                return 1;
+            }
         }
         return 0;
     }

@@ -118,14 +118,26 @@ public final class PipelineMetrics implements EngineListener {
         return tokensComputed.count();
     }
 
-    /** Gauges read from the workers: queued windows, and {@code kembed_engine_up} (1 serving, 0 down). */
+    /** Gauges read from the workers: queued windows, live workers and the engine's ({@link #watchEngine}). */
     public void watch(EngineWorkers workers) {
         registry.gauge("kembed.queue.windows", workers, EngineWorkers::queued);
         registry.gauge("kembed.engine.workers.live", workers, EngineWorkers::liveWorkers);
+        watchEngine(registry, workers);
+    }
+
+    /**
+     * The engine's gauges, for {@code kembed run} and {@code kembed serve} alike: {@code kembed_engine_up}
+     * (1 serving, 0 down) and {@code kembed_engine_oldest_call_seconds} (how long the oldest engine
+     * call in flight has run, 0 when none: a hang shows as a line that keeps rising).
+     */
+    public static void watchEngine(MeterRegistry registry, EngineWorkers workers) {
         EngineHealth health = workers.health();
         io.micrometer.core.instrument.Gauge.builder("kembed.engine.up", health, h -> h.up() ? 1 : 0)
                 .description("1 while the engine serves, 0 while it is down and work is held")
                 .tag("engine", workers.engineInfo().engine()).tag("precision", workers.engineInfo().precision().label())
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("kembed.engine.oldest.call.seconds", workers, EngineWorkers::oldestCallSeconds)
+                .description("how long the oldest engine call in flight has run (0 when none); past kembed.engine.call.timeout.ms it is abandoned")
                 .register(registry);
     }
 
@@ -215,6 +227,11 @@ public final class PipelineMetrics implements EngineListener {
     @Override
     public void engineDown(String error) {
         engineDowns.increment();
+    }
+
+    @Override
+    public void engineHung(String reason) {
+        registry.counter("kembed.engine.hung.calls").increment();
     }
 
     public double documentsOut() {

@@ -60,6 +60,20 @@ public final class ChildKembed implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Waits at most {@code timeout} for the child to exit on its own; its exit code, or null if it still runs. */
+    public Integer awaitExit(java.time.Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+    }
+
+    /** The child's whole log (stdout and stderr). */
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
     public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);

@@ -26,6 +26,8 @@ public final class QueueConfig extends ConfigArea {
     public static final String ENGINE_RETRIES = "kembed.engine.retries";
     public static final String ENGINE_RETRY_BACKOFF_MS = "kembed.engine.retry.backoff.ms";
     public static final String DRAIN_INTERVAL_MS = "kembed.drain.interval.ms";
+    public static final String ENGINE_CALL_TIMEOUT_MS = "kembed.engine.call.timeout.ms";
+    public static final String ENGINE_HUNG_MAX_REOPENS = "kembed.engine.hung.max.reopens";
 
     public QueueConfig(AbstractConfig values) {
         super(values);
@@ -57,6 +59,13 @@ public final class QueueConfig extends ConfigArea {
                 .define(ENGINE_RETRIES, Type.INT, 2, Range.between(0, 100), Importance.LOW, "Retries of a transient engine failure.")
                 .define(ENGINE_RETRY_BACKOFF_MS, Type.LONG, 200L, Range.between(0, 600_000), Importance.LOW,
                         "First retry delay (doubles each retry); also the first pause between health checks while the engine is down.")
+                .define(ENGINE_CALL_TIMEOUT_MS, Type.LONG, 0L, Range.between(0, 86_400_000), Importance.LOW,
+                        "How long one engine call may run before the engine counts as hung: it is marked down naming the call, the "
+                                + "call's windows run again on a fresh engine instance (0 = from the call's shape: 60 s plus 10 ms per padded "
+                                + "token, more for wider models and longer windows).")
+                .define(ENGINE_HUNG_MAX_REOPENS, Type.INT, 2, Range.between(0, 100), Importance.LOW,
+                        "Fresh engine instances a process opens after hung calls (a hung instance cannot be closed); one more hang "
+                                + "and kembed exits non-zero so that it is restarted.")
                 .define(DRAIN_INTERVAL_MS, Type.LONG, 20L, Range.between(1, 60_000), Importance.LOW,
                         "How often idle tasks pick up finished windows.");
     }
@@ -100,6 +109,7 @@ public final class QueueConfig extends ConfigArea {
         return new WorkerSettings(values.getInt(BATCH_MAX_TOKENS), values.getInt(BATCH_MAX_WINDOWS), values.getLong(BATCH_MAX_WAIT_MS),
                 values.getInt(BATCH_BUCKET_TOKENS), values.getInt(QUEUE_MAX_WINDOWS), queueMaxBlockMs(), engineThreads(),
                 values.getInt(ENGINE_RETRIES), values.getLong(ENGINE_RETRY_BACKOFF_MS), SchedulingPolicy.parse(QUEUE_POLICY,
-                values.getString(QUEUE_POLICY)), values.getLong(QUEUE_MAX_DELAY_MS));
+                values.getString(QUEUE_POLICY)), values.getLong(QUEUE_MAX_DELAY_MS), values.getLong(ENGINE_CALL_TIMEOUT_MS),
+                values.getInt(ENGINE_HUNG_MAX_REOPENS));
     }
 }

@@ -8,8 +8,9 @@ import org.slf4j.Logger;
  * Runs a batch a worker took (through {@link BatchRunner}) and hands what became of each window to
  * its owner: results and window failures to the owner's inbox (a query's: its sink), windows the
  * engine could not run back to the queue while it is down ({@link HealthWatch}). A run that threw
- * puts the whole batch back, never lost. Results are only delivered here, never applied: each
- * task drains and applies its own.
+ * puts the whole batch back, never lost. A run the watchdog abandoned ({@link HangWatch}) delivers
+ * nothing, whenever its call returns: its batch went back to the queue when it was abandoned.
+ * Results are only delivered here, never applied: each task drains and applies its own.
  */
 final class BatchDelivery {
     private static final Logger LOG = WorkerLog.LOG;
@@ -18,16 +19,21 @@ final class BatchDelivery {
     private final GuardedQueue shared;
     private final HealthWatch watch;
     private final WorkerMetrics metrics;
+    private final HangWatch hangs;
 
-    BatchDelivery(BatchRunner runner, GuardedQueue shared, HealthWatch watch, WorkerMetrics metrics) {
+    BatchDelivery(BatchRunner runner, GuardedQueue shared, HealthWatch watch, WorkerMetrics metrics, HangWatch hangs) {
         this.runner = runner;
         this.shared = shared;
         this.watch = watch;
         this.metrics = metrics;
+        this.hangs = hangs;
     }
 
-    /** One unit of work: {@code batch} was marked running when it was taken, and is marked finished here whatever happens. */
-    void run(List<WindowQueue.Entry> batch) {
+    /**
+     * One unit of work: {@code batch} was marked running when it was taken (as {@code unit}), and
+     * is marked finished here whatever happens, unless the watchdog abandoned it (then it did).
+     */
+    void run(List<WindowQueue.Entry> batch, RunningUnit unit) {
         try {
             batch.removeIf(e -> e.owner().closed());
             if (batch.isEmpty()) {
@@ -35,8 +41,15 @@ final class BatchDelivery {
             }
             BatchRunner.Outcome outcome;
             try {
-                outcome = runner.run(batch);
+                outcome = runner.run(batch, unit);
+            } catch (RunningUnit.Abandoned e) {
+                LOG.warn("an abandoned engine call of {} windows returned after all; its result is dropped (its windows were queued again)",
+                        batch.size());
+                return;
             } catch (Throwable e) { // the runner catches the engine's failures; this is a bug or an Error in kembed itself
+                if (!unit.complete()) {
+                    return;
+                }
                 LOG.error("running a batch of {} windows failed; putting it back", batch.size(), e);
                 shared.withLock(() -> {
                     shared.queue().putBack(batch);
@@ -44,9 +57,16 @@ final class BatchDelivery {
                 });
                 return;
             }
-            apply(outcome);
+            if (unit.complete()) {
+                apply(outcome);
+            }
         } finally {
-            shared.withLock(shared::finished);
+            shared.withLock(() -> {
+                hangs.end(unit);
+                if (!unit.abandoned()) {
+                    shared.finished();
+                }
+            });
         }
     }
 

@@ -1,13 +1,13 @@
 package dev.kembed.engine.queue;
 
 import dev.kembed.engine.BatchResult;
-import dev.kembed.engine.EmbeddingEngine;
 import dev.kembed.engine.EngineException;
 import dev.kembed.engine.EngineWindow;
 import dev.kembed.engine.WindowBatch;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Runs one batch on the engine and says what became of every window, touching no lock and no
@@ -18,8 +18,11 @@ import java.util.List;
  * fault fails. Any {@link Throwable} counts: an {@link Error} (out of memory while results are
  * copied out) is retried like a transient failure, never lets a window vanish.
  *
- * <p>A function of the engine, the clock (for the backoff) and the engine's health (read, never
- * changed): the workers apply its {@link Outcome} under their lock.
+ * <p>A function of the unit's engine instance, the clock (for the backoff) and the engine's health
+ * (read, never changed): the workers apply its {@link Outcome} under their lock. Every engine call
+ * is entered in its {@link RunningUnit} with a {@link CallDeadline}; a call the watchdog gave up
+ * meanwhile ends the run with {@link RunningUnit.Abandoned}, delivering nothing (its batch is
+ * already back in the queue).
  */
 final class BatchRunner {
     /** What became of a batch: windows with results, windows that failed, windows to hold until the engine is up. */
@@ -34,28 +37,32 @@ final class BatchRunner {
 
     record Failed(WindowQueue.Entry entry, EngineException error) {}
 
-    private final EmbeddingEngine engine;
     private final EngineClock clock;
     private final EngineHealth health;
     private final int retries;
     private final long backoffNanos;
+    private final CallDeadline deadline;
+    private final IntUnaryOperator bucket;
 
-    BatchRunner(EmbeddingEngine engine, EngineClock clock, EngineHealth health, int retries, long backoffNanos) {
-        this.engine = engine;
+    /** @param bucket the padded length a window of a length runs at (the batch policy's) */
+    BatchRunner(EngineClock clock, EngineHealth health, int retries, long backoffNanos, CallDeadline deadline, IntUnaryOperator bucket) {
         this.clock = clock;
         this.health = health;
         this.retries = retries;
         this.backoffNanos = backoffNanos;
+        this.deadline = deadline;
+        this.bucket = bucket;
     }
 
-    Outcome run(List<WindowQueue.Entry> batch) {
+    /** Runs {@code batch} on {@code unit}'s engine; throws {@link RunningUnit.Abandoned} if the watchdog gave up one of its calls. */
+    Outcome run(List<WindowQueue.Entry> batch, RunningUnit unit) {
         List<Ran> ran = new ArrayList<>();
         List<Failed> failed = new ArrayList<>();
-        EngineException e = attempt(batch, ran);
+        EngineException e = attempt(batch, ran, unit);
         if (e == null) {
             return new Outcome(ran, failed, List.of(), null);
         }
-        String checkError = e.badInput() ? null : healthCheckError();
+        String checkError = e.badInput() ? null : healthCheckError(unit);
         if (checkError != null) {
             return new Outcome(ran, failed, batch, e.getMessage() + "; health check: " + checkError);
         }
@@ -68,11 +75,11 @@ final class BatchRunner {
                 return new Outcome(ran, failed, batch.subList(i, batch.size()), "engine marked down by another worker");
             }
             List<WindowQueue.Entry> one = List.of(batch.get(i));
-            EngineException alone = attempt(one, ran);
+            EngineException alone = attempt(one, ran, unit);
             if (alone == null) {
                 continue;
             }
-            String check = alone.badInput() ? null : healthCheckError();
+            String check = alone.badInput() ? null : healthCheckError(unit);
             if (check != null) {
                 return new Outcome(ran, failed, batch.subList(i, batch.size()), alone.getMessage() + "; health check: " + check);
             }
@@ -82,27 +89,35 @@ final class BatchRunner {
     }
 
     /** Runs {@code entries} with retries; adds the result to {@code ran} and returns null, or returns the failure that remained. */
-    private EngineException attempt(List<WindowQueue.Entry> entries, List<Ran> ran) {
+    private EngineException attempt(List<WindowQueue.Entry> entries, List<Ran> ran, RunningUnit unit) {
         List<EngineWindow> windows = new ArrayList<>(entries.size());
         for (WindowQueue.Entry x : entries) {
             windows.add(x.job().window());
         }
         WindowBatch batch = WindowBatch.of(windows);
+        int padded = bucket.applyAsInt(batch.maxLength());
+        long callNanos = deadline.nanos(unit.engine().info(), windows.size(), padded);
+        String shape = "engine call of " + windows.size() + " windows / " + (long) windows.size() * padded + " padded tokens";
         for (int attempt = 0; ; attempt++) {
-            EngineException failure;
+            EngineException failure = null;
+            BatchResult r = null;
+            unit.enterCall(clock.nanoTime(), callNanos, shape);
             try {
-                BatchResult r = engine.embed(batch);
-                if (r.windows().size() != entries.size()) {
-                    throw EngineException.fatal("the engine returned " + r.windows().size() + " results for " + entries.size() + " windows", null);
-                }
-                ran.add(new Ran(entries, r));
-                return null;
+                r = unit.engine().embed(batch);
             } catch (EngineException ex) {
                 failure = ex;
             } catch (RuntimeException ex) {
                 failure = EngineException.fatal("engine failed unexpectedly: " + ex, ex);
             } catch (Error ex) {
                 failure = EngineException.transientFailure("engine call failed with " + ex, ex);
+            }
+            unit.leaveCall(); // outside the catches: a call given up meanwhile ends the run, whatever it returned
+            if (failure == null && r.windows().size() != entries.size()) {
+                failure = EngineException.fatal("the engine returned " + r.windows().size() + " results for " + entries.size() + " windows", null);
+            }
+            if (failure == null) {
+                ran.add(new Ran(entries, r));
+                return null;
             }
             if (!failure.retryable() || attempt >= retries) {
                 return failure;
@@ -116,13 +131,19 @@ final class BatchRunner {
         }
     }
 
-    /** The engine's own health check: null if it serves, else what the check failed with (any Throwable). */
-    String healthCheckError() {
+    /**
+     * The engine's own health check on {@code unit}'s instance: null if it serves, else what the
+     * check failed with (any Throwable); {@link RunningUnit.Abandoned} if the watchdog gave it up.
+     */
+    String healthCheckError(RunningUnit unit) {
+        String error = null;
+        unit.enterCall(clock.nanoTime(), deadline.nanos(unit.engine().info(), 1, bucket.applyAsInt(2)), "engine health check");
         try {
-            engine.healthCheck();
-            return null;
+            unit.engine().healthCheck();
         } catch (Throwable t) { // a health check that throws an Error is a failed check, not a dead worker
-            return t.getMessage() != null ? t.getMessage() : t.toString();
+            error = t.getMessage() != null ? t.getMessage() : t.toString();
         }
+        unit.leaveCall();
+        return error;
     }
 }

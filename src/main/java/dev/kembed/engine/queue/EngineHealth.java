@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
  * <p>The engine is marked down when a window fails and the engine's own {@link
  * EmbeddingEngine#healthCheck()} fails right after: then the fault is the engine's, not the
  * window's. While down, no work is taken; the check is re-run with pauses that double from
- * {@code firstPauseMs} up to {@code maxPauseMs}; the first passing check marks it up again.
+ * {@code firstPauseMs} up to {@code maxPauseMs}; the first passing check marks it up again. A call
+ * past its deadline marks it down too ({@link HangWatch}); when no fresh engine instance is left
+ * to open, the workers give up and it stays down for good.
  */
 public final class EngineHealth {
     public enum State { UP, DOWN }
@@ -22,6 +24,7 @@ public final class EngineHealth {
     private long nextCheckAt;
     private long downSinceNanos;
     private String lastError;
+    private String gaveUpReason;
 
     public EngineHealth(EngineClock clock, long firstPauseMs, long maxPauseMs) {
         this.clock = clock;
@@ -57,15 +60,34 @@ public final class EngineHealth {
         lastError = null;
     }
 
-    /** While down: nanos until the next check is due (≤ 0 = now). */
+    /** While down: nanos until the next check is due (≤ 0 = now); never once the workers gave up. */
     synchronized long nanosToNextCheck() {
-        return nextCheckAt - clock.nanoTime();
+        return gaveUpReason != null ? Long.MAX_VALUE : nextCheckAt - clock.nanoTime();
+    }
+
+    /** Down for good: no check will run again. */
+    synchronized void markGaveUp(String reason) {
+        if (state == State.UP) {
+            downSinceNanos = clock.nanoTime();
+        }
+        state = State.DOWN;
+        gaveUpReason = reason;
+        lastError = reason;
+    }
+
+    /** Whether the workers gave up on the engine (the process should exit). */
+    public synchronized boolean gaveUp() {
+        return gaveUpReason != null;
     }
 
     /** One line for {@code /health}: the state, and while down since when and why. */
     public synchronized String describe() {
         if (state == State.UP) {
             return "engine: up";
+        }
+        if (gaveUpReason != null) {
+            return String.format("engine: down for %d ms, given up (the process exits): %s",
+                    TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - downSinceNanos), gaveUpReason);
         }
         return String.format("engine: down for %d ms after %d failed health checks; last error: %s",
                 TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - downSinceNanos), failedChecks, lastError);

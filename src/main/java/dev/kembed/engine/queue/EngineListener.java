@@ -17,6 +17,12 @@ public interface EngineListener {
 
     default void engineUp() {}
 
+    /** An engine call ran past its deadline and was abandoned (its windows went back to the queue). */
+    default void engineHung(String reason) {}
+
+    /** No fresh engine instance is left to open after a hang: the engine stays down, the process should exit. */
+    default void engineGaveUp(String reason) {}
+
     /** A priority (query) window left the queue after waiting this long for the engine. */
     default void priorityWait(long nanos) {}
 
@@ -59,6 +65,18 @@ public interface EngineListener {
             public void engineUp() {
                 first.engineUp();
                 second.engineUp();
+            }
+
+            @Override
+            public void engineHung(String reason) {
+                first.engineHung(reason);
+                second.engineHung(reason);
+            }
+
+            @Override
+            public void engineGaveUp(String reason) {
+                first.engineGaveUp(reason);
+                second.engineGaveUp(reason);
             }
 
             @Override

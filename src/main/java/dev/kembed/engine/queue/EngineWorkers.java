@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -28,37 +29,82 @@ import java.util.function.Consumer;
  * batch whose run threw goes back to the queue, never lost. A worker that dies anyway is replaced
  * and counted. {@link #stop} never lets the engine be closed under a running native call.
  *
+ * <p>Nothing the engine does can stop the workers for good either: every engine call has a
+ * deadline ({@link CallDeadline}), and a watchdog ({@link HangWatch}) abandons a call past it. Its
+ * batch goes back to the front of the queue (a late return is dropped), the worker stuck in it is
+ * replaced, and the engine is down, naming the call, until a fresh instance opened by the
+ * {@link EngineOpener} passes its health check. After {@code maxReopens} fresh instances, a hang
+ * gives up: {@link #gaveUp()} completes and the process is expected to exit.
+ *
  * <p>With {@code threads = 0} nothing runs by itself and {@link #step()} does one unit of work:
  * tests drive it with a fake {@link EngineClock}.
  */
 public final class EngineWorkers implements AutoCloseable {
     static final long MAX_DOWN_PAUSE_MS = 30_000;
+    /** How often the watchdog thread looks at the calls in flight: far below any deadline, and nothing has to signal it. */
+    static final long WATCH_PERIOD_MS = 200;
 
-    private final EmbeddingEngine engine;
+    private final EngineInstances instances;
     private final GuardedQueue shared;
     private final HealthWatch watch;
+    private final HangWatch hangs;
     private final Admission admission;
     private final WorkPicker picker;
     private final WorkerThreads threads;
+    private final Thread watchdog;
+
+    /** Workers that cannot open a fresh engine: a hung call gives up at once (tests, and callers without a checkpoint at hand). */
+    public EngineWorkers(EmbeddingEngine engine, WindowQueue queue, int threads, int retries, long backoffMs, long maxBlockMs,
+            EngineClock clock, EngineListener listener) {
+        this(engine, null, queue, threads, retries, backoffMs, maxBlockMs, CallDeadline.AUTO, 0, clock, listener);
+    }
 
     /**
+     * @param opener     opens a fresh instance of {@code engine} when a call hung in the current one; null: none can be
      * @param retries    retries of a transient failure before the batch is split or the engine checked
      * @param backoffMs  first retry delay (doubles per retry); also the first pause while the engine is down
      * @param maxBlockMs how long a stream thread may wait for queue space between two polls ({@link #admissionBudget})
+     * @param deadline   how long one engine call may run before the engine counts as hung
+     * @param maxReopens fresh engine instances this process may open after hangs; one more hang gives up
      */
-    public EngineWorkers(EmbeddingEngine engine, WindowQueue queue, int threads, int retries, long backoffMs, long maxBlockMs,
-            EngineClock clock, EngineListener listener) {
-        this.engine = engine;
+    public EngineWorkers(EmbeddingEngine engine, EngineOpener opener, WindowQueue queue, int threads, int retries, long backoffMs,
+            long maxBlockMs, CallDeadline deadline, int maxReopens, EngineClock clock, EngineListener listener) {
+        this.instances = new EngineInstances(engine, opener, maxReopens);
         this.shared = new GuardedQueue(queue);
         EngineHealth health = new EngineHealth(clock, backoffMs, MAX_DOWN_PAUSE_MS);
-        BatchRunner runner = new BatchRunner(engine, clock, health, retries, TimeUnit.MILLISECONDS.toNanos(backoffMs));
+        BatchRunner runner = new BatchRunner(clock, health, retries, TimeUnit.MILLISECONDS.toNanos(backoffMs), deadline,
+                queue.policy()::bucket);
         WorkerMetrics metrics = new WorkerMetrics(listener, clock);
-        this.watch = new HealthWatch(health, runner, shared, metrics);
-        BatchDelivery delivery = new BatchDelivery(runner, shared, watch, metrics);
+        this.hangs = new HangWatch(clock);
+        this.watch = new HealthWatch(health, runner, shared, metrics, instances, hangs);
+        BatchDelivery delivery = new BatchDelivery(runner, shared, watch, metrics, hangs);
         this.admission = new Admission(shared, clock, listener, delivery, maxBlockMs);
-        this.picker = new WorkPicker(shared, watch, delivery, metrics, clock);
+        this.picker = new WorkPicker(shared, watch, delivery, metrics, clock, hangs, instances);
         this.threads = new WorkerThreads(threads, picker::runLoop, shared::closing, listener);
+        hangs.onHung((unit, reason) -> {
+            watch.callHung(unit, reason);
+            this.threads.abandon(unit.thread());
+        });
         this.threads.startAll();
+        this.watchdog = threads > 0 ? startWatchdog() : null;
+    }
+
+    private Thread startWatchdog() {
+        Thread t = new Thread(() -> {
+            while (!shared.closing()) {
+                try {
+                    shared.withLock(hangs::check);
+                    Thread.sleep(WATCH_PERIOD_MS);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Throwable e) { // the watchdog must outlive whatever went wrong in one look
+                    WorkerLog.LOG.error("engine watchdog: unexpected failure; carrying on", e);
+                }
+            }
+        }, "kembed-engine-watchdog");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     public EngineHealth health() {
@@ -66,7 +112,31 @@ public final class EngineWorkers implements AutoCloseable {
     }
 
     public EngineInfo engineInfo() {
-        return engine.info();
+        return instances.current().info();
+    }
+
+    /** The engine instance the workers run now (a fresh one after a hang). */
+    public EmbeddingEngine engine() {
+        return instances.current();
+    }
+
+    /** Whether a call hung in {@code engine}: a thread may still be inside it, so it must never be closed. */
+    public boolean abandoned(EmbeddingEngine engine) {
+        return instances.abandoned(engine);
+    }
+
+    /** Age of the oldest engine call the workers wait for, in seconds; 0 when none runs ({@code kembed_engine_oldest_call_seconds}). */
+    public double oldestCallSeconds() {
+        return hangs.oldestCallNanos() / 1e9;
+    }
+
+    /**
+     * Completes, with the reason, when the workers gave up on the engine: a call hung and no fresh
+     * instance was left to open. The engine then stays down; the process should exit non-zero so
+     * that its orchestrator starts a clean one.
+     */
+    public CompletableFuture<String> gaveUp() {
+        return watch.gaveUp();
     }
 
     /** Workers configured. */
@@ -171,6 +241,9 @@ public final class EngineWorkers implements AutoCloseable {
             return false;
         }
         current.forEach(Thread::interrupt); // idle waits only: no unit of work is running
+        if (watchdog != null) {
+            watchdog.interrupt();
+        }
         return true;
     }
 

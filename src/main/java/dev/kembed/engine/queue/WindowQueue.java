@@ -23,11 +23,13 @@ import java.util.concurrent.TimeUnit;
  * {@code maxWaitMs}. Among the ready buckets, {@link SchedulingPolicy#FIFO} serves the one whose
  * oldest window is oldest; {@link SchedulingPolicy#SHORTEST_FIRST} serves the window whose
  * document has the fewest tokens queued (ties by age), unless some window has waited
- * {@code maxDelay}: then the oldest goes first, in turns with the shortest work that has not
- * waited that long. A long document admitted at once starves all at once, and served back to back
- * its windows would hold every short document for their whole length; in turns, a short one waits
- * at most for the batch in flight and one starving batch. Inside a batch, windows follow the same
- * order, with round-robin across tasks breaking the remaining ties.
+ * {@code maxDelay}: then the oldest of them, in whichever bucket, goes first, in turns with the
+ * shortest work that has not waited that long (turns alternate by what the turn was, whatever
+ * filler its batch took). A long document admitted at once starves all at once, and served back to
+ * back its windows would hold every short document for their whole length; in turns, a short one
+ * waits at most for the batch in flight and one starving batch, and the oldest starved window at
+ * most for one batch of shortest work. Inside a batch, windows follow the same order, with
+ * round-robin across tasks breaking the remaining ties.
  *
  * <p>Windows of priority owners (queries, {@link TaskHandle#priority()}) wait in a lane of their
  * own: it is always ready and always served first, so a query waits at most for the batch in
@@ -52,8 +54,14 @@ public final class WindowQueue {
     /** Tokens queued per document: its remaining engine work, as far as the queue holds it. */
     private final Map<DocKey, Long> queuedTokens = new HashMap<>();
     private int size;
-    /** Shortest-first: the last batch served a starving window, so the next turn goes to the shortest work. */
-    private boolean lastTookStarving;
+    /**
+     * Shortest-first: the last turn was a starving turn, so the next goes to the shortest work. What
+     * the turn was, not what its batch held: a starved window riding along as filler in the
+     * shortest work's batch must not count as a starving turn, or a bucket whose every batch
+     * carries one would pass over the oldest starved window of another bucket for as long as its
+     * overload lasts.
+     */
+    private boolean lastTurnStarving;
 
     /** A FIFO queue (today's order); tests of batching rules that do not depend on the policy. */
     public WindowQueue(BatchPolicy policy, int maxQueued) {
@@ -198,14 +206,14 @@ public final class WindowQueue {
             }
         }
         if (scheduling == SchedulingPolicy.SHORTEST_FIRST) {
-            boolean starvingTurn = starving != null && (fresh == null || !lastTookStarving);
+            boolean starvingTurn = starving != null && (fresh == null || !lastTurnStarving);
             Entry first = starvingTurn ? starving : fresh;
             if (first == null) {
                 return List.of();
             }
             int bucket = policy.bucket(first.job().window().length());
             List<Entry> batch = takeByWork(bucket, Math.min(limit, policy.capacity(bucket)), now, starvingTurn);
-            lastTookStarving = batch.stream().anyMatch(x -> starved(x, now));
+            lastTurnStarving = starvingTurn;
             return batch;
         }
         return chosen == null ? List.of() : take(buckets, chosen, Math.min(limit, policy.capacity(chosen)));

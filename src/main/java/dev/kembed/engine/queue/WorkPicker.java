@@ -7,7 +7,9 @@ import org.slf4j.Logger;
 /**
  * What a worker does next, and the loop each worker thread runs: while the engine is down only a
  * due health check ({@link HealthWatch}); while it is up, a batch the queue says is ready, run by
- * {@link BatchDelivery}. With nothing due, a worker sleeps until the next deadline or a signal.
+ * {@link BatchDelivery}, on the engine instance current when it was taken. With nothing due, a
+ * worker sleeps until the next deadline or a signal. A worker the watchdog abandoned inside a hung
+ * call ({@link HangWatch}) ends its loop should the call ever return: its replacement took over.
  */
 final class WorkPicker {
     private static final Logger LOG = WorkerLog.LOG;
@@ -17,17 +19,23 @@ final class WorkPicker {
     private final BatchDelivery delivery;
     private final WorkerMetrics metrics;
     private final EngineClock clock;
+    private final HangWatch hangs;
+    private final EngineInstances instances;
 
-    WorkPicker(GuardedQueue shared, HealthWatch watch, BatchDelivery delivery, WorkerMetrics metrics, EngineClock clock) {
+    WorkPicker(GuardedQueue shared, HealthWatch watch, BatchDelivery delivery, WorkerMetrics metrics, EngineClock clock, HangWatch hangs,
+            EngineInstances instances) {
         this.shared = shared;
         this.watch = watch;
         this.delivery = delivery;
         this.metrics = metrics;
         this.clock = clock;
+        this.hangs = hangs;
+        this.instances = instances;
     }
 
-    /** Does the next unit of work that is due now; false if none is. */
+    /** Without worker threads: the watchdog's check, then the next unit of work that is due now; false if none is. */
     boolean step() {
+        shared.withLock(hangs::check);
         Runnable next = nextWork();
         if (next == null) {
             return false;
@@ -38,7 +46,7 @@ final class WorkPicker {
 
     /** A worker thread's life: units of work until the workers close. Nothing a unit does ends it. */
     void runLoop() {
-        while (!shared.closing()) {
+        while (!shared.closing() && !hangs.abandoned(Thread.currentThread())) {
             try {
                 Runnable next = nextWork();
                 if (next != null) {
@@ -95,7 +103,8 @@ final class WorkPicker {
             }
             shared.signalSpace();
             shared.started();
-            return () -> delivery.run(new ArrayList<>(batch));
+            RunningUnit unit = hangs.begin(instances.current(), batch, false);
+            return () -> delivery.run(new ArrayList<>(batch), unit);
         } finally {
             shared.unlock();
         }

@@ -40,6 +40,14 @@ final class WorkerMetrics {
         quietly(listener::engineUp);
     }
 
+    void engineHung(String reason) {
+        quietly(() -> listener.engineHung(reason));
+    }
+
+    void engineGaveUp(String reason) {
+        quietly(() -> listener.engineGaveUp(reason));
+    }
+
     private void report(BatchRunner.Ran ran) {
         Set<Integer> partitions = new HashSet<>();
         Set<TaskHandle> owners = new HashSet<>();

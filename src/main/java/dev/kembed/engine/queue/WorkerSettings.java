@@ -16,18 +16,26 @@ import dev.kembed.engine.EngineInfo;
  * @param retryBackoffMs   first retry delay; doubles per retry; also the first pause while the engine is down
  * @param scheduling       which queued window runs next
  * @param queueMaxDelayMs  shortest-first: a window that waited this long goes first whatever its document's size
+ * @param callTimeoutMs    how long one engine call may run before the engine counts as hung (0 = from the call's shape, {@link CallDeadline})
+ * @param hungMaxReopens   fresh engine instances a process may open after hung calls; one more hang gives up
  */
 public record WorkerSettings(int batchMaxTokens, int batchMaxWindows, long batchMaxWaitMs, int bucketTokens, int queueMaxWindows,
-        long queueMaxBlockMs, int threads, int retries, long retryBackoffMs, SchedulingPolicy scheduling, long queueMaxDelayMs) {
+        long queueMaxBlockMs, int threads, int retries, long retryBackoffMs, SchedulingPolicy scheduling, long queueMaxDelayMs,
+        long callTimeoutMs, int hungMaxReopens) {
 
     /** @param windowTokens the longest window the plan cuts */
     public BatchPolicy policy(EngineInfo engine, int windowTokens) {
         return BatchPolicy.forEngine(engine, batchMaxTokens, batchMaxWindows, batchMaxWaitMs, bucketTokens, windowTokens);
     }
 
-    /** Starts the workers on {@code engine}'s queue; the caller stops them before it closes the engine. */
-    public EngineWorkers start(EmbeddingEngine engine, BatchPolicy policy, EngineListener listener) {
-        return new EngineWorkers(engine, new WindowQueue(policy, queueMaxWindows, scheduling, queueMaxDelayMs), threads, retries,
-                retryBackoffMs, queueMaxBlockMs, EngineClock.SYSTEM, listener);
+    /**
+     * Starts the workers on {@code engine}'s queue; the caller stops them before it closes the
+     * engine they run then ({@link EngineWorkers#engine()}), and never closes one they abandoned.
+     *
+     * @param opener opens a fresh instance of the engine after a hung call
+     */
+    public EngineWorkers start(EmbeddingEngine engine, EngineOpener opener, BatchPolicy policy, EngineListener listener) {
+        return new EngineWorkers(engine, opener, new WindowQueue(policy, queueMaxWindows, scheduling, queueMaxDelayMs), threads, retries,
+                retryBackoffMs, queueMaxBlockMs, new CallDeadline(callTimeoutMs), hungMaxReopens, EngineClock.SYSTEM, listener);
     }
 }

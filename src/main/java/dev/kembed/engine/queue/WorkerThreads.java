@@ -9,8 +9,9 @@ import org.slf4j.Logger;
 
 /**
  * The worker threads' lifecycle: each runs the same loop (the picker's); one that dies of
- * something the loop did not catch is replaced and counted, unless the workers are closing.
- * Daemon threads named {@code kembed-engine-N}.
+ * something the loop did not catch is replaced and counted, unless the workers are closing; so is
+ * one the watchdog abandoned inside a hung engine call (it cannot be interrupted, and may never
+ * return). Daemon threads named {@code kembed-engine-N}.
  */
 final class WorkerThreads {
     private static final Logger LOG = WorkerLog.LOG;
@@ -56,6 +57,25 @@ final class WorkerThreads {
         }
         restarts.incrementAndGet();
         LOG.error("engine worker {} died; starting a replacement", dead.getName(), e);
+        try {
+            listener.workerRestarted();
+        } catch (Throwable ignored) {
+            // a broken listener must not stop the replacement
+        }
+        startWorker();
+    }
+
+    /** {@code stuck} is inside a call that may never return: it no longer counts, and a fresh worker takes its place. */
+    void abandon(Thread stuck) {
+        boolean ours;
+        synchronized (threads) {
+            ours = threads.remove(stuck);
+        }
+        if (!ours || closing.getAsBoolean()) {
+            return;
+        }
+        restarts.incrementAndGet();
+        LOG.warn("engine worker {} is stuck in a hung engine call; starting a replacement", stuck.getName());
         try {
             listener.workerRestarted();
         } catch (Throwable ignored) {

@@ -42,6 +42,16 @@ class EngineWorkersTest {
         public void engineUp() {
             events.add("up");
         }
+
+        @Override
+        public void engineHung(String reason) {
+            events.add("hung");
+        }
+
+        @Override
+        public void engineGaveUp(String reason) {
+            events.add("gave up");
+        }
     };
 
     void start(int retries) {
@@ -51,7 +61,9 @@ class EngineWorkersTest {
 
     @AfterEach
     void close() {
-        workers.close();
+        if (workers != null) {
+            workers.close();
+        }
     }
 
     static WindowJob job(String doc, int index, int length) {
@@ -338,5 +350,130 @@ class EngineWorkersTest {
         List<Completion> done = workers.drain(task);
         assertThat(done).hasSize(lengths.length + 1);
         assertThat(done).filteredOn(Completion::failed).singleElement().satisfies(c -> assertThat(c.reason()).isEqualTo("window-too-long"));
+    }
+
+    // ---- hung engine calls: a watchdog on the fake clock, the hung call on a thread of the test's ----
+
+    /** An engine whose batches (not its health checks) block until released while {@code hang} is set: a wedged native call. */
+    static ScriptedEngine hanging(java.util.concurrent.CountDownLatch entered, java.util.concurrent.CountDownLatch release) {
+        ScriptedEngine e = new ScriptedEngine();
+        e.script = b -> {
+            if (!ScriptedEngine.isHealthCheck(b)) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        };
+        return e;
+    }
+
+    /** Runs one step on a thread of its own (it will hang in the engine) and returns once the call is inside. */
+    Thread stepInto(java.util.concurrent.CountDownLatch entered) throws InterruptedException {
+        Thread t = new Thread(workers::step, "hung-worker");
+        t.setDaemon(true);
+        t.start();
+        assertThat(entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the call is inside the engine").isTrue();
+        return t;
+    }
+
+    @Test
+    void aCallPastItsDeadlineIsAbandonedAndItsBatchRunsExactlyOnceOnAFreshEngine() throws Exception {
+        var entered = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        ScriptedEngine hung = hanging(entered, release);
+        ScriptedEngine fresh = new ScriptedEngine();
+        AtomicInteger opened = new AtomicInteger();
+        workers = new EngineWorkers(hung, () -> {
+            opened.incrementAndGet();
+            return fresh;
+        }, new WindowQueue(new BatchPolicy(100_000, 8, 0, 16), 1000), 0, 0, 100, 0, new CallDeadline(5_000), 2, clock, listener);
+        task = workers.register("t");
+        for (int i = 0; i < 3; i++) {
+            workers.submit(task, job("d" + i, i, 10));
+        }
+        Thread stuck = stepInto(entered);
+
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(workers.oldestCallSeconds()).as("the gauge: the call's age").isEqualTo(4.0);
+        assertThat(workers.step()).as("within its deadline: nothing to do").isFalse();
+        assertThat(workers.health().up()).isTrue();
+
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(workers.step()).as("abandoned; a fresh engine is due after the first pause").isFalse();
+        assertThat(workers.health().up()).isFalse();
+        assertThat(workers.health().describe()).contains("engine call of 3 windows / 48 padded tokens running for 5.0 s, past its deadline of 5.0 s");
+        assertThat(workers.queued()).as("the batch is back in the queue").isEqualTo(3);
+        assertThat(workers.oldestCallSeconds()).as("no call is waited for any more").isZero();
+        assertThat(workers.abandoned(hung)).isTrue();
+        assertThat(events).containsSubsequence("hung", "down");
+
+        clock.advance(Duration.ofMillis(100));
+        assertThat(workers.step()).as("open a fresh instance and check it").isTrue();
+        assertThat(opened.get()).isEqualTo(1);
+        assertThat(workers.health().up()).isTrue();
+        assertThat(workers.engine()).isSameAs(fresh);
+        runAll();
+        List<Completion> done = workers.drain(task);
+        assertThat(done).hasSize(3).noneMatch(Completion::failed);
+        assertThat(done).extracting(c -> c.job().docId()).containsExactlyInAnyOrder("d0", "d1", "d2");
+        assertThat(fresh.batches).as("its health check, then the batch, once").extracting(List::size).containsExactly(1, 3);
+
+        release.countDown(); // the hung call returns after all: its result must not be delivered a second time
+        stuck.join(30_000);
+        assertThat(stuck.isAlive()).isFalse();
+        assertThat(hung.batches).as("the abandoned call did return").hasSize(1);
+        assertThat(workers.drain(task)).as("and its result was dropped").isEmpty();
+        assertThat(workers.queued()).isZero();
+        assertThat(workers.gaveUp()).isNotDone();
+        assertThat(events).containsSubsequence("hung", "down", "up");
+    }
+
+    @Test
+    void aHangWithNoFreshInstanceLeftGivesUpAndHoldsTheWork() throws Exception {
+        var entered1 = new java.util.concurrent.CountDownLatch(1);
+        var entered2 = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        ScriptedEngine first = hanging(entered1, release);
+        ScriptedEngine second = hanging(entered2, release);
+        AtomicInteger opened = new AtomicInteger();
+        workers = new EngineWorkers(first, () -> {
+            opened.incrementAndGet();
+            return second;
+        }, new WindowQueue(new BatchPolicy(100_000, 8, 0, 16), 1000), 0, 0, 100, 0, new CallDeadline(5_000), 1, clock, listener);
+        task = workers.register("t");
+        workers.submit(task, job("d", 0, 10));
+        stepInto(entered1);
+        clock.advance(Duration.ofSeconds(5));
+        workers.step();
+        clock.advance(Duration.ofMillis(100));
+        assertThat(workers.step()).as("the fresh instance passes its check").isTrue();
+        assertThat(workers.health().up()).isTrue();
+        stepInto(entered2); // and hangs on the batch too
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(workers.gaveUp()).isNotDone();
+        assertThat(workers.step()).isFalse();
+
+        assertThat(opened.get()).as("kembed.engine.hung.max.reopens=1").isEqualTo(1);
+        assertThat(workers.gaveUp()).isDone();
+        assertThat(workers.gaveUp().get()).contains("past its deadline of 5.0 s").contains("1 fresh engine instance opened before, at most 1");
+        assertThat(workers.health().describe()).contains("given up");
+        assertThat(events).containsSubsequence("hung", "down", "up", "hung", "gave up");
+        clock.advance(Duration.ofMinutes(10));
+        assertThat(workers.step()).as("no check runs after giving up").isFalse();
+        assertThat(workers.queued()).as("held, not dead-lettered").isEqualTo(1);
+        assertThat(workers.drain(task)).isEmpty();
+        release.countDown();
+    }
+
+    @Test
+    void theAutomaticDeadlineGrowsWithTheCallsShapeFromAGenerousFloor() {
+        dev.kembed.engine.EngineInfo info = new ScriptedEngine().info(); // width 2: the 768-wide reference cost
+        assertThat(Duration.ofNanos(CallDeadline.AUTO.nanos(info, 1, 16)).toMillis()).isEqualTo(60_000 + 160);
+        assertThat(Duration.ofNanos(CallDeadline.AUTO.nanos(info, 1, 4096)).toMillis()).as("a Longformer window").isEqualTo(60_000 + 61_440);
+        assertThat(Duration.ofNanos(new CallDeadline(2_000).nanos(info, 64, 4096)).toMillis()).as("a set timeout is the timeout").isEqualTo(2_000);
     }
 }

@@ -163,6 +163,53 @@ class WindowQueueTest {
         assertThat(q.queuedTokens(t, "long")).as("one long window left after 9 calls").isEqualTo(64);
     }
 
+    /**
+     * Sustained overload in one bucket whose every batch carries a starved window as filler must
+     * not keep a starved window of another bucket waiting: turns alternate by what the turn was (a
+     * filler riding along in a shortest-work turn does not make it a starving turn), and a starving
+     * turn serves the oldest starved window of any bucket. So once a window is the oldest that has
+     * waited the bound, it waits at most two turns: the shortest work's, then its own.
+     */
+    @Test
+    void theStarvationBoundHoldsAcrossBucketsUnderSustainedOverload() {
+        WindowQueue q = new WindowQueue(oneMaximalWindow(), 100_000, SchedulingPolicy.SHORTEST_FIRST, 100); // 16-token bucket: 4 a call
+        TaskHandle t = new TaskHandle("t");
+        java.util.Map<String, Long> waiting = new java.util.HashMap<>(); // queued and not yet served: key -> enqueued
+        java.util.function.BiConsumer<WindowJob, Long> add = (job, at) -> {
+            q.add(t, job, at);
+            waiting.put(job.docId() + "#" + job.windowIndex(), at);
+        };
+        // a long document in the 16-token bucket: a few windows before, a burst after one window of the 64-token bucket
+        for (int i = 0; i < 8; i++) {
+            add.accept(job("filler", i, 16), (long) i); // a nanosecond apart: "the oldest" is one window
+        }
+        add.accept(job("stuck", 0, 64), 50 * MS);
+        for (int i = 8; i < 208; i++) {
+            add.accept(job("filler", i, 16), 60 * MS + i);
+        }
+        int passedOver = 0;
+        int worst = 0;
+        long stuckServedAt = -1;
+        for (int ms = 170; ms < 400; ms++) { // everything above has waited its bound: the engine was busy
+            long now = ms * MS;
+            add.accept(job("short-" + ms, 0, 16), now); // a short document before every call: the shortest work, room for fillers
+            String oldestStarved = waiting.entrySet().stream().filter(e -> now - e.getValue() >= 100 * MS)
+                    .min(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey).orElse(null);
+            for (WindowQueue.Entry e : q.poll(now, Integer.MAX_VALUE)) {
+                String key = e.job().docId() + "#" + e.job().windowIndex();
+                assertThat(waiting.remove(key)).as("%s served once", key).isNotNull();
+                if (key.equals("stuck#0")) {
+                    stuckServedAt = ms;
+                }
+            }
+            passedOver = oldestStarved != null && waiting.containsKey(oldestStarved) ? passedOver + 1 : 0;
+            worst = Math.max(worst, passedOver);
+        }
+        assertThat(worst).as("calls in a row that passed over the oldest window past its bound").isLessThanOrEqualTo(1);
+        assertThat(stuckServedAt).as("the other bucket's starved window: once the two older fillers went, the next starving turn")
+                .isEqualTo(174);
+    }
+
     @Test
     void fifoKeepsTheOldestBucketFirst() {
         WindowQueue q = new WindowQueue(oneMaximalWindow(), 1000, SchedulingPolicy.FIFO, Long.MAX_VALUE);

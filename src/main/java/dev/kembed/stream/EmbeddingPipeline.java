@@ -25,7 +25,8 @@ public final class EmbeddingPipeline {
         this.metrics = metrics;
         this.registry = SchemaRegistry.forSettings(settings.registry());
         this.wire = new AvroWireFormat(registry);
-        DocumentDecoder decoder = new DocumentDecoder(settings.inputFormat(), wire, settings.inputMaxChars(), plan.engine().vocabSize());
+        DocumentDecoder decoder = new DocumentDecoder(settings.inputFormat(), wire, settings.inputMaxChars(), plan.engine().vocabSize(),
+                settings.limits().metadataMaxBytes());
         this.cache = new WindowResultCache(settings.reuseWindows() ? settings.cacheMaxBytes() : 0);
         metrics.watch(cache);
         this.topology = EmbedTopology.build(settings, decoder, plan, workers, wire, metrics, cache);

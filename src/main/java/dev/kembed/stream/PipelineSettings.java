@@ -10,6 +10,7 @@ import dev.kembed.serde.RegistrySettings;
  * @param drainIntervalMs how often a task drains its completions with idle input (wall clock)
  * @param reuseWindows    reuse the result of a window whose identity is unchanged (own previous version, shared cache)
  * @param cacheMaxBytes   size of the per-process window result cache shared by all tasks (0 = off)
+ * @param limits          what bounds the records kembed writes
  */
 public record PipelineSettings(
         String inputTopic,
@@ -21,4 +22,19 @@ public record PipelineSettings(
         RegistrySettings registry,
         long drainIntervalMs,
         boolean reuseWindows,
-        long cacheMaxBytes) {}
+        long cacheMaxBytes,
+        RecordLimits limits) {
+
+    /** With the default {@link RecordLimits} and no topic sizes known. */
+    public PipelineSettings(String inputTopic, String outputTopic, String dlqTopic, ChunkOutput chunks, InputFormat inputFormat, int inputMaxChars,
+            RegistrySettings registry, long drainIntervalMs, boolean reuseWindows, long cacheMaxBytes) {
+        this(inputTopic, outputTopic, dlqTopic, chunks, inputFormat, inputMaxChars, registry, drainIntervalMs, reuseWindows, cacheMaxBytes,
+                RecordLimits.DEFAULTS);
+    }
+
+    /** These settings with {@code limits} (the topics' sizes, read at start-up). */
+    public PipelineSettings withLimits(RecordLimits limits) {
+        return new PipelineSettings(inputTopic, outputTopic, dlqTopic, chunks, inputFormat, inputMaxChars, registry, drainIntervalMs, reuseWindows,
+                cacheMaxBytes, limits);
+    }
+}

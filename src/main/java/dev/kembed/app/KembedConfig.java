@@ -254,7 +254,7 @@ public final class KembedConfig extends AbstractConfig {
 
     public PipelineSettings pipelineSettings() {
         return topics.pipelineSettings(chunkOutput(), registry.registrySettings(), queue.drainIntervalMs(), embedding.windowReuse(),
-                embedding.cacheMaxBytes());
+                embedding.cacheMaxBytes(), chunks.chunkTextMaxBytes());
     }
 
     public int metricsPort() {

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The admin calls kembed's start-up makes: which topics exist, creating the missing ones (or
@@ -73,8 +74,31 @@ public final class TopicAdmin implements AutoCloseable {
         }
     }
 
-    /** Partitions and the configs start-up checks, of each of {@code topics} (all must exist). */
+    /**
+     * Partitions and the configs start-up checks, of each of {@code topics} (all must exist). A topic
+     * created a moment ago may not be known to the broker that answers yet: asked again for up to 30 s.
+     */
     Map<String, Facts> describe(Collection<String> topics) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return describeOnce(topics);
+            } catch (IllegalStateException e) {
+                if (!(e.getCause() instanceof ExecutionException x && x.getCause() instanceof UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while describing topics", e);
+            }
+        }
+    }
+
+    private Map<String, Facts> describeOnce(Collection<String> topics) {
         Map<String, TopicDescription> described = get(admin.describeTopics(topics).allTopicNames(), "describe topics");
         List<ConfigResource> resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
         Map<ConfigResource, Config> configs = get(admin.describeConfigs(resources).all(), "describe topic configs");

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.specific.SpecificRecordBase;
 
 /**
  * The largest record kembed may write to each of its topics for this model and these limits, in
@@ -74,11 +74,12 @@ public final class RecordSizes {
     }
 
     /** The Avro binary size of {@code r}, counted without keeping the bytes. */
-    static long avroBytes(SpecificRecord r) {
+    static long avroBytes(SpecificRecordBase r) {
         Counting out = new Counting();
         try {
             BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(out, null);
-            new SpecificDatumWriter<SpecificRecord>(r.getSchema()).write(r, e);
+            // the record's own SpecificData, as the serializer writes it: SpecificData.get() would load the class by name, which Avro 1.12 forbids
+            new SpecificDatumWriter<SpecificRecordBase>(r.getSchema(), r.getSpecificData()).write(r, e);
             e.flush();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);

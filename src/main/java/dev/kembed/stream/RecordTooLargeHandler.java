@@ -12,10 +12,14 @@ import org.slf4j.LoggerFactory;
  * The last net under a record the producer or broker refuses for its size: logged with its topic,
  * size and source record, and skipped (CONTINUE) instead of failing the stream thread (Kafka's
  * default). kembed bounds what it writes and checks its topics at start-up, so this should never
- * run. Kafka Streams 4.1 has no dead-letter response here (KIP-1034's arrives later), and with
- * exactly-once a failed send also leaves the producer's transaction abortable (the client moves to
- * that state in {@code send} itself), so the task's transaction is aborted and its input re-read;
- * skipping only ends the loop with at-least-once processing. Every other error keeps Kafka's answer.
+ * run. Kafka Streams 4.1 has no dead-letter response here (KIP-1034's arrives later). Seen on a
+ * real 4.1.1 broker with exactly_once_v2 (an output topic's max.message.bytes lowered under a
+ * running kembed): CONTINUE is logged, but the refused send has left the producer's transaction in
+ * an error state, so the commit fails ("Cannot execute transactional method because we are in an
+ * error state"), the stream thread dies and is replaced, and the input is read again until the
+ * topic takes the record. Skipping ends the loop only with at-least-once processing; under
+ * exactly-once, prevention (the bounds and the start-up check) is what holds. Every other error
+ * keeps Kafka's answer.
  */
 public final class RecordTooLargeHandler implements ProductionExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(RecordTooLargeHandler.class);

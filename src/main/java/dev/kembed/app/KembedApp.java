@@ -12,6 +12,7 @@ import dev.kembed.stream.IntakeClientSupplier;
 import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;
+import dev.kembed.stream.RecordTooLargeHandler;
 import dev.kembed.text.WindowPlan;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -32,6 +33,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -130,15 +132,13 @@ public final class KembedApp implements AutoCloseable {
             HttpMetrics httpMetrics = cfg.httpPort() > 0 ? new HttpMetrics(registry) : null;
             EngineWorkers workers = stack.startWorkers(httpMetrics == null ? metrics : EngineListener.both(metrics, httpMetrics));
             metrics.watch(workers);
-            PipelineSettings settings = cfg.pipelineSettings();
-            EmbeddingPipeline pipeline = new EmbeddingPipeline(settings, plan, workers, metrics);
-            List<String> topics = new ArrayList<>(List.of(settings.inputTopic(), settings.outputTopic(), settings.dlqTopic()));
-            if (settings.chunks() != null) {
-                topics.add(settings.chunks().topic());
-            }
-            java.util.Set<String> compacted = settings.chunks() == null ? java.util.Set.of() : java.util.Set.of(settings.chunks().topic());
-            TopicAdmin.ensure(clientProps(kafka), topics, compacted, cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
             Properties sp = streamsProps(kafka, dataDir);
+            // topics first: what they take bounds what the topology writes (the parked changelog, the per-record net)
+            KembedTopics topics = KembedTopics.prepare(clientProps(kafka), cfg.pipelineSettings(), plan,
+                    sp.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
+            withRecordSizes(sp, topics.maxRequestSize());
+            PipelineSettings settings = cfg.pipelineSettings().withLimits(topics.limits());
+            EmbeddingPipeline pipeline = new EmbeddingPipeline(settings, plan, workers, metrics);
             KafkaStreams streams;
             if ("streams".equalsIgnoreCase(sp.getProperty("group.protocol", "classic").trim())) {
                 // KIP-1071's protocol needs Kafka's own consumer class as the main consumer: no wrapper can pause it
@@ -268,6 +268,29 @@ public final class KembedApp implements AutoCloseable {
         }
         PollCycle.addTo(p); // the stream threads' admission wait is bounded per poll
         return p;
+    }
+
+    /**
+     * The producer takes the largest record kembed may write ({@code max.request.size}, and a buffer
+     * that holds it), and a record refused all the same is skipped and logged rather than failing the
+     * thread ({@link RecordTooLargeHandler}); settings given explicitly stay, if they are large enough.
+     */
+    static void withRecordSizes(Properties sp, int maxRequestSize) {
+        String key = ProducerConfig.MAX_REQUEST_SIZE_CONFIG;
+        String given = sp.getProperty(StreamsConfig.producerPrefix(key), sp.getProperty(key));
+        if (given != null && Long.parseLong(given.trim()) < maxRequestSize) {
+            throw new IllegalStateException(key + "=" + given.trim() + " is smaller than the largest record kembed may write to its topics ("
+                    + maxRequestSize + " bytes); remove the setting (kembed sets it) or raise it");
+        }
+        if (given == null) {
+            sp.put(StreamsConfig.producerPrefix(key), Integer.toString(maxRequestSize));
+        }
+        long buffer = 32L << 20;
+        if (maxRequestSize > buffer && sp.getProperty(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG),
+                sp.getProperty(ProducerConfig.BUFFER_MEMORY_CONFIG)) == null) {
+            sp.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG), Long.toString(2L * maxRequestSize));
+        }
+        sp.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, RecordTooLargeHandler.class.getName());
     }
 
     /**

@@ -263,7 +263,7 @@ public final class KembedConfig extends AbstractConfig {
 
     public PipelineSettings pipelineSettings() {
         return topics.pipelineSettings(chunkOutput(), registry.registrySettings(), queue.drainIntervalMs(), embedding.windowReuse(),
-                embedding.cacheMaxBytes(), intake);
+                embedding.cacheMaxBytes(), intake, chunks.chunkTextMaxBytes());
     }
 
     public int metricsPort() {

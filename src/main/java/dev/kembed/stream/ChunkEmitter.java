@@ -57,15 +57,23 @@ final class ChunkEmitter {
         return records;
     }
 
-    /**
-     * Every chunk of the version, then tombstones for the keys of the last emitted version that
-     * this one no longer has: forwarded in the same call as the document record, so one
-     * transaction holds them all.
-     */
-    void emit(String id, DocState state, List<ChunkRecord> chunks, long now) {
+    /** The version's chunk records, built once: their size is checked before any is written. */
+    List<Emitted.Chunk> values(String id, DocState state, List<ChunkRecord> chunks) {
+        List<Emitted.Chunk> values = new ArrayList<>(chunks.size());
         for (ChunkRecord c : chunks) {
-            Emitted.Chunk value = new Emitted.Chunk(records.chunk(id, state, c.chunk(), chunks.size(), c.vector(), out.context(), out.withText()));
-            ctx.forward(new Record<String, Emitted>(Chunk.key(id, c.chunk().index()), value, now), Names.CHUNKS_SINK);
+            values.add(new Emitted.Chunk(records.chunk(id, state, c.chunk(), chunks.size(), c.vector(), out.context(), out.withText())));
+        }
+        return values;
+    }
+
+    /**
+     * Every chunk of the version ({@code values}, built from {@code chunks}), then tombstones for the
+     * keys of the last emitted version that this one no longer has: forwarded in the same call as
+     * the document record, so one transaction holds them all.
+     */
+    void emit(String id, List<ChunkRecord> chunks, List<Emitted.Chunk> values, long now) {
+        for (int i = 0; i < chunks.size(); i++) {
+            ctx.forward(new Record<String, Emitted>(Chunk.key(id, chunks.get(i).chunk().index()), values.get(i), now), Names.CHUNKS_SINK);
         }
         retract(id, chunks.size(), now);
         stores.chunkCounts.put(id, chunks.size());

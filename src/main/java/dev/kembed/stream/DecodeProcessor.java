@@ -4,6 +4,8 @@ import dev.kembed.error.KembedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -36,6 +38,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
     private final PipelineMetrics metrics;
     private final RetryBackoff backoff;
     private final IntakeBound intake;
+    private final RecordLimits limits;
     // One life of the task: a revived task gets close() and init() again on this object, so
     // init() recounts from the store and close() gives back what this life counted.
     private ProcessorContext<String, Decoded> ctx;
@@ -45,9 +48,10 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
     private long nextSeq;
     private Cancellable retry;
 
-    DecodeProcessor(DocumentDecoder decoder, PipelineMetrics metrics, RetryBackoff backoff, IntakeBound intake) {
+    DecodeProcessor(DocumentDecoder decoder, PipelineMetrics metrics, RetryBackoff backoff, IntakeBound intake, RecordLimits limits) {
         this.decoder = decoder;
         this.intake = intake;
+        this.limits = limits;
         this.metrics = metrics;
         this.backoff = backoff;
     }
@@ -76,7 +80,7 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
     public void process(Record<byte[], byte[]> record) {
         metrics.documentIn();
         SourceRecord source = SourceRecord.of(ctx.recordMetadata().orElseThrow());
-        ParkedRecord r = new ParkedRecord(record.key(), record.value(), record.timestamp(), source);
+        ParkedRecord r = new ParkedRecord(record.key(), record.value(), record.timestamp(), source, record.headers().toArray());
         if (parkedCount > 0) {
             park(r); // keeps the order: nothing overtakes a parked record of this task
             return;
@@ -94,22 +98,32 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
 
     /** Forwards the record's event, tombstone or dead letter; throws a retryable {@link KembedException} if it cannot be decoded now. */
     private void decodeAndForward(ParkedRecord r) {
+        // the source headers travel with the record, bounded: the embed processor keeps them with the
+        // document, and a dead letter, here or later, carries them
+        Headers headers = SourceHeaders.bounded(new RecordHeaders(r.headers()));
+        if (r.cutFromBytes() != null) {
+            metrics.deadLetter("record-too-large");
+            ctx.forward(new Record<String, Decoded>(null, new DeadLetter(r.key(), r.value(), "record-too-large", "the record was parked while the "
+                    + "schema registry was unavailable, and its " + r.cutFromBytes() + " bytes are more than the parked-records changelog takes ("
+                    + limits.parkedChangelogMaxBytes() + "); it was kept cut", r.source()), r.timestamp(), headers), Names.DEAD_LETTERS);
+            return;
+        }
         try {
             String key = r.key() == null ? null : DocumentDecoder.utf8(r.key());
             if (r.value() == null) {
                 DocumentDecoder.checkKey(key); // a tombstone names the document it deletes by the same rule
-                ctx.forward(new Record<String, Decoded>(key, null, r.timestamp()), Names.EMBED);
+                ctx.forward(new Record<String, Decoded>(key, null, r.timestamp(), headers), Names.EMBED);
                 return;
             }
             DocumentEvent event = decoder.decode(key, r.value()).from(r.source());
-            ctx.forward(new Record<String, Decoded>(key, event, r.timestamp()), Names.EMBED);
+            ctx.forward(new Record<String, Decoded>(key, event, r.timestamp(), headers), Names.EMBED);
         } catch (KembedException e) {
             if (!e.badInput()) {
                 throw e;
             }
             metrics.deadLetter(e.reason());
             ctx.forward(new Record<String, Decoded>(null, new DeadLetter(r.key(), r.value(), e.reason(), e.getMessage(), r.source()),
-                    r.timestamp()), Names.DEAD_LETTERS);
+                    r.timestamp(), headers), Names.DEAD_LETTERS);
         }
     }
 
@@ -123,9 +137,10 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
     }
 
     private void park(ParkedRecord r) {
-        parked.put(String.format("%019d", nextSeq++), r); // zero-padded: the store's byte order is the arrival order
+        ParkedRecord stored = bounded(r);
+        parked.put(String.format("%019d", nextSeq++), stored); // zero-padded: the store's byte order is the arrival order
         parkedCount++;
-        countBytes(sizeOf(r));
+        countBytes(sizeOf(stored));
         metrics.parked(1);
     }
 
@@ -137,6 +152,24 @@ final class DecodeProcessor implements Processor<byte[], byte[], String, Decoded
     private void countBytes(long delta) {
         parkedBytes += delta;
         intake.addParkedBytes(delta);
+    }
+
+    /**
+     * {@code r}, or {@code r} cut when its changelog record would be larger than the changelog takes:
+     * the input topic's limit counts compressed batches, so one record can be larger than it.
+     */
+    private ParkedRecord bounded(ParkedRecord r) {
+        if (limits.parkedChangelogMaxBytes() <= 0) {
+            return r;
+        }
+        long size = StateSerdes.PARKED_RECORD.serializer().serialize(null, r).length + RecordSizes.RECORD_OVERHEAD + 32L;
+        if (size <= limits.parkedChangelogMaxBytes()) {
+            return r;
+        }
+        LOG.warn("task {}: the record at {}-{}@{} is {} bytes parked, more than the changelog takes ({}); parked cut, it goes to the "
+                + "dead-letter topic when replayed", ctx.taskId(), r.source().topic(), r.source().partition(), r.source().offset(), size,
+                limits.parkedChangelogMaxBytes());
+        return r.cut(size, limits.dlqMaxValueBytes());
     }
 
     private void scheduleRetry() {

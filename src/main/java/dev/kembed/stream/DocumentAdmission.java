@@ -61,14 +61,19 @@ final class DocumentAdmission {
             planned = event.text() != null ? plan.cut(event.text()) : plan.cut(event.inputIds());
             metrics.tokenizeNanos(System.nanoTime() - t0);
         } catch (BadInputException e) {
-            metrics.deadLetter(e.reason());
-            byte[] value = event.text() == null ? null : event.text().getBytes(StandardCharsets.UTF_8);
-            ctx.forward(record.withValue((Emitted) new DeadLetter(DeadLetterProcessor.bytes(id), value, e.reason(), e.getMessage(), meta)),
-                    Names.DEAD_LETTERS);
+            deadLetter(record, event, e);
             return List.of();
         }
         ChunkOutput chunking = settings.chunks();
         List<Chunk> chunks = chunking == null ? List.of() : DocumentWindows.chunksOf(chunking.chunker(), planned);
+        if (chunking != null && chunking.withText()) {
+            try {
+                checkChunkText(chunks);
+            } catch (BadInputException e) {
+                deadLetter(record, event, e);
+                return List.of();
+            }
+        }
         ChunkContext context = chunking == null ? null : chunking.context();
         DocumentWindows windows = DocumentWindows.of(plan, planned, event.inputIds(), chunks, context);
         List<PendingWindow> all = new ArrayList<>(windows.windows().size());
@@ -85,13 +90,36 @@ final class DocumentAdmission {
         Long timestamp = event.timestamp() != null ? event.timestamp() : Long.valueOf(record.timestamp());
         DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
                 meta.partition(), all.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0, record.timestamp(),
-                all.size() - planned.windows().size());
+                all.size() - planned.windows().size(), record.headers().toArray());
         stores.putDoc(id, state, previous);
         for (Chunk c : chunks) {
             stores.putChunk(id, generation,
                     chunking.withText() ? c : new Chunk(c.index(), c.tokenStart(), c.tokenEnd(), c.charStart(), c.charEnd(), null));
         }
         return backlogUnknown(id, generation, meta.partition(), all);
+    }
+
+    /** The record's dead letter (its headers are the source record's, bounded by the decoder). */
+    private void deadLetter(Record<String, Decoded> record, DocumentEvent event, BadInputException e) {
+        metrics.deadLetter(e.reason());
+        byte[] value = event.text() == null ? null : event.text().getBytes(StandardCharsets.UTF_8);
+        ctx.forward(record.withValue((Emitted) new DeadLetter(DeadLetterProcessor.bytes(record.key()), value, e.reason(), e.getMessage(),
+                event.source())), Names.DEAD_LETTERS);
+    }
+
+    /**
+     * A chunk's text is copied into its record; a chunk of few tokens can still span a long text (a
+     * tokenizer that drops a long run of characters), so its size is bounded like the metadata.
+     */
+    private void checkChunkText(List<Chunk> chunks) {
+        int max = settings.limits().chunkTextMaxBytes();
+        for (Chunk c : chunks) {
+            long bytes = c.text() == null ? 0 : RecordLimits.utf8Length(c.text());
+            if (bytes > max) {
+                throw new BadInputException("chunk-too-large", "chunk " + c.index() + " spans " + bytes + " bytes of text; kembed.chunk.text.max.bytes is "
+                        + max + " (a chunk record carries its text)");
+            }
+        }
     }
 
     /** Stores every window pending; backlogs those whose result is not known, returns the others as completions. */

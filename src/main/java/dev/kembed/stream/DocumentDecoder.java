@@ -30,21 +30,36 @@ public final class DocumentDecoder {
     private final AvroWireFormat avro;
     private final int maxChars;
     private final int vocabSize;
+    private final int metadataMaxBytes;
 
     public DocumentDecoder(InputFormat format, AvroWireFormat avro, int maxChars, int vocabSize) {
+        this(format, avro, maxChars, vocabSize, RecordLimits.DEFAULT_METADATA_MAX_BYTES);
+    }
+
+    /** @param metadataMaxBytes {@code kembed.metadata.max.bytes}: the metadata is copied into every output and chunk record */
+    public DocumentDecoder(InputFormat format, AvroWireFormat avro, int maxChars, int vocabSize, int metadataMaxBytes) {
         this.format = format;
         this.avro = avro;
         this.maxChars = maxChars;
         this.vocabSize = vocabSize;
+        this.metadataMaxBytes = metadataMaxBytes;
     }
 
-    /** The document id rule, for values and tombstones alike: present, not empty, no NUL. */
+    /**
+     * The document id rule, for values and tombstones alike: present, not empty, no NUL, at most
+     * {@link RecordLimits#ID_MAX_BYTES} in UTF-8 (the id is copied into every record of the document).
+     */
     public static void checkKey(String key) {
         if (key == null) {
             throw new BadInputException("null-key", "the record has no key; kembed needs the document id as key");
         }
         if (key.isEmpty() || key.indexOf('\u0000') >= 0) {
             throw new BadInputException("invalid-key", "the document id (record key) is empty or holds a NUL character");
+        }
+        long bytes = RecordLimits.utf8Length(key);
+        if (bytes > RecordLimits.ID_MAX_BYTES) {
+            throw new BadInputException("key-too-long", "the document id (record key) has " + bytes + " bytes; at most "
+                    + RecordLimits.ID_MAX_BYTES + " are allowed");
         }
     }
 
@@ -60,6 +75,11 @@ public final class DocumentDecoder {
         }
         if (e.text() != null && e.text().length() > maxChars) {
             throw new BadInputException("text-too-long", "text has " + e.text().length() + " chars; kembed.input.max.chars is " + maxChars);
+        }
+        long metadataBytes = RecordLimits.metadataBytes(e.metadata());
+        if (metadataBytes > metadataMaxBytes) {
+            throw new BadInputException("metadata-too-large", "the metadata has " + metadataBytes + " bytes (keys and values in UTF-8, 12 per "
+                    + "entry); kembed.metadata.max.bytes is " + metadataMaxBytes + " (it is copied into every output and chunk record)");
         }
         if (e.inputIds() != null) {
             WindowPlan.checkContentIds(e.inputIds(), vocabSize); // here too, so the dead letter keeps the original bytes

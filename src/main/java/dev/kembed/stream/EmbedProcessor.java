@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -127,7 +128,8 @@ final class EmbedProcessor implements Processor<String, Decoded, String, Emitted
         }
         stores.deleteResults(record.key(), -1); // a deleted document's results go too
         metrics.tombstone();
-        ctx.forward(record.withValue((Emitted) null), Names.OUTPUT_SINK);
+        // the source headers came along for dead letters; output records carry none
+        ctx.forward(record.withValue((Emitted) null).withHeaders(new RecordHeaders()), Names.OUTPUT_SINK);
         if (chunks != null) {
             chunks.delete(record.key(), record.timestamp());
         }

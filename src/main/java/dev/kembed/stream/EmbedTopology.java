@@ -12,7 +12,9 @@ import dev.kembed.text.Chunk;
 import dev.kembed.text.WindowPlan;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -32,6 +34,7 @@ import org.apache.kafka.streams.state.Stores;
  * parked records (input held while the schema registry is down), embed's documents, pending
  * windows and window results, and with a chunks topic the chunks of versions in flight and the
  * chunk count last emitted per document (what the next version or a tombstone retracts).
+ * Chunk records go to their document id's partition ({@link ChunkPartitioner}).
  */
 public final class EmbedTopology {
     private EmbedTopology() {}
@@ -69,15 +72,22 @@ public final class EmbedTopology {
         };
         StoreBuilder<KeyValueStore<String, ParkedRecord>> parkedStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.PARKED_STORE), Serdes.String(), StateSerdes.PARKED_RECORD);
+        int parkedMax = settings.limits().parkedChangelogMaxBytes();
+        if (parkedMax > 0) {
+            // a parked value is a whole input record: its changelog must take the largest one the input topic takes
+            parkedStore = parkedStore.withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(parkedMax)));
+        }
+        StoreBuilder<KeyValueStore<String, ParkedRecord>> parked = parkedStore;
         ProcessorSupplier<byte[], byte[], String, Decoded> decode = new ProcessorSupplier<>() {
             @Override
             public DecodeProcessor get() {
-                return new DecodeProcessor(decoder, metrics, new RetryBackoff(RetryBackoff.INITIAL_MS, RetryBackoff.MAX_MS), intake);
+                return new DecodeProcessor(decoder, metrics, new RetryBackoff(RetryBackoff.INITIAL_MS, RetryBackoff.MAX_MS), intake,
+                        settings.limits());
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(parkedStore);
+                return Set.of(parked);
             }
         };
         Serializer<Emitted> avro = new EmittedSerializer(new AvroRecordSerializer(wire, settings.registry().subjectStrategy()));
@@ -86,10 +96,12 @@ public final class EmbedTopology {
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), settings.inputTopic());
         t.addProcessor(Names.DECODE, decode, Names.SOURCE);
         t.addProcessor(Names.EMBED, embed, Names.DECODE);
-        t.addProcessor(Names.DEAD_LETTERS, DeadLetterProcessor::new, Names.DECODE, Names.EMBED);
+        int dlqMaxValue = settings.limits().dlqMaxValueBytes();
+        t.addProcessor(Names.DEAD_LETTERS, () -> new DeadLetterProcessor(dlqMaxValue), Names.DECODE, Names.EMBED);
         t.addSink(Names.OUTPUT_SINK, settings.outputTopic(), new StringSerializer(), avro, Names.EMBED);
         if (settings.chunks() != null) {
-            t.addSink(Names.CHUNKS_SINK, settings.chunks().topic(), new StringSerializer(), avro, Names.EMBED);
+            // partitioned by document id, not by the chunk key: one document's chunks stay in order in one partition
+            t.addSink(Names.CHUNKS_SINK, settings.chunks().topic(), new StringSerializer(), avro, new ChunkPartitioner(), Names.EMBED);
         }
         t.addSink(Names.DLQ_SINK, settings.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), Names.DEAD_LETTERS);
         return t;

@@ -28,7 +28,8 @@ public final class EmbeddingPipeline {
         this.metrics = metrics;
         this.registry = SchemaRegistry.forSettings(settings.registry());
         this.wire = new AvroWireFormat(registry);
-        DocumentDecoder decoder = new DocumentDecoder(settings.inputFormat(), wire, settings.inputMaxChars(), plan.engine().vocabSize());
+        DocumentDecoder decoder = new DocumentDecoder(settings.inputFormat(), wire, settings.inputMaxChars(), plan.engine().vocabSize(),
+                settings.limits().metadataMaxBytes());
         this.cache = new WindowResultCache(settings.reuseWindows() ? settings.cacheMaxBytes() : 0);
         metrics.watch(cache);
         this.intake = new IntakeBound(settings.intakeMaxTokens(), settings.parkedMaxBytes());

@@ -24,4 +24,10 @@ public final class Names {
     public static final String HEADER_TOPIC = "kembed.source.topic";
     public static final String HEADER_PARTITION = "kembed.source.partition";
     public static final String HEADER_OFFSET = "kembed.source.offset";
+    /** The dead letter's original value size in bytes (its value may be cut). */
+    public static final String HEADER_VALUE_BYTES = "kembed.source.value.bytes";
+    /** The dead letter's original key size in bytes (its key may be cut). */
+    public static final String HEADER_KEY_BYTES = "kembed.source.key.bytes";
+    /** What was cut to bound the dead letter: {@code key}, {@code value} or {@code key,value}; absent when nothing was. */
+    public static final String HEADER_TRUNCATED = "kembed.dlq.truncated";
 }

@@ -12,6 +12,7 @@ import dev.kembed.serde.RegistrySettings;
  * @param cacheMaxBytes   size of the per-process window result cache shared by all tasks (0 = off)
  * @param intakeMaxTokens tokens of documents in flight (consumed, not emitted) per process before fetching pauses ({@link IntakeBound})
  * @param parkedMaxBytes  bytes of input parked during a registry outage per process before fetching pauses
+ * @param limits          what bounds the records kembed writes
  */
 public record PipelineSettings(
         String inputTopic,
@@ -25,4 +26,19 @@ public record PipelineSettings(
         boolean reuseWindows,
         long cacheMaxBytes,
         long intakeMaxTokens,
-        long parkedMaxBytes) {}
+        long parkedMaxBytes,
+        RecordLimits limits) {
+
+    /** With the default {@link RecordLimits}, no topic sizes known and no intake bound. */
+    public PipelineSettings(String inputTopic, String outputTopic, String dlqTopic, ChunkOutput chunks, InputFormat inputFormat, int inputMaxChars,
+            RegistrySettings registry, long drainIntervalMs, boolean reuseWindows, long cacheMaxBytes) {
+        this(inputTopic, outputTopic, dlqTopic, chunks, inputFormat, inputMaxChars, registry, drainIntervalMs, reuseWindows, cacheMaxBytes,
+                Long.MAX_VALUE, Long.MAX_VALUE, RecordLimits.DEFAULTS);
+    }
+
+    /** These settings with {@code limits} (the topics' sizes, read at start-up). */
+    public PipelineSettings withLimits(RecordLimits limits) {
+        return new PipelineSettings(inputTopic, outputTopic, dlqTopic, chunks, inputFormat, inputMaxChars, registry, drainIntervalMs, reuseWindows,
+                cacheMaxBytes, intakeMaxTokens, parkedMaxBytes, limits);
+    }
+}

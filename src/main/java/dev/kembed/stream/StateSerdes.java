@@ -23,6 +23,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -43,7 +45,10 @@ final class StateSerdes {
     private StateSerdes() {}
 
     /** Earlier writer schemas of the document state, resolved against today's when read back. */
-    static final List<Schema> DOC_STATE_HISTORY = List.of(history("document_state-1.avsc"), history("document_state-2.avsc"));
+    static final List<Schema> DOC_STATE_HISTORY = List.of(history("document_state-1.avsc"), history("document_state-2.avsc"),
+            history("document_state-3.avsc"));
+    /** Parked records written before their headers were kept (read back with none). */
+    static final List<Schema> PARKED_RECORD_HISTORY = List.of(history("parked_record-1.avsc"));
     static final List<Schema> PENDING_WINDOW_HISTORY = List.of(history("pending_window-1.avsc"));
     static final List<Schema> WINDOW_RESULT_HISTORY = List.of(history("window_result-1.avsc"));
 
@@ -62,7 +67,7 @@ final class StateSerdes {
                 throw new IOException("chunk spans have no kembed 0.1 format");
             });
 
-    static final Serde<ParkedRecord> PARKED_RECORD = serde(ParkedRecordState.getClassSchema(), List.of(), StateSerdes::parkedToAvro,
+    static final Serde<ParkedRecord> PARKED_RECORD = serde(ParkedRecordState.getClassSchema(), PARKED_RECORD_HISTORY, StateSerdes::parkedToAvro,
             StateSerdes::parkedFromAvro, in -> {
                 throw new IOException("parked records have no kembed 0.1 format");
             });
@@ -92,13 +97,41 @@ final class StateSerdes {
         g.put("source_topic", r.source().topic());
         g.put("source_partition", r.source().partition());
         g.put("source_offset", r.source().offset());
+        g.put("headers", headersToAvro(r.headers(), ParkedRecordState.getClassSchema(), "headers"));
+        g.put("cut_from_bytes", r.cutFromBytes());
         return g;
     }
 
     private static ParkedRecord parkedFromAvro(GenericRecord g) {
         return new ParkedRecord(g.get("key") == null ? null : bytesOf((ByteBuffer) g.get("key")), bytesOf((ByteBuffer) g.get("value")),
                 (Long) g.get("timestamp"), new SourceRecord(g.get("source_topic").toString(), (Integer) g.get("source_partition"),
-                        (Long) g.get("source_offset")));
+                        (Long) g.get("source_offset")), headersFromAvro(g.get("headers")), (Long) g.get("cut_from_bytes"));
+    }
+
+    /** Headers as the state schemas hold them: an array of (key, value) records, in order, repeated keys kept. */
+    private static List<GenericRecord> headersToAvro(Header[] headers, Schema owner, String field) {
+        Schema item = owner.getField(field).schema().getElementType();
+        List<GenericRecord> out = new java.util.ArrayList<>(headers.length);
+        for (Header h : headers) {
+            GenericRecord r = new GenericData.Record(item);
+            r.put("key", h.key());
+            r.put("value", h.value() == null ? null : ByteBuffer.wrap(h.value()));
+            out.add(r);
+        }
+        return out;
+    }
+
+    private static Header[] headersFromAvro(Object avro) {
+        if (!(avro instanceof List<?> list)) {
+            return new Header[0];
+        }
+        Header[] out = new Header[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            GenericRecord r = (GenericRecord) list.get(i);
+            Object v = r.get("value");
+            out[i] = new RecordHeader(r.get("key").toString(), v == null ? null : bytesOf((ByteBuffer) v));
+        }
+        return out;
     }
 
     private static byte[] bytesOf(ByteBuffer b) {
@@ -229,6 +262,7 @@ final class StateSerdes {
         r.put("weight", s.weight());
         r.put("received_at", s.receivedAt());
         r.put("chunk_windows", s.chunkWindows());
+        r.put("source_headers", headersToAvro(s.sourceHeaders(), DocumentState.getClassSchema(), "source_headers"));
         return r;
     }
 
@@ -241,7 +275,7 @@ final class StateSerdes {
         return new DocState((Long) r.get("generation"), (Long) r.get("version"), (Long) r.get("timestamp"), meta,
                 r.get("source_topic").toString(), (Integer) r.get("source_partition"), (Integer) r.get("expected_windows"),
                 (Integer) r.get("done_windows"), (Integer) r.get("token_count"), acc, (Double) r.get("weight"), (Long) r.get("received_at"),
-                (Integer) r.get("chunk_windows"));
+                (Integer) r.get("chunk_windows"), headersFromAvro(r.get("source_headers")));
     }
 
     private static GenericRecord windowToAvro(PendingWindow w) {

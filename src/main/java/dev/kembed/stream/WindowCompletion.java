@@ -1,6 +1,7 @@
 package dev.kembed.stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.embed.DocumentWindows;
 import dev.kembed.engine.WindowIdentity;
 import dev.kembed.engine.WindowResultCache;
@@ -11,6 +12,7 @@ import dev.kembed.text.WindowPlan;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -95,17 +97,51 @@ final class WindowCompletion {
             return;
         }
         float[] vector = pooler.result(plan.settings().normalize());
+        DocumentEmbedding document = records.document(id, next, vector);
+        List<Emitted.Chunk> chunkValues = chunks == null ? List.of() : chunks.values(id, next, pooledChunks);
+        String tooLarge = tooLarge(id, document, chunkValues);
+        if (tooLarge != null) {
+            failDocument(id, state, "record-too-large", tooLarge);
+            return;
+        }
         long now = ctx.currentSystemTimeMs();
-        ctx.forward(new Record<String, Emitted>(id, new Emitted.Document(records.document(id, next, vector)), now), Names.OUTPUT_SINK);
+        ctx.forward(new Record<String, Emitted>(id, new Emitted.Document(document), now), Names.OUTPUT_SINK);
         if (chunks != null) {
-            chunks.emit(id, next, pooledChunks, now);
+            chunks.emit(id, pooledChunks, chunkValues, now);
         }
         // keep only the emitted version's results for reuse (none without reuse)
         stores.deleteResults(id, settings.reuseWindows() ? generation : -1);
         metrics.documentOut(next.receivedAt() == null ? -1 : now - next.receivedAt());
     }
 
-    /** The engine gave up on one of the document's windows: the document goes to the DLQ, its other windows are dropped. */
+    /**
+     * Null when the version's records fit their topics, else why not. Bounded input and the start-up
+     * check make this impossible; it is the net that turns a record the broker would refuse (a
+     * failed send stops the stream thread, and exactly-once then reads the same input again) into
+     * a dead letter. A record is counted as its Avro value plus the wire and Kafka overheads.
+     */
+    private String tooLarge(String id, DocumentEmbedding document, List<Emitted.Chunk> chunkValues) {
+        RecordLimits limits = settings.limits();
+        if (limits.outputMaxBytes() > 0) {
+            long size = RecordSizes.record(id, RecordSizes.avroBytes(document), 0);
+            if (size > limits.outputMaxBytes()) {
+                return "the document record has " + size + " bytes; " + settings.outputTopic() + " takes " + limits.outputMaxBytes()
+                        + " (max.message.bytes)";
+            }
+        }
+        if (limits.chunksMaxBytes() > 0) {
+            for (Emitted.Chunk c : chunkValues) {
+                long size = RecordSizes.record(c.record().getChunkId(), RecordSizes.avroBytes(c.record()), 0);
+                if (size > limits.chunksMaxBytes()) {
+                    return "chunk record " + c.record().getChunkId() + " has " + size + " bytes; " + settings.chunks().topic() + " takes "
+                            + limits.chunksMaxBytes() + " (max.message.bytes)";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The engine gave up on one of the document's windows (or its records cannot be written): the document goes to the DLQ, its other windows are dropped. */
     private void failDocument(String id, DocState state, String reason, String error) {
         dropPending.accept(id);
         stores.deleteDoc(id, state);
@@ -113,7 +149,7 @@ final class WindowCompletion {
         String body = JSON.createObjectNode().put("id", id).put("source_topic", state.sourceTopic())
                 .put("source_partition", state.sourcePartition()).put("source_offset", state.sourceOffset()).toString();
         ctx.forward(new Record<String, Emitted>(id, new DeadLetter(DeadLetterProcessor.bytes(id), body.getBytes(StandardCharsets.UTF_8),
-                reason, error, new SourceRecord(state.sourceTopic(), state.sourcePartition(), state.sourceOffset())), ctx.currentSystemTimeMs()),
-                Names.DEAD_LETTERS);
+                reason, error, new SourceRecord(state.sourceTopic(), state.sourcePartition(), state.sourceOffset())), ctx.currentSystemTimeMs(),
+                new RecordHeaders(state.sourceHeaders())), Names.DEAD_LETTERS); // the document's own source headers, kept with its state
     }
 }

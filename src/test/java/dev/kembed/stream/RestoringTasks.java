@@ -82,7 +82,7 @@ abstract class RestoringTasks {
             budget = new AdmissionBudget(workers); // one per process, as EmbedTopology makes it
         }
         PipelineSettings settings = new PipelineSettings("docs", "embeddings", "docs-dlq", null, InputFormat.JSON, 1_000_000,
-                dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0, Long.MAX_VALUE, Long.MAX_VALUE);
+                dev.kembed.serde.RegistrySettings.of("mock://admission"), 20, false, 0, Long.MAX_VALUE, Long.MAX_VALUE, RecordLimits.DEFAULTS);
         EmbedProcessor processor = new EmbedProcessor(settings, plan, workers, budget, new OutputRecords(plan.engine(), plan.settings(), plan.fingerprint()),
                 metrics, new WindowResultCache(0), intake);
         MockProcessorContext<String, Emitted> ctx = new MockProcessorContext<>();

@@ -83,6 +83,66 @@ class StateCompatibilityTest {
         assertThat(StateSerdes.DOC_STATE.deserializer().deserialize("t", now).doneWindows()).isEqualTo(2);
     }
 
+    static byte[] encode(org.apache.avro.Schema writer, org.apache.avro.generic.GenericRecord r) throws Exception {
+        java.nio.ByteBuffer b = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), writer).encode(r);
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        return bytes;
+    }
+
+    /** A document state written with schema 3 (before source headers were kept) reads back with none; today's keeps them. */
+    @Test
+    void documentStateWrittenWithSchema3IsResolvedAndHeadersRoundTrip() throws Exception {
+        org.apache.avro.Schema v3 = StateSerdes.DOC_STATE_HISTORY.get(2);
+        assertThat(v3.getField("source_headers")).isNull();
+        org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(v3);
+        r.put("generation", 7L);
+        r.put("metadata", Map.of());
+        r.put("source_topic", "documents");
+        r.put("source_partition", 1);
+        r.put("expected_windows", 2);
+        r.put("done_windows", 0);
+        r.put("token_count", 10);
+        r.put("acc", java.nio.ByteBuffer.wrap(new byte[8]));
+        r.put("weight", 0.0);
+        r.put("chunk_windows", 1);
+        DocState s = StateSerdes.DOC_STATE.deserializer().deserialize("t", encode(v3, r));
+        assertThat(s.chunkWindows()).isEqualTo(1);
+        assertThat(s.sourceHeaders()).isEmpty();
+        org.apache.kafka.common.header.Header[] headers = {new org.apache.kafka.common.header.internals.RecordHeader("trace", new byte[] {1, (byte) 0xFF}),
+                new org.apache.kafka.common.header.internals.RecordHeader("none", null)};
+        DocState withHeaders = new DocState(s.generation(), s.version(), s.timestamp(), s.metadata(), s.sourceTopic(), s.sourcePartition(),
+                s.expectedWindows(), s.doneWindows(), s.tokenCount(), s.acc(), s.weight(), s.receivedAt(), s.chunkWindows(), headers);
+        DocState back = StateSerdes.DOC_STATE.deserializer().deserialize("t", StateSerdes.DOC_STATE.serializer().serialize("t", withHeaders));
+        assertThat(back.sourceHeaders()).hasSize(2);
+        assertThat(back.sourceHeaders()[0].key()).isEqualTo("trace");
+        assertThat(back.sourceHeaders()[0].value()).containsExactly(1, (byte) 0xFF);
+        assertThat(back.sourceHeaders()[1].value()).isNull();
+    }
+
+    /** A parked record written with parked schema 1 (no headers) reads back with none, whole. */
+    @Test
+    void parkedRecordWrittenWithSchema1IsResolved() throws Exception {
+        org.apache.avro.Schema v1 = StateSerdes.PARKED_RECORD_HISTORY.get(0);
+        org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(v1);
+        r.put("key", java.nio.ByteBuffer.wrap(new byte[] {'k'}));
+        r.put("value", java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        r.put("timestamp", 5L);
+        r.put("source_topic", "documents");
+        r.put("source_partition", 3);
+        r.put("source_offset", 99L);
+        ParkedRecord p = StateSerdes.PARKED_RECORD.deserializer().deserialize("t", encode(v1, r));
+        assertThat(p.value()).containsExactly(1, 2, 3);
+        assertThat(p.source()).isEqualTo(new SourceRecord("documents", 3, 99L));
+        assertThat(p.headers()).isEmpty();
+        assertThat(p.cutFromBytes()).isNull();
+        ParkedRecord withHeaders = new ParkedRecord(p.key(), p.value(), p.timestamp(), p.source(),
+                new org.apache.kafka.common.header.Header[] {new org.apache.kafka.common.header.internals.RecordHeader("h", new byte[] {9})});
+        ParkedRecord back = StateSerdes.PARKED_RECORD.deserializer().deserialize("t", StateSerdes.PARKED_RECORD.serializer().serialize("t", withHeaders));
+        assertThat(back.headers()[0].value()).containsExactly(9);
+    }
+
     @Test
     void pendingWindowsWrittenByKembed01AreRead() throws Exception {
         for (JsonNode w : fixture().get("pending_windows")) {

@@ -72,14 +72,15 @@ class TaskReviveTest extends RestoringTasks {
             IntakeBound intake = new IntakeBound(1_000_000, 1_000_000);
             SchemaRegistry registry = SchemaRegistry.forSettings(RegistrySettings.of("mock://revive"));
             DocumentDecoder decoder = new DocumentDecoder(InputFormat.JSON, new AvroWireFormat(registry), 1_000_000, 30_000);
-            DecodeProcessor processor = new DecodeProcessor(decoder, metrics, new RetryBackoff(RetryBackoff.INITIAL_MS, RetryBackoff.MAX_MS), intake);
+            DecodeProcessor processor = new DecodeProcessor(decoder, metrics, new RetryBackoff(RetryBackoff.INITIAL_MS, RetryBackoff.MAX_MS), intake,
+                    RecordLimits.DEFAULTS);
             MockProcessorContext<String, Decoded> ctx = new MockProcessorContext<>();
             KeyValueStore<String, ParkedRecord> parked = store(ctx, Names.PARKED_STORE, StateSerdes.PARKED_RECORD);
             long bytes = 0;
             for (int i = 0; i < 3; i++) { // left parked by the last life (the registry was down)
                 byte[] key = ("d" + i).getBytes(StandardCharsets.UTF_8);
                 byte[] value = ("{\"text\": \"document " + i + "\"}").getBytes(StandardCharsets.UTF_8);
-                parked.put(String.format("%019d", i), new ParkedRecord(key, value, 1000L + i, new SourceRecord("docs", 0, i)));
+                parked.put(String.format("%019d", i), new ParkedRecord(key, value, 1000L + i, new SourceRecord("docs", 0, i), new org.apache.kafka.common.header.Header[0], null));
                 bytes += key.length + value.length;
             }
             processor.init(ctx);

@@ -115,7 +115,7 @@ class TopologyTest {
         String registry = "mock://topology-test-" + (scopeCounter++);
         embedding = emb;
         PipelineSettings s = new PipelineSettings("docs", "embeddings", "docs-dlq", chunks, format, 1_000_000, dev.kembed.serde.RegistrySettings.of(registry), 20, true,
-                64L << 20, Long.MAX_VALUE, Long.MAX_VALUE);
+                64L << 20, Long.MAX_VALUE, Long.MAX_VALUE, RecordLimits.DEFAULTS);
         plan = WindowPlan.create(emb, engine.info(), m.tokenizer(), WindowPlan.SettingNames.CONFIG);
         clock = new FakeClock();
         PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
@@ -433,7 +433,8 @@ class TopologyTest {
         byte[] second = wire.write("docs-value", dev.kembed.avro.Document.newBuilder().setId("y").setText("the second document").build());
         registry.outage("schema registry mock://test unreachable: connection refused");
         input.pipeInput("out-1".getBytes(StandardCharsets.UTF_8), first);
-        input.pipeInput("out-2".getBytes(StandardCharsets.UTF_8), "{\"text\": \"json is not avro\"}".getBytes(StandardCharsets.UTF_8));
+        input.pipeInput(new TestRecord<>("out-2".getBytes(StandardCharsets.UTF_8), "{\"text\": \"json is not avro\"}".getBytes(StandardCharsets.UTF_8),
+                sourceHeaders()));
         input.pipeInput("out-3".getBytes(StandardCharsets.UTF_8), second);
         PipelineMetrics metrics = pipeline.metrics();
         assertThat(metrics.parkedRecords()).as("all three wait, the bad one too: nothing overtakes").isEqualTo(3);
@@ -455,6 +456,7 @@ class TopologyTest {
         assertThat(new String(letters.get(0).headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8)).isEqualTo("not-wire-format");
         assertThat(new String(letters.get(0).headers().lastHeader(Names.HEADER_OFFSET).value(), StandardCharsets.UTF_8))
                 .as("the dead letter names its own record, replayed from a punctuation").isEqualTo("1");
+        assertSourceHeaders(letters.get(0).headers()); // parked with its headers, replayed with them
         assertThat(metrics.parkedRecords()).isZero();
         assertThat(driver.<String, ParkedRecord>getKeyValueStore(Names.PARKED_STORE).approximateNumEntries()).isZero();
         assertThat(metrics.registryRetries()).isEqualTo(3.0);
@@ -492,7 +494,8 @@ class TopologyTest {
             }
         });
         start(100_000, 50, 0, 0, failing);
-        send("poison", doc(TestModels.longText(40)));
+        input.pipeInput(new TestRecord<>("poison".getBytes(StandardCharsets.UTF_8), doc(TestModels.longText(40)).getBytes(StandardCharsets.UTF_8),
+                sourceHeaders()));
         send("fine", doc("short"));
         List<TestRecord<String, byte[]>> out = awaitOutput(1);
         assertThat(out).extracting(TestRecord::key).containsExactly("fine");
@@ -506,6 +509,50 @@ class TopologyTest {
         assertThat(new String(dead.get(0).headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8)).isEqualTo("engine-failure");
         assertThat(new String(dead.get(0).headers().lastHeader(Names.HEADER_MESSAGE).value(), StandardCharsets.UTF_8)).contains("simulated device error");
         assertThat(driver.<String, DocState>getKeyValueStore(Names.DOCUMENT_STORE).get("poison")).isNull();
+        assertSourceHeaders(dead.get(0).headers()); // kept with the document's state while its windows ran
+    }
+
+    /** Two source headers, one binary, one repeated key: a dead letter must carry them byte for byte, in order, before kembed's. */
+    static org.apache.kafka.common.header.Headers sourceHeaders() {
+        return new org.apache.kafka.common.header.internals.RecordHeaders().add("trace-id", "abc-123".getBytes(StandardCharsets.UTF_8))
+                .add("bin", new byte[] {0, (byte) 0xFF, 7}).add("trace-id", new byte[0]);
+    }
+
+    static void assertSourceHeaders(org.apache.kafka.common.header.Headers got) {
+        org.apache.kafka.common.header.Header[] h = got.toArray();
+        assertThat(h.length).isGreaterThan(3);
+        assertThat(h[0].key()).isEqualTo("trace-id");
+        assertThat(h[0].value()).isEqualTo("abc-123".getBytes(StandardCharsets.UTF_8));
+        assertThat(h[1].key()).isEqualTo("bin");
+        assertThat(h[1].value()).containsExactly(0, (byte) 0xFF, 7);
+        assertThat(h[2].key()).isEqualTo("trace-id");
+        assertThat(h[2].value()).isEmpty();
+        assertThat(h[3].key()).isEqualTo(Names.HEADER_REASON);
+    }
+
+    /** Metadata past kembed.metadata.max.bytes and an oversized bad value: dead letters with the reason, the value cut, the sizes in headers. */
+    @Test
+    void oversizedMetadataAndValuesAreDeadLetteredBounded() throws Exception {
+        start(100_000, 50, 0, 0);
+        String meta = "{\"text\": \"fine\", \"metadata\": {\"blob\": \"" + "m".repeat(RecordLimits.DEFAULT_METADATA_MAX_BYTES) + "\"}}";
+        send("big-meta", meta);
+        byte[] huge = ("{\"text\": \"" + "y".repeat(RecordLimits.DEFAULT_DLQ_MAX_VALUE_BYTES * 2)).getBytes(StandardCharsets.UTF_8);
+        input.pipeInput("huge".getBytes(StandardCharsets.UTF_8), huge);
+        send("k".repeat(RecordLimits.ID_MAX_BYTES + 1), doc("an id too long to copy into every record"));
+        send("fine", doc("short"));
+        assertThat(awaitOutput(1)).extracting(TestRecord::key).containsExactly("fine");
+        List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
+        assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Names.HEADER_REASON).value(), StandardCharsets.UTF_8))
+                .containsExactly("metadata-too-large", "invalid-json", "key-too-long");
+        TestRecord<byte[], byte[]> h = dead.get(1);
+        assertThat(h.value()).hasSize(RecordLimits.DEFAULT_DLQ_MAX_VALUE_BYTES).isEqualTo(java.util.Arrays.copyOf(huge, RecordLimits.DEFAULT_DLQ_MAX_VALUE_BYTES));
+        assertThat(new String(h.headers().lastHeader(Names.HEADER_VALUE_BYTES).value(), StandardCharsets.UTF_8)).isEqualTo(Integer.toString(huge.length));
+        assertThat(new String(h.headers().lastHeader(Names.HEADER_TRUNCATED).value(), StandardCharsets.UTF_8)).isEqualTo("value");
+        assertThat(new String(h.headers().lastHeader(Names.HEADER_MESSAGE).value(), StandardCharsets.UTF_8).length())
+                .isLessThanOrEqualTo(RecordLimits.MESSAGE_MAX_CHARS);
+        assertThat(dead.get(0).headers().lastHeader(Names.HEADER_TRUNCATED)).as("a value under the bound is whole").isNull();
+        assertThat(dead.get(2).key()).hasSize(RecordLimits.DLQ_MAX_KEY_BYTES);
+        assertThat(new String(dead.get(2).headers().lastHeader(Names.HEADER_TRUNCATED).value(), StandardCharsets.UTF_8)).isEqualTo("key");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.kembed.app.config;
 
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.stream.ChunkOutput;
+import dev.kembed.stream.RecordLimits;
 import dev.kembed.text.ChunkContext;
 import dev.kembed.text.Chunker;
 import dev.kembed.text.LateChunks;
@@ -18,6 +19,7 @@ public final class ChunksConfig extends ConfigArea {
     public static final String CHUNK_MAX_TOKENS = "kembed.chunk.max.tokens";
     public static final String CHUNK_CONTEXT = "kembed.chunk.context";
     public static final String CHUNK_TEXT = "kembed.chunk.text";
+    public static final String CHUNK_TEXT_MAX_BYTES = "kembed.chunk.text.max.bytes";
     public static final String WINDOWS_TOPIC = "kembed.windows.topic";
 
     public ChunksConfig(AbstractConfig values) {
@@ -35,6 +37,8 @@ public final class ChunksConfig extends ConfigArea {
                         "window: late chunking (a chunk's vector is the mean of its token states read in its whole window, from the windows "
                                 + "the document runs in anyway; mean pooling only); chunk: each chunk's text also runs alone as its own sequence.")
                 .define(CHUNK_TEXT, Type.BOOLEAN, true, Importance.LOW, "Chunk records carry the chunk's text (null for pre-tokenized input).")
+                .define(CHUNK_TEXT_MAX_BYTES, Type.INT, RecordLimits.DEFAULT_CHUNK_TEXT_MAX_BYTES, Range.between(1024, 64 << 20), Importance.LOW,
+                        "Largest chunk text (UTF-8) a chunk record carries; a document with a longer chunk goes to the DLQ (chunk-too-large).")
                 .define(WINDOWS_TOPIC, Type.STRING, "", Importance.LOW,
                         "Deprecated alias of kembed.chunks.topic with kembed.chunk.max.tokens=0 (one chunk record per window); logs a "
                                 + "warning. Removed in the next release.");
@@ -84,6 +88,10 @@ public final class ChunksConfig extends ConfigArea {
         int max = chunks.isEmpty() ? 0 : values.getInt(CHUNK_MAX_TOKENS);
         return new ChunkOutput(chunks.isEmpty() ? windows : chunks, max == 0 ? Chunker.PER_WINDOW : new Chunker(max),
                 ChunkContext.parse(CHUNK_CONTEXT, values.getString(CHUNK_CONTEXT)), values.getBoolean(CHUNK_TEXT));
+    }
+
+    public int chunkTextMaxBytes() {
+        return values.getInt(CHUNK_TEXT_MAX_BYTES);
     }
 
     /** Whether the deprecated {@code kembed.windows.topic} is what sets the chunks topic (start-up logs a warning). */

@@ -4,6 +4,7 @@ import dev.kembed.serde.RegistrySettings;
 import dev.kembed.stream.ChunkOutput;
 import dev.kembed.stream.InputFormat;
 import dev.kembed.stream.PipelineSettings;
+import dev.kembed.stream.RecordLimits;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -20,6 +21,8 @@ public final class TopicsConfig extends ConfigArea {
     public static final String DLQ_TOPIC = "kembed.dlq.topic";
     public static final String INPUT_FORMAT = "kembed.input.format";
     public static final String INPUT_MAX_CHARS = "kembed.input.max.chars";
+    public static final String METADATA_MAX_BYTES = "kembed.metadata.max.bytes";
+    public static final String DLQ_MAX_VALUE_BYTES = "kembed.dlq.max.value.bytes";
     public static final String TOPICS_CREATE = "kembed.topics.create";
     public static final String TOPICS_PARTITIONS = "kembed.topics.partitions";
     public static final String TOPICS_REPLICATION = "kembed.topics.replication";
@@ -33,13 +36,19 @@ public final class TopicsConfig extends ConfigArea {
                         "Topic of document events (key = document id).")
                 .define(OUTPUT_TOPIC, Type.STRING, "embeddings", new ConfigDef.NonEmptyString(), Importance.HIGH,
                         "Topic of embedding records (Avro, registry wire format).")
-                .define(DLQ_TOPIC, Type.STRING, "", Importance.MEDIUM, "Dead-letter topic; empty = <input topic>-dlq.");
+                .define(DLQ_TOPIC, Type.STRING, "", Importance.MEDIUM, "Dead-letter topic; empty = <input topic>-dlq.")
+                .define(DLQ_MAX_VALUE_BYTES, Type.INT, RecordLimits.DEFAULT_DLQ_MAX_VALUE_BYTES, Range.between(1024, 64 << 20), Importance.LOW,
+                        "A dead letter's value is cut to this many bytes (header kembed.source.value.bytes keeps the original size), so a record "
+                                + "the input topic took always fits the dead-letter topic.");
     }
 
     public static void defineInput(ConfigDef def) {
         def.define(INPUT_FORMAT, Type.STRING, "json", Choice.of(InputFormat.class), Importance.HIGH,
                         "Input value encoding: json, avro (registry wire format, schemas/document.avsc) or text.")
-                .define(INPUT_MAX_CHARS, Type.INT, 5_000_000, Range.atLeast(1), Importance.MEDIUM, "Longer texts go to the DLQ.");
+                .define(INPUT_MAX_CHARS, Type.INT, 5_000_000, Range.atLeast(1), Importance.MEDIUM, "Longer texts go to the DLQ.")
+                .define(METADATA_MAX_BYTES, Type.INT, RecordLimits.DEFAULT_METADATA_MAX_BYTES, Range.between(0, 16 << 20), Importance.MEDIUM,
+                        "Largest input metadata (UTF-8 keys and values, plus 12 bytes per entry); it is copied into the output record and every "
+                                + "chunk record, so more goes to the DLQ (metadata-too-large).");
     }
 
     public static void defineCreation(ConfigDef def) {
@@ -78,6 +87,14 @@ public final class TopicsConfig extends ConfigArea {
         return values.getInt(INPUT_MAX_CHARS);
     }
 
+    public int metadataMaxBytes() {
+        return values.getInt(METADATA_MAX_BYTES);
+    }
+
+    public int dlqMaxValueBytes() {
+        return values.getInt(DLQ_MAX_VALUE_BYTES);
+    }
+
     public boolean topicsCreate() {
         return values.getBoolean(TOPICS_CREATE);
     }
@@ -92,8 +109,9 @@ public final class TopicsConfig extends ConfigArea {
 
     /** The stream's settings: these topics and input, with the chunks, the registry and the reuse of the other areas. */
     public PipelineSettings pipelineSettings(ChunkOutput chunks, RegistrySettings registry, long drainIntervalMs, boolean windowReuse,
-            long cacheMaxBytes, IntakeConfig intake) {
+            long cacheMaxBytes, IntakeConfig intake, int chunkTextMaxBytes) {
         return new PipelineSettings(inputTopic(), outputTopic(), dlqTopic(), chunks, inputFormat(), inputMaxChars(), registry, drainIntervalMs,
-                windowReuse, cacheMaxBytes, intake.intakeMaxTokens(), intake.parkedMaxBytes());
+                windowReuse, cacheMaxBytes, intake.intakeMaxTokens(), intake.parkedMaxBytes(),
+                new RecordLimits(metadataMaxBytes(), dlqMaxValueBytes(), chunkTextMaxBytes, 0, 0, 0));
     }
 }

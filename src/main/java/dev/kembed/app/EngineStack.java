@@ -105,7 +105,8 @@ final class EngineStack implements AutoCloseable {
     QueryApi queryApi(KembedConfig cfg, HttpMetrics metrics) {
         QueryLane lane = new QueryLane(workers, cfg.httpSettings().requestTimeout());
         var st = SentenceTransformersConfig.read(cfg.modelDir());
-        return new QueryApi(new QueryEmbedder(plan, lane::run, st == null ? java.util.Map.of() : st.prompts()), cfg.httpSettings(), metrics);
+        return new QueryApi(new QueryEmbedder(plan, lane::run, st == null ? java.util.Map.of() : st.prompts()), cfg.httpSettings(), metrics,
+                policy.maxTokens());
     }
 
     KembedModel model() {

@@ -1,6 +1,8 @@
 package dev.kembed.embed;
 
 import dev.kembed.engine.BatchResult;
+import dev.kembed.engine.EngineWindow;
+import dev.kembed.text.BadInputException;
 import dev.kembed.engine.WindowBatch;
 import dev.kembed.text.WindowPlan;
 import java.util.ArrayList;
@@ -60,25 +62,70 @@ public final class QueryEmbedder {
      * @throws IllegalArgumentException for a prompt name the model does not have, listing those it has
      */
     public List<DocumentVector> embed(List<QueryInput> inputs, boolean normalize, boolean truncate, String promptName) {
-        DirectEmbedder direct = this.direct;
-        WindowPlan plan = this.plan;
-        if (promptName != null) {
-            String text = prompts.get(promptName);
-            if (text == null) {
-                throw new IllegalArgumentException("prompt_name '" + promptName + "' is not one of the model's prompts; allowed: "
-                        + (prompts.isEmpty() ? "none (the model declares no prompts)" : String.join(", ", new java.util.TreeSet<>(prompts.keySet()))));
-            }
-            direct = byPrompt.computeIfAbsent(promptName, n -> new DirectEmbedder(this.plan.withPrompt(text), engine));
-            plan = direct.plan();
-        }
+        return embed(inputs, normalize, truncate ? Truncation.RIGHT : Truncation.NONE, promptName);
+    }
+
+    /** Where a long input is cut: not at all (windowed like a document), its end cut (TEI's Right), or its start (Left). */
+    public enum Truncation { NONE, RIGHT, LEFT }
+
+    /** As {@link #embed(List, boolean, boolean, String)}, cutting long inputs as {@code truncation} says. */
+    public List<DocumentVector> embed(List<QueryInput> inputs, boolean normalize, Truncation truncation, String promptName) {
+        DirectEmbedder direct = embedder(promptName);
         List<WindowPlan.Planned> docs = new ArrayList<>(inputs.size());
         for (QueryInput in : inputs) {
-            WindowPlan.Planned doc = in.text() != null ? plan.cut(in.text()) : plan.cut(in.ids());
-            if (truncate) {
-                doc = plan.truncated(doc);
-            }
-            docs.add(doc);
+            docs.add(planned(direct.plan(), in, truncation));
         }
         return direct.embedAll(docs, normalize);
+    }
+
+    /**
+     * Every token's last hidden state for each input (TEI's {@code /embed_all}), one window per
+     * input: specials and prompt included, as the model sees them. An input longer than one window
+     * is refused unless {@code truncation} cuts it.
+     */
+    public List<float[][]> tokenStates(List<QueryInput> inputs, Truncation truncation, String promptName) {
+        WindowPlan plan = embedder(promptName).plan();
+        List<EngineWindow> windows = new ArrayList<>(inputs.size());
+        for (QueryInput in : inputs) {
+            WindowPlan.Planned p = planned(plan, in, truncation);
+            if (p.windows().size() > 1) {
+                throw new BadInputException("input-too-long", "an input has " + p.tokens() + " tokens, more than one window holds ("
+                        + p.windows().get(0).tokenEnd() + " with this model's specials and prompt); token states are answered for one "
+                        + "window: set truncate");
+            }
+            windows.add(plan.engineWindow(p.windows().get(0)));
+        }
+        List<float[][]> out = new ArrayList<>(windows.size());
+        for (var r : engine.apply(new WindowBatch(windows, true)).windows()) {
+            out.add(r.tokenStates());
+        }
+        return out;
+    }
+
+    /** The one window an input is cut to for {@link #tokenStates}, or its windows; for {@code /tokenize}. */
+    public WindowPlan.Planned plan(QueryInput in, Truncation truncation, String promptName) {
+        return planned(embedder(promptName).plan(), in, truncation);
+    }
+
+    private static WindowPlan.Planned planned(WindowPlan plan, QueryInput in, Truncation truncation) {
+        WindowPlan.Planned doc = in.text() != null ? plan.cut(in.text()) : plan.cut(in.ids());
+        return switch (truncation) {
+            case NONE -> doc;
+            case RIGHT -> plan.truncated(doc);
+            case LEFT -> plan.truncatedLeft(doc);
+        };
+    }
+
+    /** The embedder of the plan's own prompt, or of the model's prompt {@code promptName}. */
+    private DirectEmbedder embedder(String promptName) {
+        if (promptName == null) {
+            return direct;
+        }
+        String text = prompts.get(promptName);
+        if (text == null) {
+            throw new IllegalArgumentException("prompt_name '" + promptName + "' is not one of the model's prompts; allowed: "
+                    + (prompts.isEmpty() ? "none (the model declares no prompts)" : String.join(", ", new java.util.TreeSet<>(prompts.keySet()))));
+        }
+        return byPrompt.computeIfAbsent(promptName, n -> new DirectEmbedder(this.plan.withPrompt(text), engine));
     }
 }

@@ -15,4 +15,9 @@ public record WindowResult(float[] cls, float[] sum, float count, float[][] toke
     public WindowResult(float[] cls, float[] sum, float count, float[][] tokenStates) {
         this(cls, sum, count, tokenStates, null, null);
     }
+
+    /** This result without the token states (a window that did not ask for them shared a batch with one that did). */
+    public WindowResult withoutTokenStates() {
+        return tokenStates == null ? this : new WindowResult(cls, sum, count, null, chunkSums, chunkCounts);
+    }
 }

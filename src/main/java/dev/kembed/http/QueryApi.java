@@ -20,8 +20,15 @@ public final class QueryApi {
     private final HttpSettings settings;
     private final HttpMetrics metrics;
     private final Map<String, JsonRoute> routes;
+    private final int maxBatchTokens;
 
     public QueryApi(QueryEmbedder embedder, HttpSettings settings, HttpMetrics metrics) {
+        this(embedder, settings, metrics, 0);
+    }
+
+    /** @param maxBatchTokens padded tokens per engine batch, for {@code /info} (0 = not known) */
+    public QueryApi(QueryEmbedder embedder, HttpSettings settings, HttpMetrics metrics, int maxBatchTokens) {
+        this.maxBatchTokens = maxBatchTokens;
         this.embedder = embedder;
         this.settings = settings;
         this.metrics = metrics;
@@ -31,7 +38,8 @@ public final class QueryApi {
         JsonRoute fallback = new DefaultRoute(embed, similarity);
         // TEI's aliases, so clients pointed at a base URL find what they find on TEI
         this.routes = Map.of("/embed", embed, "/similarity", similarity, "/v1/embeddings", openAi, "/embeddings", openAi, "/", fallback,
-                "/invocations", fallback);
+                "/invocations", fallback, "/tokenize", new TokenizeRoute(this), "/decode", new DecodeRoute(this), "/embed_all",
+                new EmbedAllRoute(this));
     }
 
     QueryEmbedder embedder() {
@@ -48,7 +56,7 @@ public final class QueryApi {
 
     /** The POST paths, for the 404's list. */
     static final String ROUTES = "POST /embed, POST /similarity, POST /v1/embeddings (and /embeddings), POST / and /invocations "
-            + "(embed, or similarity for a sentence-similarity body), GET /info";
+            + "(embed, or similarity for a sentence-similarity body), POST /embed_all, POST /tokenize, POST /decode, GET /info";
 
     /** The POST route at {@code path}, or null. */
     JsonRoute route(String path) {
@@ -79,6 +87,20 @@ public final class QueryApi {
         if (!plan.settings().prompt().isEmpty()) {
             o.put("prompt", plan.settings().prompt());
         }
+        // text-embeddings-inference's own fields, for clients that read them
+        o.putNull("model_sha");
+        o.put("model_dtype", switch (e.precision().label()) {
+            case "fp32" -> "float32";
+            case "fp16" -> "float16";
+            case "bf16" -> "bfloat16";
+            default -> e.precision().label();
+        });
+        o.putObject("model_type").putObject("embedding").put("pooling", plan.settings().pooling().label());
+        if (maxBatchTokens > 0) {
+            o.put("max_batch_tokens", maxBatchTokens);
+        }
+        o.putNull("max_batch_requests");
+        o.put("auto_truncate", false).put("tokenization_workers", settings.maxConcurrent()); // each request tokenizes on its own thread
         o.put("max_client_batch_size", settings.maxInputs()).put("max_concurrent_requests", settings.maxConcurrent())
                 .put("max_input_chars", settings.maxInputChars()).put("max_body_bytes", settings.maxBodyBytes())
                 .put("version", "kembed 0.1.0");

@@ -54,7 +54,7 @@ final class SimilarityRoute implements JsonRoute {
         sentences.forEach(all::add);
         List<QueryInput> inputs = Inputs.read(all, "inputs", false, api.settings(), 422); // count and size limits, element types
         TeiOptions options = TeiOptions.read(body, api);
-        List<DocumentVector> vectors = api.embedder().embed(inputs, true, options.truncate(), options.promptName());
+        List<DocumentVector> vectors = api.embedder().embed(inputs, true, options.truncation(), options.promptName());
         float[] s = vectors.get(0).vector();
         ArrayNode out = QueryApi.JSON.createArrayNode();
         for (int i = 1; i < vectors.size(); i++) {

@@ -37,7 +37,7 @@ final class TeiEmbedRoute implements JsonRoute {
         List<QueryInput> inputs = Inputs.read(body.get("inputs"), "inputs", false, api.settings(), 422);
         TeiOptions options = TeiOptions.read(body, api);
         ArrayNode out = QueryApi.JSON.createArrayNode();
-        for (DocumentVector v : api.embedder().embed(inputs, options.normalize(), options.truncate(), options.promptName())) {
+        for (DocumentVector v : api.embedder().embed(inputs, options.normalize(), options.truncation(), options.promptName())) {
             ArrayNode row = out.addArray();
             for (float f : v.vector()) {
                 row.add(f);

@@ -1,15 +1,21 @@
 package dev.kembed.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kembed.embed.QueryEmbedder;
 
 /**
  * The options of a text-embeddings-inference request: {@code normalize} (default true),
- * {@code truncate} (default false), {@code truncation_direction} ({@code right} only: the
- * start of a text is kept, the rest cut), {@code prompt_name}. Read from the body, or from its
+ * {@code truncate} (default false), {@code truncation_direction} ({@code Right}, the default:
+ * the end of a long text is cut; {@code Left}: its start), {@code prompt_name}. Read from the body, or from its
  * {@code parameters} object: Hugging Face's {@code InferenceClient} sends them there when pointed at
  * a server's base URL, and TEI itself ignores them there; kembed honours them.
  */
-record TeiOptions(boolean normalize, boolean truncate, String promptName) {
+record TeiOptions(boolean normalize, boolean truncate, boolean left, String promptName) {
+    /** Where a long input is cut, if it is. */
+    QueryEmbedder.Truncation truncation() {
+        return !truncate ? QueryEmbedder.Truncation.NONE : left ? QueryEmbedder.Truncation.LEFT : QueryEmbedder.Truncation.RIGHT;
+    }
+
     static TeiOptions read(JsonNode body, QueryApi api) {
         JsonNode params = body.get("parameters");
         if (params != null && !params.isNull() && !params.isObject()) {
@@ -18,10 +24,12 @@ record TeiOptions(boolean normalize, boolean truncate, String promptName) {
         boolean normalize = flag(body, params, "normalize", true);
         boolean truncate = flag(body, params, "truncate", false);
         JsonNode direction = field(body, params, "truncation_direction");
-        if (direction != null && !(direction.isTextual() && direction.textValue().equalsIgnoreCase("right"))) {
-            throw new ApiError(422, "invalid_request", "'truncation_direction' " + direction + " is not supported: kembed keeps the start of a "
-                    + "text (Right)", "truncation_direction");
+        if (direction != null && !(direction.isTextual() && (direction.textValue().equalsIgnoreCase("right")
+                || direction.textValue().equalsIgnoreCase("left")))) {
+            throw new ApiError(422, "invalid_request", "'truncation_direction' must be Right (cut the end, the default) or Left (cut the "
+                    + "start), got " + direction, "truncation_direction");
         }
+        boolean left = direction != null && direction.textValue().equalsIgnoreCase("left");
         JsonNode prompt = field(body, params, "prompt_name");
         String promptName = null;
         if (prompt != null) {
@@ -32,7 +40,7 @@ record TeiOptions(boolean normalize, boolean truncate, String promptName) {
             }
             promptName = prompt.textValue();
         }
-        return new TeiOptions(normalize, truncate, promptName);
+        return new TeiOptions(normalize, truncate, left, promptName);
     }
 
     /** The field from the body, else from {@code parameters}; null when neither sets it (or it is null). */

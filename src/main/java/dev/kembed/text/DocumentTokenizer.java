@@ -155,11 +155,16 @@ public final class DocumentTokenizer implements AutoCloseable {
 
     /** Text of the given ids, special tokens dropped (what a window "says"). */
     public String decode(int[] ids) {
+        return decode(ids, true);
+    }
+
+    /** Text of the given ids, with or without the special tokens ({@code <s>}, {@code [CLS]}, …). */
+    public String decode(int[] ids, boolean skipSpecialTokens) {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             l[i] = ids[i];
         }
-        return tokenizer.decode(l, true);
+        return tokenizer.decode(l, skipSpecialTokens);
     }
 
     @Override

@@ -176,6 +176,31 @@ public final class WindowPlan {
         return new Planned(n, cut(head), head);
     }
 
+    /**
+     * The document cut to its last window's worth of content, TEI's {@code truncation_direction:
+     * Left}: the prompt kept, the text's start cut, exactly one window.
+     */
+    public Planned truncatedLeft(Planned p) {
+        if (p.windows().size() <= 1) {
+            return p;
+        }
+        int n = p.windows().get(0).tokenEnd(); // the most content one window holds
+        int total = p.tokens();
+        int from = total - n;
+        TokenizedText d = p.doc();
+        if (d == null) { // pre-tokenized: the content ids, laid back together from the windows
+            int[] content = new int[total];
+            for (TextWindow w : p.windows()) {
+                System.arraycopy(w.ids(), w.contentOffset(), content, w.tokenStart(), w.tokenEnd() - w.tokenStart());
+            }
+            return cut(java.util.Arrays.copyOfRange(content, from, total));
+        }
+        TokenizedText tail = new TokenizedText(d.text(), java.util.Arrays.copyOfRange(d.ids(), from, total),
+                java.util.Arrays.copyOfRange(d.tokens(), from, total), java.util.Arrays.copyOfRange(d.charStart(), from, total),
+                java.util.Arrays.copyOfRange(d.charEnd(), from, total), d.prompt());
+        return new Planned(n, cut(tail), tail);
+    }
+
     public EngineWindow engineWindow(TextWindow w) {
         return engineWindow(w.ids(), enginePoolMask(w), globalCls());
     }
@@ -234,6 +259,11 @@ public final class WindowPlan {
 
     public EmbeddingSettings settings() {
         return settings;
+    }
+
+    /** The model's tokenizer (a query API's {@code /tokenize} and {@code /decode}). */
+    public DocumentTokenizer tokenizer() {
+        return tokenizer;
     }
 
     public EngineInfo engine() {

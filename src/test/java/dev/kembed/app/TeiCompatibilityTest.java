@@ -127,7 +127,7 @@ class TeiCompatibilityTest {
         // Hugging Face's InferenceClient puts its options under "parameters"
         JsonNode notNormalized = json(post("/", Map.of("inputs", texts.get(0), "parameters", Map.of("normalize", false))), 200);
         assertThat(maxDiff(floats(notNormalized.get(0)), raw.get(0))).isLessThanOrEqualTo(1e-5);
-        assertThat(json(post("/embed", Map.of("inputs", "x", "truncation_direction", "Left")), 422).get("error").asText())
+        assertThat(json(post("/embed", Map.of("inputs", "x", "truncation_direction", "Middle")), 422).get("error").asText())
                 .contains("truncation_direction");
         for (String path : List.of("/", "/ping", "/health")) {
             HttpResponse<String> h = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -150,6 +150,87 @@ class TeiCompatibilityTest {
         assertThat(json(post("/similarity", Map.of("inputs", Map.of("source_sentence", "a", "sentences", List.of()))), 422)
                 .get("error").asText()).contains("sentences");
         assertThat(json(post("/similarity", Map.of("inputs", "a")), 422).get("error").asText()).contains("source_sentence");
+    }
+
+    @Test
+    void tokenizeAndDecodeAnswerTheModelsOwnTokens() throws Exception {
+        String text = "exactly-once 😀 stream";
+        int[] ids = server.model().tokenizer().tokenize(text).ids();
+        JsonNode tokens = json(post("/tokenize", Map.of("inputs", text)), 200).get(0);
+        assertThat(tokens).hasSize(ids.length + 2);
+        assertThat(tokens.get(0).get("special").asBoolean()).isTrue();
+        assertThat(tokens.get(tokens.size() - 1).get("special").asBoolean()).isTrue();
+        int[] codePoints = text.codePoints().toArray();
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode t = tokens.get(i + 1);
+            assertThat(t.get("id").asInt()).isEqualTo(ids[i]);
+            assertThat(t.get("special").asBoolean()).isFalse();
+            String span = new String(codePoints, t.get("start").asInt(), t.get("stop").asInt() - t.get("start").asInt());
+            assertThat(span).as("token %d's offsets are code points of the input", i).isEqualTo(t.get("text").asText());
+        }
+        JsonNode bare = json(post("/tokenize", Map.of("inputs", List.of(text, "second"), "add_special_tokens", false)), 200);
+        assertThat(bare).hasSize(2);
+        assertThat(bare.get(0)).hasSize(ids.length);
+
+        JsonNode decoded = json(post("/decode", Map.of("ids", ids)), 200);
+        assertThat(decoded.get(0).asText()).isEqualTo(server.model().tokenizer().decode(ids));
+        int[] withSpecials = new int[ids.length + 2];
+        withSpecials[0] = tokens.get(0).get("id").asInt();
+        System.arraycopy(ids, 0, withSpecials, 1, ids.length);
+        withSpecials[ids.length + 1] = tokens.get(tokens.size() - 1).get("id").asInt();
+        JsonNode kept = json(post("/decode", Map.of("ids", List.of(withSpecials, ids), "skip_special_tokens", false)), 200);
+        assertThat(kept.get(0).asText()).startsWith(tokens.get(0).get("text").asText());
+        assertThat(kept).hasSize(2);
+        assertThat(json(post("/decode", Map.of("ids", List.of(1, 999_999_999))), 422).get("error").asText()).contains("vocabulary");
+    }
+
+    @Test
+    void embedAllAnswersTokenStatesWhoseMeanIsTheVector() throws Exception {
+        JsonNode all = json(post("/embed_all", Map.of("inputs", texts.get(0))), 200);
+        int[] ids = server.model().tokenizer().tokenize(texts.get(0)).ids();
+        assertThat(all).hasSize(1);
+        JsonNode states = all.get(0);
+        assertThat(states).as("every token of the window, specials included").hasSize(ids.length + 2);
+        int dim = raw.get(0).length;
+        double[] mean = new double[dim];
+        for (int t = 1; t <= ids.length; t++) { // the content tokens: what mean pooling averages
+            for (int k = 0; k < dim; k++) {
+                mean[k] += states.get(t).get(k).asDouble() / ids.length;
+            }
+        }
+        float[] m = new float[dim];
+        for (int k = 0; k < dim; k++) {
+            m[k] = (float) mean[k];
+        }
+        assertThat(maxDiff(m, raw.get(0))).isLessThanOrEqualTo(1e-4);
+
+        String longText = "word ".repeat(3_000);
+        assertThat(json(post("/embed_all", Map.of("inputs", longText)), 422).get("error").asText()).contains("truncate");
+        int window = json(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/info")).GET().build(), HttpResponse.BodyHandlers.ofString()), 200)
+                .get("max_input_length").asInt();
+        assertThat(json(post("/embed_all", Map.of("inputs", longText, "truncate", true)), 200).get(0)).hasSize(window);
+    }
+
+    @Test
+    void leftTruncationKeepsTheEndOfTheText() throws Exception {
+        JsonNode info = json(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/info")).GET().build(), HttpResponse.BodyHandlers.ofString()), 200);
+        int window = info.get("max_input_length").asInt();
+        assertThat(info.get("model_dtype").asText()).isEqualTo("float32");
+        assertThat(info.get("model_type").get("embedding").get("pooling").asText()).isEqualTo("mean");
+        assertThat(info.get("max_batch_tokens").asInt()).isGreaterThanOrEqualTo(window);
+        String longText = String.join(" ", dev.kembed.testing.Paragraphs.of(70, 3));
+        int[] ids = server.model().tokenizer().tokenize(longText).ids();
+        int content = window - 2;
+        assertThat(ids.length).isGreaterThan(content + 1000);
+        float[] left = floats(json(post("/embed", Map.of("inputs", longText, "truncate", true, "truncation_direction", "Left")), 200).get(0));
+        float[] right = floats(json(post("/embed", Map.of("inputs", longText, "truncate", true)), 200).get(0));
+        float[] tail = floats(json(post("/v1/embeddings", Map.of("model", server.model().name(), "input",
+                java.util.Arrays.copyOfRange(ids, ids.length - content, ids.length))), 200).get("data").get(0).get("embedding"));
+        float[] head = floats(json(post("/v1/embeddings", Map.of("model", server.model().name(), "input",
+                java.util.Arrays.copyOf(ids, content))), 200).get("data").get(0).get("embedding"));
+        assertThat(maxDiff(left, tail)).isLessThanOrEqualTo(1e-5);
+        assertThat(maxDiff(right, head)).isLessThanOrEqualTo(1e-5);
+        assertThat(maxDiff(left, right)).isGreaterThan(1e-3);
     }
 
     static HttpResponse<String> post(String path, Object body) throws Exception {

@@ -1,6 +1,7 @@
 package dev.kembed.engine.queue;
 
 import dev.kembed.engine.EngineException;
+import dev.kembed.engine.WindowResult;
 import java.util.List;
 import org.slf4j.Logger;
 
@@ -74,7 +75,9 @@ final class BatchDelivery {
         for (BatchRunner.Ran ran : outcome.ran()) {
             List<WindowQueue.Entry> entries = ran.entries();
             for (int i = 0; i < entries.size(); i++) {
-                entries.get(i).owner().deliver(Completion.ok(entries.get(i).job(), ran.result().windows().get(i)));
+                WindowJob job = entries.get(i).job();
+                WindowResult r = ran.result().windows().get(i);
+                entries.get(i).owner().deliver(Completion.ok(job, job.tokenStates() ? r : r.withoutTokenStates()));
             }
             metrics.ran(ran);
         }

@@ -94,7 +94,8 @@ final class BatchRunner {
         for (WindowQueue.Entry x : entries) {
             windows.add(x.job().window());
         }
-        WindowBatch batch = WindowBatch.of(windows);
+        boolean states = entries.stream().anyMatch(x -> x.job().tokenStates());
+        WindowBatch batch = new WindowBatch(windows, states);
         int padded = bucket.applyAsInt(batch.maxLength());
         long callNanos = deadline.nanos(unit.engine().info(), windows.size(), padded);
         String shape = "engine call of " + windows.size() + " windows / " + (long) windows.size() * padded + " padded tokens";

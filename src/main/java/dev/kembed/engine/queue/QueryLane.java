@@ -56,7 +56,7 @@ public final class QueryLane {
         long start = System.nanoTime();
         try {
             for (int i = 0; i < windows.size(); i++) {
-                if (!workers.offer(owner, new WindowJob(name, 0, i, windows.get(i), -1), WaitBudget.none())) {
+                if (!workers.offer(owner, new WindowJob(name, 0, i, windows.get(i), -1, batch.tokenStates()), WaitBudget.none())) {
                     throw EngineException.transientFailure("the engine is shutting down", null);
                 }
             }

@@ -19,6 +19,9 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static dev.kembed.testing.Vectors.dot;
+import static dev.kembed.testing.Vectors.floats;
+import static dev.kembed.testing.Vectors.maxDiff;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -243,32 +246,10 @@ class TeiCompatibilityTest {
         return JSON.readTree(r.body());
     }
 
-    static float[] floats(JsonNode arr) {
-        float[] v = new float[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) arr.get(i).asDouble();
-        }
-        return v;
-    }
 
     static double norm(float[] v) {
         return Math.sqrt(dot(v, v));
     }
 
-    static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
-        }
-        return s;
-    }
 
-    static double maxDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
 }

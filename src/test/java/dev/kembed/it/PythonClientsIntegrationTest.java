@@ -20,6 +20,9 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import static dev.kembed.testing.Vectors.dot;
+import static dev.kembed.testing.Vectors.floats;
+import static dev.kembed.testing.Vectors.maxDiff;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -85,7 +88,7 @@ class PythonClientsIntegrationTest {
         Run version = run(List.of("python3", "-m", "venv", VENV.toString()), 120);
         Assumptions.assumeTrue(version.code() == 0, () -> "no Python venv here (python3 -m venv failed): " + tail(version.output()));
         // pip's own configuration names the package index (a local mirror on machines without internet)
-        Run pip = run(List.of(VENV.resolve("bin").resolve("pip").toString(), "install", "--quiet", "openai", "huggingface_hub", "numpy"), 600);
+        Run pip = run(List.of(VENV.resolve("bin").resolve("pip").toString(), "install", "--quiet", "--no-compile", "openai", "huggingface_hub", "numpy"), 600);
         Assumptions.assumeTrue(pip.code() == 0, () -> "cannot install openai and huggingface_hub into " + VENV + ": " + tail(pip.output()));
         return python;
     }
@@ -127,28 +130,6 @@ class PythonClientsIntegrationTest {
         return vectors;
     }
 
-    static float[] floats(JsonNode arr) {
-        float[] v = new float[arr.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) arr.get(i).asDouble();
-        }
-        return v;
-    }
 
-    static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
-        }
-        return s;
-    }
 
-    static double maxDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
 }

@@ -15,4 +15,21 @@ public final class Vectors {
         }
         return max;
     }
+
+    /** A JSON array of numbers as floats. */
+    public static float[] floats(com.fasterxml.jackson.databind.JsonNode arr) {
+        float[] v = new float[arr.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) arr.get(i).asDouble();
+        }
+        return v;
+    }
+
+    public static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
 }

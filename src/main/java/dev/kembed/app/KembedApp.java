@@ -92,6 +92,20 @@ public final class KembedApp implements AutoCloseable {
     }
 
     /** Closes {@code c} (if any), logging instead of throwing: one failed close must not stop the others. */
+    /**
+     * A query API without a key answers anyone who reaches its port: said at WARN, so that it is
+     * seen in a log filtered to warnings, unless it listens on loopback only.
+     */
+    static void warnWithoutKey(KembedConfig cfg, int port) {
+        String host = cfg.httpHost();
+        boolean loopbackOnly = host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("::1"));
+        if (cfg.httpSettings().apiKey() == null && !loopbackOnly) {
+            LOG.warn("the query API has no API key: anyone who reaches port {} can embed; set {} (or KEMBED_HTTP_API_KEY), or {}=127.0.0.1 "
+                    + "behind a proxy that authenticates", port, HttpConfig.HTTP_API_KEY,
+                    HttpConfig.HTTP_HOST);
+        }
+    }
+
     static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
@@ -176,10 +190,13 @@ public final class KembedApp implements AutoCloseable {
             // bound before Streams starts, so a port in use stops start-up with nothing left running
             if (cfg.metricsPort() > 0 || httpMetrics != null) {
                 WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures, schemas),
-                        pipeline.intake()::describe);
+                        pipeline.intake()::describe, cfg.metricsKey());
                 webServer = WebServer.start(ops, cfg.metricsPort() > 0 ? new WebServer.Listen(HttpConfig.METRICS_PORT, cfg.metricsPort()) : null,
                         httpMetrics == null ? null : stack.queryApi(cfg, httpMetrics),
-                        httpMetrics == null ? null : new WebServer.Listen(HttpConfig.HTTP_PORT, cfg.httpPort()));
+                        httpMetrics == null ? null : new WebServer.Listen(HttpConfig.HTTP_PORT, cfg.httpHost(), cfg.httpPort()));
+                if (httpMetrics != null) {
+                    warnWithoutKey(cfg, cfg.httpPort());
+                }
             }
             AtomicBoolean closed = new AtomicBoolean();
             // the output schemas first, so the sinks never wait on the registry; a refusal throws here and nothing stays running

@@ -179,6 +179,7 @@ public final class KembedConfig extends AbstractConfig {
         queue.check(errors, kafka);
         registry.check(errors, topics);
         chunks.check(errors, topics);
+        http.check(errors);
         engine.check(errors);
     }
 
@@ -272,6 +273,16 @@ public final class KembedConfig extends AbstractConfig {
 
     public int httpPort() {
         return http.httpPort();
+    }
+
+    /** The query API's bind address ({@code kembed.http.host}), or null for every interface. */
+    public String httpHost() {
+        return http.httpHost();
+    }
+
+    /** The key {@code /metrics} requires ({@code kembed.http.metrics.auth}), or null when it is open. */
+    public String metricsKey() {
+        return http.metricsKey();
     }
 
     /** The query routes' limits; {@code kembed.input.max.chars} bounds each input as it bounds a document. */

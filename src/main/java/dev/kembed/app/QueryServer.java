@@ -44,10 +44,12 @@ public final class QueryServer implements AutoCloseable {
             PipelineMetrics.watchEngine(registry, workers);
             jvm = KembedApp.bindJvmMetrics(registry);
             QueryApi api = stack.queryApi(cfg, metrics);
-            WebServer web = WebServer.start(new WebServer.Ops(registry::scrape, stack::notReady), null, api,
-                    new WebServer.Listen(HttpConfig.HTTP_PORT, port));
-            LOG.info("kembed serve: query API on port {} (POST /embed, POST /v1/embeddings, GET /info, /health, /metrics){}", web.port(),
-                    cfg.httpSettings().apiKey() == null ? "; no API key set" : "; API key required");
+            WebServer web = WebServer.start(new WebServer.Ops(registry::scrape, stack::notReady).withMetricsKey(cfg.metricsKey()), null, api,
+                    new WebServer.Listen(HttpConfig.HTTP_PORT, cfg.httpHost(), port));
+            LOG.info("kembed serve: query API on {}:{} (POST /embed, POST /v1/embeddings, GET /info, /health, /metrics){}",
+                    cfg.httpHost() == null ? "*" : cfg.httpHost(), web.port(), cfg.metricsKey() != null ? "; API key required, /metrics too"
+                            : cfg.httpSettings().apiKey() != null ? "; API key required" : "");
+            KembedApp.warnWithoutKey(cfg, web.port());
             return new QueryServer(stack, web, jvm);
         } catch (RuntimeException e) {
             KembedApp.closeQuietly(jvm);

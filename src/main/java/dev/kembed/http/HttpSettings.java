@@ -11,15 +11,28 @@ import java.time.Duration;
  * @param maxConcurrent  requests embedding at once; one more is refused (429, {@code Retry-After})
  * @param maxInputChars  characters per input (413 above): {@code kembed.input.max.chars}, as for documents
  * @param requestTimeout the longest a request waits for the engine (503 after: down or overloaded)
+ * @param bodyTimeout    the longest a request may take to send its body (408 after, and the connection closed)
+ * @param minBodyRate    bytes per second a body must arrive at on average after its first second (408 below; 0 = any rate)
  */
-public record HttpSettings(String apiKey, int maxBodyBytes, int maxInputs, int maxConcurrent, int maxInputChars, Duration requestTimeout) {
+public record HttpSettings(String apiKey, int maxBodyBytes, int maxInputs, int maxConcurrent, int maxInputChars, Duration requestTimeout,
+        Duration bodyTimeout, long minBodyRate) {
     public HttpSettings {
         if (maxBodyBytes <= 0 || maxInputs <= 0 || maxConcurrent <= 0 || maxInputChars <= 0) {
             throw new IllegalArgumentException("HTTP limits must be positive");
         }
-        if (apiKey != null && apiKey.isBlank()) {
-            apiKey = null;
+        if (apiKey != null && apiKey.isBlank()) { // a blank key must never silently mean "no key"
+            throw new IllegalArgumentException("the API key is blank: set a key, or none for no key");
         }
+    }
+
+    /** The limits with the defaults of the body's pace. */
+    public HttpSettings(String apiKey, int maxBodyBytes, int maxInputs, int maxConcurrent, int maxInputChars, Duration requestTimeout) {
+        this(apiKey, maxBodyBytes, maxInputs, maxConcurrent, maxInputChars, requestTimeout, Duration.ofMillis(DEFAULT_BODY_TIMEOUT_MS),
+                DEFAULT_MIN_BODY_RATE);
+    }
+
+    BodyPace pace() {
+        return new BodyPace(bodyTimeout, minBodyRate);
     }
 
     /** What {@code kembed serve} and {@code kembed.http.*} default to. */
@@ -27,11 +40,15 @@ public record HttpSettings(String apiKey, int maxBodyBytes, int maxInputs, int m
     public static final int DEFAULT_MAX_INPUTS = 32; // text-embeddings-inference's max_client_batch_size
     public static final int DEFAULT_MAX_CONCURRENT = 64;
     public static final long DEFAULT_TIMEOUT_MS = 60_000;
+    /** Short: a query body is small, and a client slower than this is more likely an attack than a phone. */
+    public static final long DEFAULT_BODY_TIMEOUT_MS = 10_000;
+    public static final long DEFAULT_MIN_BODY_RATE = 16 * 1024;
 
     /** The API key is a secret: never part of a string that could be logged. */
     @Override
     public String toString() {
         return "HttpSettings[apiKey=" + (apiKey == null ? "none" : "set") + ", maxBodyBytes=" + maxBodyBytes + ", maxInputs=" + maxInputs
-                + ", maxConcurrent=" + maxConcurrent + ", maxInputChars=" + maxInputChars + ", requestTimeout=" + requestTimeout + "]";
+                + ", maxConcurrent=" + maxConcurrent + ", maxInputChars=" + maxInputChars + ", requestTimeout=" + requestTimeout + ", bodyTimeout="
+                + bodyTimeout + ", minBodyRate=" + minBodyRate + "]";
     }
 }

@@ -5,18 +5,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kembed.error.KembedException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -31,30 +39,65 @@ import org.slf4j.LoggerFactory;
  * {@code /health} on every port it listens on, and the query routes ({@code POST /embed},
  * {@code POST /v1/embeddings}, {@code GET /info}) on the API port. Every refusal is a status with
  * a JSON body in the route's own error shape; request bodies and the API key are never logged.
+ *
+ * <p>Threads: no Jetty thread ever waits for a client or the engine. Bodies are read as they arrive
+ * ({@link BodyReader}, held to a {@link BodyPace}); embedding runs on its own threads, one per
+ * in-flight permit. So the threads that answer {@code /health} and {@code /metrics} on the API port
+ * are never all taken by requests, and a separate metrics port has its own threads besides.
  */
 public final class WebServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
     private static final String API = "api";
+    /** Jetty's threads only parse, copy bytes and write answers: a few suffice whatever the load. */
+    private static final int IO_THREADS = 32;
+    private static final int OPS_THREADS = 8;
+    /**
+     * A refused body (401, 413) is read and dropped up to this many times the body limit, so that
+     * clients that send the whole body before reading (Python's http.client, urllib) read the
+     * refusal; past it the connection is closed and such a client sees a reset.
+     */
+    static final int REFUSED_BODY_FACTOR = 16;
 
     /**
      * The operations side: the Prometheus scrape, readiness (null when ready, else what is not, one
-     * line each), and detail {@code /health} adds either way (the backlog: an operator's first
-     * question when output slows), or null.
+     * line each), detail {@code /health} adds either way (the backlog: an operator's first question
+     * when output slows), or null; and the key {@code /metrics} requires, or null for none.
      */
-    public record Ops(Supplier<String> scrape, Supplier<String> notReady, Supplier<String> detail) {
+    public record Ops(Supplier<String> scrape, Supplier<String> notReady, Supplier<String> detail, String metricsKey) {
         public Ops(Supplier<String> scrape, Supplier<String> notReady) {
-            this(scrape, notReady, () -> null);
+            this(scrape, notReady, () -> null, null);
+        }
+
+        public Ops(Supplier<String> scrape, Supplier<String> notReady, Supplier<String> detail) {
+            this(scrape, notReady, detail, null);
+        }
+
+        /** The same, with {@code /metrics} behind {@code key} (null = open). */
+        public Ops withMetricsKey(String key) {
+            return new Ops(scrape, notReady, detail, key);
+        }
+
+        @Override
+        public String toString() {
+            return "Ops[metricsKey=" + (metricsKey == null ? "none" : "set") + "]";
         }
     }
 
-    /** A port to listen on and the setting that named it (for the error when it is taken). */
-    public record Listen(String setting, int port) {}
+    /** A port to listen on, the address to bind (null = every interface) and the setting that named it (for the error when it is taken). */
+    public record Listen(String setting, String host, int port) {
+        public Listen(String setting, int port) {
+            this(setting, null, port);
+        }
+    }
 
     private final Server server;
     private final Ops ops;
     private final QueryApi api;
     private final Semaphore inFlight;
     private final byte[] apiKey;
+    private final byte[] metricsKey;
+    private final ExecutorService queryThreads;
+    private final HttpConfiguration httpConfig = new HttpConfiguration();
 
     /**
      * Starts listening: {@code ops} (metrics and health only) and {@code apiPort} (the query routes
@@ -69,14 +112,35 @@ public final class WebServer implements AutoCloseable {
     private WebServer(Ops ops, QueryApi api) {
         this.ops = ops;
         this.api = api;
-        int concurrent = api == null ? 8 : api.settings().maxConcurrent();
+        int concurrent = api == null ? 1 : api.settings().maxConcurrent();
         this.inFlight = new Semaphore(concurrent);
         this.apiKey = api == null || api.settings().apiKey() == null ? null : api.settings().apiKey().getBytes(StandardCharsets.UTF_8);
-        QueuedThreadPool threads = new QueuedThreadPool(concurrent + 16, 4); // every permitted request may block on the engine
-        threads.setName("kembed-http");
-        threads.setDaemon(true);
-        this.server = new Server(threads);
+        this.metricsKey = ops.metricsKey() == null ? null : ops.metricsKey().getBytes(StandardCharsets.UTF_8);
+        // a request takes a permit before it is queued here, so this never holds more than the permits
+        ThreadPoolExecutor query = new ThreadPoolExecutor(concurrent, concurrent, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemonThreads("kembed-query-"));
+        query.allowCoreThreadTimeOut(true);
+        this.queryThreads = query;
+        this.server = new Server(threadPool("kembed-http", IO_THREADS));
+        httpConfig.setSendServerVersion(false); // no Server header: nothing to tell a scanner which Jetty to try
+        httpConfig.setSendXPoweredBy(false);
         server.setHandler(new Routes());
+    }
+
+    private static QueuedThreadPool threadPool(String name, int max) {
+        QueuedThreadPool threads = new QueuedThreadPool(max, 2);
+        threads.setName(name);
+        threads.setDaemon(true);
+        return threads;
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private void listen(Listen opsPort, Listen apiPort) {
@@ -88,16 +152,21 @@ public final class WebServer implements AutoCloseable {
             ports.add(opsPort);
         }
         for (Listen l : ports) {
-            ServerConnector c = new ServerConnector(server);
+            boolean isApi = l == apiPort;
+            // the metrics port gets threads of its own: nothing on the API port can take them
+            ServerConnector c = isApi ? new ServerConnector(server, new HttpConnectionFactory(httpConfig))
+                    : new ServerConnector(server, threadPool("kembed-ops", OPS_THREADS), null, null, 1, 1, new HttpConnectionFactory(httpConfig));
+            c.setHost(l.host());
             c.setPort(l.port());
-            c.setName(l == apiPort ? API : "ops");
+            c.setName(isApi ? API : "ops");
             server.addConnector(c);
         }
         try {
             server.start();
         } catch (Exception e) {
             stopQuietly();
-            String which = ports.stream().map(l -> l.setting() + "=" + l.port()).reduce((a, b) -> a + ", " + b).orElse("no port");
+            String which = ports.stream().map(l -> l.setting() + "=" + l.port() + (l.host() == null ? "" : " on " + l.host()))
+                    .reduce((a, b) -> a + ", " + b).orElse("no port");
             throw new UncheckedIOException(which + ": cannot listen: " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
         }
     }
@@ -123,6 +192,7 @@ public final class WebServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
+        queryThreads.shutdownNow();
     }
 
     private final class Routes extends Handler.Abstract {
@@ -134,7 +204,7 @@ public final class WebServer implements AutoCloseable {
             switch (path) {
                 case "/metrics" -> {
                     if (allowed(method, "GET", response, callback)) {
-                        write(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", ops.scrape().get());
+                        metrics(request, response, callback);
                     }
                 }
                 case "/health", "/health/ready", "/ping" -> {
@@ -196,7 +266,7 @@ public final class WebServer implements AutoCloseable {
 
     private void info(Request request, Response response, Callback callback) {
         try {
-            authorize(request);
+            authorize(request, apiKey);
             json(response, callback, 200, api.info());
         } catch (ApiError e) {
             header(response, e);
@@ -205,45 +275,125 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
+    /** The scrape; behind the API key when {@code kembed.http.metrics.auth} says so. */
+    private void metrics(Request request, Response response, Callback callback) {
+        try {
+            authorize(request, metricsKey);
+            write(response, callback, 200, "text/plain; version=0.0.4; charset=utf-8", ops.scrape().get());
+        } catch (ApiError e) {
+            header(response, e);
+            json(response, callback, e.status(), QueryApi.JSON.createObjectNode().put("error", e.getMessage()).put("error_type", "Unauthorized"));
+        }
+    }
+
+    /**
+     * A query: the key and a declared length are checked from the headers alone; the body is read
+     * as it arrives, with no thread and no permit held; then a permit (429 when none is left), and
+     * the engine call on a query thread.
+     */
     private void embed(JsonRoute route, Request request, Response response, Callback callback) {
         long start = System.nanoTime();
-        int status;
-        JsonNode body;
-        boolean bodyRead = false;
+        HttpSettings limits = api.settings();
+        ApiError early = null;
         try {
-            authorize(request);
-            if (!inFlight.tryAcquire()) {
-                throw new ApiError(429, "overloaded", api.settings().maxConcurrent() + " requests are in flight, the most this server takes "
-                        + "(kembed.http.max.concurrent.requests); retry later");
-            }
-            try {
-                byte[] bytes = readBody(request);
-                bodyRead = true;
-                body = route.answer(parse(bytes));
-                status = 200;
-            } finally {
-                inFlight.release();
-            }
+            authorize(request, apiKey);
         } catch (ApiError e) {
-            status = e.status();
-            body = route.errorBody(e);
-            header(response, e);
-        } catch (KembedException e) {
-            ApiError a = fromFailure(e, route);
-            status = a.status();
-            body = route.errorBody(a);
-            header(response, a);
-        } catch (RuntimeException e) {
-            LOG.error("{} failed", route.name(), e); // the request body is never logged
-            ApiError a = new ApiError(500, "internal_error", "internal error: " + e);
-            status = 500;
-            body = route.errorBody(a);
+            early = e;
         }
-        if (!bodyRead && !drain(request)) { // a body too large to read past: the connection cannot carry another request
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        if (early == null && request.getLength() > limits.maxBodyBytes()) {
+            early = tooLarge(request.getLength(), limits.maxBodyBytes());
         }
-        api.metrics().request(route.name(), status, System.nanoTime() - start);
-        json(response, callback, status, body);
+        if (early != null) {
+            refuseUnread(route, early, request, response, callback, start);
+            return;
+        }
+        BodyReader.read(request, limits.maxBodyBytes(), limits.pace(), server.getScheduler()).thenAccept(body -> {
+            switch (body.end()) {
+                case COMPLETE -> answer(route, body.body(), response, callback, start);
+                case OVER_LIMIT -> refuseUnread(route, tooLarge(-1, limits.maxBodyBytes()), request, response, callback, start);
+                case TOO_SLOW -> answer(route, new ApiError(408, "request_timeout", body.why() + "; send the body at once"), true, response,
+                        callback, start);
+                case FAILED -> answer(route, new ApiError(400, "unreadable_body", body.why()), true, response, callback, start);
+            }
+        }).exceptionally(failure -> failed(callback, failure));
+    }
+
+    /** A whole body read: a permit, then the engine on a query thread, never on Jetty's. */
+    private void answer(JsonRoute route, byte[] bytes, Response response, Callback callback, long start) {
+        if (!inFlight.tryAcquire()) {
+            answer(route, new ApiError(429, "overloaded", api.settings().maxConcurrent() + " requests are in flight, the most this server "
+                    + "takes (kembed.http.max.concurrent.requests); retry later"), false, response, callback, start);
+            return;
+        }
+        try {
+            queryThreads.execute(() -> {
+                int status;
+                JsonNode body;
+                ApiError error = null;
+                try {
+                    body = route.answer(parse(bytes));
+                    status = 200;
+                } catch (ApiError e) {
+                    error = e;
+                    status = e.status();
+                    body = route.errorBody(e);
+                } catch (KembedException e) {
+                    error = fromFailure(e, route);
+                    status = error.status();
+                    body = route.errorBody(error);
+                } catch (RuntimeException e) {
+                    LOG.error("{} failed", route.name(), e); // the request body is never logged
+                    status = 500;
+                    body = route.errorBody(new ApiError(500, "internal_error", "internal error: " + e));
+                } finally {
+                    inFlight.release();
+                }
+                if (error != null) {
+                    header(response, error);
+                }
+                api.metrics().request(route.name(), status, System.nanoTime() - start);
+                json(response, callback, status, body);
+            });
+        } catch (RejectedExecutionException e) { // the server is stopping
+            inFlight.release();
+            answer(route, new ApiError(503, "stopping", "the server is stopping; retry on another instance"), true, response, callback, start);
+        }
+    }
+
+    /** A refusal written at once; {@code close} when the connection cannot carry another request (a body left unread). */
+    private void answer(JsonRoute route, ApiError e, boolean close, Response response, Callback callback, long start) {
+        header(response, e);
+        if (close) {
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
+        api.metrics().request(route.name(), e.status(), System.nanoTime() - start);
+        json(response, callback, e.status(), route.errorBody(e));
+    }
+
+    /**
+     * A refusal decided before (all of) the body was read (401, 413): answered at once with
+     * {@code Connection: close}, then the rest of the body read and dropped, up to
+     * {@link #REFUSED_BODY_FACTOR} times the limit and at the body's pace, with no thread held.
+     * A client still sending would otherwise hit a reset before it reads the answer; most send the
+     * whole body before they read anything. Then the connection closes. A client that sent
+     * {@code Expect: 100-continue} sends no body after a final answer: nothing to drop.
+     */
+    private void refuseUnread(JsonRoute route, ApiError e, Request request, Response response, Callback callback, long start) {
+        boolean bodyComing = !request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
+        Callback thenDrop = !bodyComing ? callback : Callback.from(() -> BodyReader.discard(request,
+                (long) REFUSED_BODY_FACTOR * api.settings().maxBodyBytes(), api.settings().pace(), server.getScheduler())
+                .thenAccept(dropped -> {
+                    api.metrics().refusedBodyBytes(dropped.bytes());
+                    callback.succeeded();
+                }).exceptionally(failure -> failed(callback, failure)), callback::failed);
+        answer(route, e, true, response, thenDrop, start);
+    }
+
+    /** A bug past the point where an answer can be written: Jetty ends the exchange (500 or a closed connection). */
+    private static Void failed(Callback callback, Throwable failure) {
+        LOG.error("answering a request failed", failure);
+        callback.failed(failure);
+        return null;
     }
 
     /** A failure of the input or the engine, as the caller should see it. */
@@ -263,58 +413,16 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
-    private void authorize(Request request) {
-        if (apiKey == null) {
+    /** Nothing to check when {@code key} is null; else the bearer token, compared in constant time. */
+    private static void authorize(Request request, byte[] key) {
+        if (key == null) {
             return;
         }
         String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : null;
-        if (given == null || !MessageDigest.isEqual(given, apiKey)) { // constant time: the comparison leaks no prefix
+        if (given == null || !MessageDigest.isEqual(given, key)) { // constant time: the comparison leaks no prefix
             throw new ApiError(401, "unauthorized", auth == null ? "this server needs an API key: Authorization: Bearer <key>"
                     : "the API key is not valid");
-        }
-    }
-
-    private byte[] readBody(Request request) {
-        int max = api.settings().maxBodyBytes();
-        long declared = request.getLength();
-        if (declared > max) {
-            throw tooLarge(declared, max);
-        }
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] body = in.readNBytes(max + 1);
-            if (body.length > max) {
-                throw tooLarge(-1, max);
-            }
-            return body;
-        } catch (IOException e) {
-            throw new ApiError(400, "unreadable_body", "the request body could not be read: " + e.getMessage());
-        }
-    }
-
-    /**
-     * Reads and drops the body of a request refused before it was read (401, 429, 413), up to four
-     * times the body limit: a client still sending it would otherwise see the connection reset
-     * before it reads the refusal. False when more is left (the connection is then closed).
-     */
-    private boolean drain(Request request) {
-        long cap = 4L * api.settings().maxBodyBytes();
-        if (request.getLength() > cap) {
-            return false;
-        }
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] buf = new byte[8192];
-            long read = 0;
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                read += n;
-                if (read > cap) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 

@@ -168,7 +168,7 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(68);
+        assertThat(KembedConfig.DEF.names()).hasSize(72);
     }
 
     @Test
@@ -191,6 +191,38 @@ class KembedConfigTest {
                 "kembed.http.max.concurrent.requests", "many"), Map.of()))
                 .hasMessageContaining("kembed.http.port").hasMessageContaining("kembed.http.max.inputs")
                 .hasMessageContaining("kembed.http.max.concurrent.requests");
+    }
+
+    /** Issue 27: a blank key never silently means "no key"; /metrics behind the key needs one; the bind address is one of this machine's. */
+    @Test
+    void aBlankKeyAnUnkeyedMetricsAuthAndAForeignHostAreRefusedAtStartUpAllAtOnce() {
+        KembedConfig defaults = KembedConfig.from(props(), Map.of());
+        assertThat(defaults.httpHost()).as("every interface").isNull();
+        assertThat(defaults.metricsKey()).as("/metrics open").isNull();
+        assertThat(defaults.httpSettings().bodyTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(defaults.httpSettings().minBodyRate()).isEqualTo(16384);
+        for (Map<String, String> env : List.of(Map.of("KEMBED_HTTP_API_KEY", ""), Map.of("KEMBED_HTTP_API_KEY", "  \t "))) {
+            assertThatThrownBy(() -> KembedConfig.from(props(), env)).hasMessageContaining("kembed.http.api.key is blank")
+                    .hasMessageContaining("leave kembed.http.api.key unset");
+        }
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.http.api.key", "   "), Map.of())).hasMessageContaining("kembed.http.api.key is blank");
+        assertThatThrownBy(() -> new dev.kembed.http.HttpSettings(" ", 1024, 1, 1, 1, java.time.Duration.ofSeconds(1)))
+                .as("the typed settings refuse it too").hasMessageContaining("blank");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.http.metrics.auth", "true", "kembed.http.host", "no-such-host.invalid",
+                "kembed.http.body.timeout.ms", "0", "kembed.http.body.min.bytes.per.second", "-1"), Map.of()))
+                .hasMessageContaining("kembed.http.metrics.auth=true needs kembed.http.api.key")
+                .hasMessageContaining("kembed.http.host=no-such-host.invalid: unknown host")
+                .hasMessageContaining("kembed.http.body.timeout.ms").hasMessageContaining("kembed.http.body.min.bytes.per.second");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.http.host", "192.0.2.1"), Map.of())).as("TEST-NET-1: never this machine's")
+                .hasMessageContaining("kembed.http.host=192.0.2.1: resolves to 192.0.2.1, not an address of this machine");
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.http.host", " "), Map.of())).hasMessageContaining("kembed.http.host")
+                .hasMessageContaining("empty");
+        KembedConfig set = KembedConfig.from(props("kembed.http.host", "127.0.0.1", "kembed.http.metrics.auth", "true"),
+                Map.of("KEMBED_HTTP_API_KEY", "k3y"));
+        assertThat(set.httpHost()).isEqualTo("127.0.0.1");
+        assertThat(set.metricsKey()).isEqualTo("k3y");
+        assertThat(KembedConfig.from(props("kembed.http.host", "::"), Map.of()).httpHost()).isEqualTo("::");
+        assertThat(KembedConfig.from(props("kembed.http.host", "localhost"), Map.of()).httpHost()).isEqualTo("localhost");
     }
 
     /** The README's configuration table is the generated one; edit the ConfigDef, then paste the table this prints. */

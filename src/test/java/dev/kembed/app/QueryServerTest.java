@@ -334,6 +334,112 @@ class QueryServerTest {
         assertThat(get("/health/ready", null).statusCode()).isEqualTo(200);
     }
 
+    static double refusedBodyBytes() throws Exception {
+        return get("/metrics", null).body().lines().filter(l -> l.startsWith("kembed_http_refused_body_bytes_total "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+    }
+
+    /**
+     * Issue 27: a body over the limit is answered 413 before it is read (the declared length is
+     * enough), with a JSON error and Connection: close; then up to 16x the limit is dropped so
+     * that clients still sending read the 413, not a broken pipe: the JDK's client and the
+     * official OpenAI Java SDK (OkHttp) at 16x the limit, a chunked body, and a wrong key.
+     */
+    @Test
+    void aBodyOverTheLimitIsAnswered413BeforeItIsReadAndClientsStillSendingReadIt() throws Exception {
+        int limit = 400_000;
+        // headers only, declaring 10 MB: the 413 comes without one byte of body sent
+        try (java.net.Socket socket = new java.net.Socket("localhost", server.port())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("POST /embed HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(head).isEqualTo("HTTP/1.1 413");
+        }
+        String sixteenTimes = "{\"inputs\":\"" + "a".repeat(16 * limit - 13) + "\"}";
+        assertThat(sixteenTimes.length()).isEqualTo(16 * limit);
+        double before = refusedBodyBytes();
+        HttpResponse<String> jdk = post("/embed", sixteenTimes, KEY);
+        assertThat(teiError(jdk, 413)).contains("has 6400000 bytes").contains("at most 400000 bytes");
+        assertThat(jdk.headers().firstValue("connection")).hasValue("close");
+        double dropped = refusedBodyBytes() - before;
+        assertThat(dropped).as("what the server read of the refused body, only to drop it").isLessThanOrEqualTo(16.0 * limit);
+        HttpResponse<String> wrongKey = post("/v1/embeddings", sixteenTimes, "wrong-key");
+        assertThat(openAiError(wrongKey, 401).get("code").asText()).isEqualTo("invalid_api_key");
+        assertThat(wrongKey.headers().firstValue("connection")).hasValue("close");
+        // no Content-Length: read until one byte past the limit, then the same
+        HttpResponse<String> chunked = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/embed")).header("Authorization", "Bearer " + KEY)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        sixteenTimes.getBytes(StandardCharsets.US_ASCII)))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(teiError(chunked, 413)).contains("larger than the limit").contains("400000 bytes");
+        com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder().apiKey(KEY).baseUrl(base + "/v1")
+                .maxRetries(0).build();
+        try {
+            var params = com.openai.models.embeddings.EmbeddingCreateParams.builder().model(server.model().name())
+                    .input("a".repeat(16 * limit - 100)).build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.embeddings().create(params))
+                    .isInstanceOfSatisfying(com.openai.errors.OpenAIServiceException.class, e -> {
+                        assertThat(e.statusCode()).as("the SDK reads the 413, not a reset it would retry").isEqualTo(413);
+                        assertThat(e.getMessage()).contains("kembed.http.max.body.bytes");
+                    });
+        } finally {
+            client.close();
+        }
+        HttpResponse<String> ok = post("/embed", Map.of("inputs", texts.get(0)));
+        assertThat(ok.statusCode()).as("and the server still answers").isEqualTo(200);
+    }
+
+    /** Issue 27: no response names the server's software or version, whatever its status. */
+    @Test
+    void noResponseHeaderNamesTheServerOrItsVersion() throws Exception {
+        List<HttpResponse<String>> answers = List.of(post("/embed", Map.of("inputs", "hi")), post("/embed", "{}", null), get("/nothing", KEY),
+                get("/health/live", null), get("/metrics", null), post("/embed", "{\"inputs\":\"" + "a".repeat(400_001) + "\"}", KEY));
+        for (HttpResponse<String> r : answers) {
+            assertThat(r.headers().firstValue("server")).as("status %d", r.statusCode()).isEmpty();
+            assertThat(r.headers().firstValue("x-powered-by")).isEmpty();
+            assertThat(r.headers().map().toString().toLowerCase()).doesNotContain("jetty").doesNotContain("12.1");
+        }
+    }
+
+    /** Issue 27: kembed.http.metrics.auth puts /metrics behind the key (health stays open for probes); kembed.http.host binds one address. */
+    @Test
+    void metricsBehindTheKeyWhenSaidAndTheApiBoundToTheAddressGiven() throws Exception {
+        Properties p = config(model);
+        p.put("kembed.http.metrics.auth", "true");
+        p.put("kembed.http.host", "127.0.0.1");
+        try (QueryServer guarded = QueryServer.start(KembedConfig.from(p, Map.of()), tmp.resolve("guarded"), 0)) {
+            String url = "http://127.0.0.1:" + guarded.port();
+            HttpResponse<String> open = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused(open, 401).get("error").asText()).contains("Authorization: Bearer");
+            assertThat(open.headers().firstValue("www-authenticate")).hasValue("Bearer");
+            HttpResponse<String> wrong = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).header("Authorization", "Bearer nope")
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            HttpResponse<String> keyed = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).header("Authorization", "Bearer " + KEY)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(keyed.statusCode()).isEqualTo(200);
+            assertThat(keyed.body()).contains("kembed_http_refused_body_bytes_total");
+            for (String probe : List.of("/health/live", "/health/ready", "/health")) {
+                assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(url + probe)).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                        .as(probe).isEqualTo(200);
+            }
+            // bound to 127.0.0.1 only: another address of this machine is refused
+            java.net.InetAddress other = null;
+            for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                for (var a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && nic.isUp()) {
+                        other = a;
+                    }
+                }
+            }
+            if (other != null) {
+                java.net.InetAddress elsewhere = other;
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> new java.net.Socket(elsewhere, guarded.port()).close())
+                        .as("connecting to %s", elsewhere).isInstanceOf(java.net.ConnectException.class);
+            }
+        }
+    }
+
     /** A sentence-transformers directory's prompts by prompt_name: the document prompt gives sentence-transformers' own encode() output. */
     @Test
     void promptNamesComeFromTheModelDirectoryAndMatchSentenceTransformers() throws Exception {

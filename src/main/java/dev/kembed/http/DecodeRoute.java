@@ -9,21 +9,9 @@ import java.util.List;
  * {@code POST /decode}, text-embeddings-inference's route: {@code ids} (token ids, or a list of
  * them) and {@code skip_special_tokens} (default true); answers one text per id list.
  */
-final class DecodeRoute implements JsonRoute {
-    private final QueryApi api;
-
+final class DecodeRoute extends TeiRoute {
     DecodeRoute(QueryApi api) {
-        this.api = api;
-    }
-
-    @Override
-    public String name() {
-        return "decode";
-    }
-
-    @Override
-    public int invalidStatus() {
-        return 422;
+        super(api, "decode");
     }
 
     @Override
@@ -66,10 +54,5 @@ final class DecodeRoute implements JsonRoute {
             out.add(api.embedder().plan().tokenizer().decode(tokens, skipSpecial));
         }
         return out;
-    }
-
-    @Override
-    public JsonNode errorBody(ApiError e) {
-        return QueryApi.JSON.createObjectNode().put("error", e.getMessage()).put("error_type", TeiEmbedRoute.errorType(e));
     }
 }

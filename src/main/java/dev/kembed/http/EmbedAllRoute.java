@@ -11,31 +11,17 @@ import java.util.List;
  * included, as the model sees them; a longer input needs {@code truncate}). Token states are
  * large, so a request is bounded: at most {@link #MAX_FLOATS} floats in all, else 413.
  */
-final class EmbedAllRoute implements JsonRoute {
+final class EmbedAllRoute extends TeiRoute {
     /** 4M floats: about 50 MB of JSON, the most one answer may be. */
     static final long MAX_FLOATS = 1L << 22;
 
-    private final QueryApi api;
-
     EmbedAllRoute(QueryApi api) {
-        this.api = api;
-    }
-
-    @Override
-    public String name() {
-        return "embed_all";
-    }
-
-    @Override
-    public int invalidStatus() {
-        return 422;
+        super(api, "embed_all");
     }
 
     @Override
     public JsonNode answer(JsonNode body) {
-        if (!body.isObject()) {
-            throw new ApiError(422, "invalid_request", "the body must be a JSON object with 'inputs'");
-        }
+        object(body, "'inputs'");
         List<QueryInput> inputs = Inputs.read(body.get("inputs"), "inputs", false, api.settings(), 422);
         TeiOptions options = TeiOptions.read(body, api);
         long floats = 0;
@@ -57,10 +43,5 @@ final class EmbedAllRoute implements JsonRoute {
             }
         }
         return out;
-    }
-
-    @Override
-    public JsonNode errorBody(ApiError e) {
-        return QueryApi.JSON.createObjectNode().put("error", e.getMessage()).put("error_type", TeiEmbedRoute.errorType(e));
     }
 }

@@ -13,26 +13,14 @@ import java.util.List;
  * and {@code prompt_name}; answers the cosine similarity of {@code s} to each sentence,
  * {@code [float]}, from the same vectors {@code /embed} gives (normalized, so a dot product).
  */
-final class SimilarityRoute implements JsonRoute {
-    private final QueryApi api;
-
+final class SimilarityRoute extends TeiRoute {
     SimilarityRoute(QueryApi api) {
-        this.api = api;
+        super(api, "similarity");
     }
 
     /** Whether a body is a similarity request (its {@code inputs} an object), for the default route. */
     static boolean isSimilarity(JsonNode body) {
         return body.isObject() && body.get("inputs") != null && body.get("inputs").isObject();
-    }
-
-    @Override
-    public String name() {
-        return "similarity";
-    }
-
-    @Override
-    public int invalidStatus() {
-        return 422;
     }
 
     @Override
@@ -66,10 +54,5 @@ final class SimilarityRoute implements JsonRoute {
             out.add((float) dot);
         }
         return out;
-    }
-
-    @Override
-    public JsonNode errorBody(ApiError e) {
-        return QueryApi.JSON.createObjectNode().put("error", e.getMessage()).put("error_type", TeiEmbedRoute.errorType(e));
     }
 }

@@ -17,28 +17,14 @@ import java.util.List;
  * in characters (Unicode code points) of the input. Prompt tokens come before the content, with
  * null offsets (they are not in the input); special tokens too.
  */
-final class TokenizeRoute implements JsonRoute {
-    private final QueryApi api;
-
+final class TokenizeRoute extends TeiRoute {
     TokenizeRoute(QueryApi api) {
-        this.api = api;
-    }
-
-    @Override
-    public String name() {
-        return "tokenize";
-    }
-
-    @Override
-    public int invalidStatus() {
-        return 422;
+        super(api, "tokenize");
     }
 
     @Override
     public JsonNode answer(JsonNode body) {
-        if (!body.isObject()) {
-            throw new ApiError(422, "invalid_request", "the body must be a JSON object with 'inputs'");
-        }
+        object(body, "'inputs'");
         List<QueryInput> inputs = Inputs.read(body.get("inputs"), "inputs", false, api.settings(), 422);
         JsonNode special = body.get("add_special_tokens");
         if (special != null && !special.isNull() && !special.isBoolean()) {
@@ -80,10 +66,5 @@ final class TokenizeRoute implements JsonRoute {
         } else {
             t.put("start", start).put("stop", stop);
         }
-    }
-
-    @Override
-    public JsonNode errorBody(ApiError e) {
-        return QueryApi.JSON.createObjectNode().put("error", e.getMessage()).put("error_type", TeiEmbedRoute.errorType(e));
     }
 }

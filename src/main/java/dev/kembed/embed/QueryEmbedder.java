@@ -2,6 +2,8 @@ package dev.kembed.embed;
 
 import dev.kembed.engine.BatchResult;
 import dev.kembed.engine.WindowBatch;
+import dev.kembed.error.TooLargeException;
+import dev.kembed.text.TextWindow;
 import dev.kembed.text.WindowPlan;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +14,13 @@ import java.util.function.Function;
 /**
  * Query vectors by the documents' rules: the same window plan (tokenizer, window size, overlap,
  * pooling, global attention) and the same pooling code as {@link DirectEmbedder}, so a query and a
- * document with the same text get the same vector. A long input is windowed like a document; it is
- * cut to one window only when the caller asks for truncation.
+ * document with the same text get the same vector.
+ *
+ * <p>An input has at most {@code maxInputTokens} tokens (specials and prompt included, as
+ * text-embeddings-inference's {@code max_input_length}): a longer one is refused
+ * ({@link TooLargeException}) unless the caller asks for truncation, which keeps its first tokens up
+ * to the limit. Up to the limit a long input is windowed like a document, so a limit above the
+ * window size keeps long queries possible; the default is one window.
  */
 public final class QueryEmbedder {
     private final WindowPlan plan;
@@ -21,16 +28,32 @@ public final class QueryEmbedder {
     private final Function<WindowBatch, BatchResult> engine;
     private final Map<String, String> prompts;
     private final Map<String, DirectEmbedder> byPrompt = new ConcurrentHashMap<>();
+    private final int maxInputTokens;
+    private final Runnable beforeWork;
 
     /**
-     * @param engine  runs a batch of windows: the shared engine queue's priority lane in a server
-     * @param prompts the model's prompts by name (a sentence-transformers directory's), for {@code prompt_name}
+     * @param engine         runs a batch of windows: the shared engine queue's priority lane in a server
+     * @param prompts        the model's prompts by name (a sentence-transformers directory's), for {@code prompt_name}
+     * @param maxInputTokens tokens an input may have, specials and prompt included ({@code kembed.http.max.input.tokens})
+     * @param beforeWork     runs before any input is tokenized and may refuse the request (a full lane: refused before it costs CPU)
      */
-    public QueryEmbedder(WindowPlan plan, Function<WindowBatch, BatchResult> engine, Map<String, String> prompts) {
+    public QueryEmbedder(WindowPlan plan, Function<WindowBatch, BatchResult> engine, Map<String, String> prompts, int maxInputTokens,
+            Runnable beforeWork) {
+        if (maxInputTokens <= plan.specialTokens()) {
+            throw new IllegalArgumentException("an input must be allowed more tokens than its " + plan.specialTokens()
+                    + " special tokens, got " + maxInputTokens);
+        }
         this.plan = plan;
         this.engine = engine;
         this.prompts = Map.copyOf(prompts);
+        this.maxInputTokens = maxInputTokens;
+        this.beforeWork = beforeWork;
         this.direct = new DirectEmbedder(plan, engine); // all windows of a request in one call: the queue batches them
+    }
+
+    /** Tokens an input may have, specials and prompt included. */
+    public int maxInputTokens() {
+        return maxInputTokens;
     }
 
     public WindowPlan plan() {
@@ -44,10 +67,10 @@ public final class QueryEmbedder {
 
     /**
      * The inputs' vectors, in order. Bad input throws {@link dev.kembed.text.BadInputException}
-     * (empty or blank text, ids outside the vocabulary); an engine failure its
-     * {@link dev.kembed.engine.EngineException}.
+     * (empty or blank text, ids outside the vocabulary) or {@link TooLargeException} (more tokens
+     * than {@link #maxInputTokens}); an engine failure its {@link dev.kembed.engine.EngineException}.
      *
-     * @param truncate keep only the first window's worth of content tokens (the model's input length)
+     * @param truncate keep the first {@link #maxInputTokens} tokens of a longer input instead of refusing it
      */
     public List<DocumentVector> embed(List<QueryInput> inputs, boolean normalize, boolean truncate) {
         return embed(inputs, normalize, truncate, null);
@@ -71,14 +94,30 @@ public final class QueryEmbedder {
             direct = byPrompt.computeIfAbsent(promptName, n -> new DirectEmbedder(this.plan.withPrompt(text), engine));
             plan = direct.plan();
         }
+        beforeWork.run();
         List<WindowPlan.Planned> docs = new ArrayList<>(inputs.size());
-        for (QueryInput in : inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            QueryInput in = inputs.get(i);
             WindowPlan.Planned doc = in.text() != null ? plan.cut(in.text()) : plan.cut(in.ids());
-            if (truncate) {
-                doc = plan.truncated(doc);
-            }
-            docs.add(doc);
+            docs.add(limited(plan, doc, truncate, inputs.size() > 1 ? "input " + i : "the input"));
         }
         return direct.embedAll(docs, normalize);
+    }
+
+    /** {@code doc} within {@link #maxInputTokens}: as it is, truncated when asked, else refused. */
+    private WindowPlan.Planned limited(WindowPlan plan, WindowPlan.Planned doc, boolean truncate, String which) {
+        TextWindow first = doc.windows().get(0);
+        int overhead = first.length() - (first.tokenEnd() - first.tokenStart()); // <s>, </s> and the prompt
+        int tokens = doc.tokens() + overhead;
+        if (tokens <= maxInputTokens) {
+            return doc;
+        }
+        if (!truncate || maxInputTokens <= overhead) {
+            throw new TooLargeException("input-too-long", "Input validation error: " + which + " has " + tokens + " tokens; inputs must have at "
+                    + "most " + maxInputTokens + " (kembed.http.max.input.tokens" + (maxInputTokens <= overhead ? ", of which the prompt and "
+                    + "special tokens take " + overhead + ")" : "); send truncate: true to keep the first " + maxInputTokens));
+        }
+        // one window's worth cut as the first window cuts it (text boundaries included), so truncate stays what it was at the default limit
+        return maxInputTokens == plan.maxTokens() ? plan.truncated(doc) : plan.truncated(doc, maxInputTokens - overhead);
     }
 }

@@ -17,6 +17,8 @@ public final class HttpConfig extends ConfigArea {
     public static final String HTTP_MAX_INPUTS = "kembed.http.max.inputs";
     public static final String HTTP_MAX_CONCURRENT = "kembed.http.max.concurrent.requests";
     public static final String HTTP_REQUEST_TIMEOUT_MS = "kembed.http.request.timeout.ms";
+    public static final String HTTP_MAX_INPUT_TOKENS = "kembed.http.max.input.tokens";
+    public static final String HTTP_MAX_QUEUED_TOKENS = "kembed.http.max.queued.tokens";
 
     public HttpConfig(AbstractConfig values) {
         super(values);
@@ -41,7 +43,16 @@ public final class HttpConfig extends ConfigArea {
                 .define(HTTP_MAX_CONCURRENT, Type.INT, HttpSettings.DEFAULT_MAX_CONCURRENT, Range.between(1, 4096),
                         Importance.LOW, "Requests embedding at once; one more is refused with 429 and Retry-After.")
                 .define(HTTP_REQUEST_TIMEOUT_MS, Type.LONG, HttpSettings.DEFAULT_TIMEOUT_MS, Range.between(100, 3_600_000),
-                        Importance.LOW, "The longest a query waits for the engine; then 503 with Retry-After (the engine is down or overloaded).");
+                        Importance.LOW, "The longest a query waits for the engine; then 503 with Retry-After (the engine is down or overloaded).")
+                .define(HTTP_MAX_INPUT_TOKENS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                        "Tokens per query input, special tokens and prompt included (text-embeddings-inference's max_input_length); a "
+                                + "longer input is refused with 413 unless the request says truncate: true, which keeps its first tokens "
+                                + "up to this. 0 = the window size (kembed.window.max.tokens); above it, a long input is windowed like a "
+                                + "document up to this many tokens.")
+                .define(HTTP_MAX_QUEUED_TOKENS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                        "Padded tokens of query windows the engine queue may hold; a query that would exceed it is refused at once with "
+                                + "429 and Retry-After, never queued (an empty queue takes any query). 0 = "
+                                + HttpSettings.QUEUED_BATCHES + " batches (4 x kembed.batch.max.tokens as resolved).");
     }
 
     public int metricsPort() {
@@ -55,6 +66,7 @@ public final class HttpConfig extends ConfigArea {
     /** The query routes' limits; {@code maxInputChars} ({@code kembed.input.max.chars}) bounds each input as it bounds a document. */
     public HttpSettings httpSettings(int maxInputChars) {
         return new HttpSettings(secret(HTTP_API_KEY), values.getInt(HTTP_MAX_BODY_BYTES), values.getInt(HTTP_MAX_INPUTS),
-                values.getInt(HTTP_MAX_CONCURRENT), maxInputChars, Duration.ofMillis(values.getLong(HTTP_REQUEST_TIMEOUT_MS)));
+                values.getInt(HTTP_MAX_CONCURRENT), maxInputChars, Duration.ofMillis(values.getLong(HTTP_REQUEST_TIMEOUT_MS)),
+                values.getInt(HTTP_MAX_INPUT_TOKENS), values.getLong(HTTP_MAX_QUEUED_TOKENS));
     }
 }

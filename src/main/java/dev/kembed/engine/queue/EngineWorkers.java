@@ -182,6 +182,22 @@ public final class EngineWorkers implements AutoCloseable {
         return admission.offer(owner, job, budget);
     }
 
+    /**
+     * Queues a query's windows in the priority lane, all or none, never waiting: false when the
+     * lane holds padded tokens already and these would take it past {@code maxLaneTokens} (an empty
+     * lane takes any query). A window that cannot be placed fails to the owner's sink (true).
+     *
+     * @throws dev.kembed.engine.EngineException (retryable) when the workers are closing
+     */
+    public boolean offerQuery(TaskHandle owner, List<WindowJob> jobs, long maxLaneTokens) {
+        return admission.offerQuery(owner, jobs, maxLaneTokens);
+    }
+
+    /** Padded tokens of the query windows waiting in the priority lane. */
+    public long queuedQueryTokens() {
+        return shared.laneTokens();
+    }
+
     /** {@link #offer} with a fresh {@link #admissionBudget} (one window on its own). */
     public boolean submit(TaskHandle owner, WindowJob job) {
         return offer(owner, job, admissionBudget());

@@ -52,6 +52,7 @@ public final class EngineWorkers implements AutoCloseable {
     private final WorkPicker picker;
     private final WorkerThreads threads;
     private final Thread watchdog;
+    private final EngineTime time;
 
     /** Workers that cannot open a fresh engine: a hung call gives up at once (tests, and callers without a checkpoint at hand). */
     public EngineWorkers(EmbeddingEngine engine, WindowQueue queue, int threads, int retries, long backoffMs, long maxBlockMs,
@@ -75,6 +76,7 @@ public final class EngineWorkers implements AutoCloseable {
         BatchRunner runner = new BatchRunner(clock, health, retries, TimeUnit.MILLISECONDS.toNanos(backoffMs), deadline,
                 queue.policy()::bucket);
         WorkerMetrics metrics = new WorkerMetrics(listener, clock);
+        this.time = metrics.time();
         this.hangs = new HangWatch(clock);
         this.watch = new HealthWatch(health, runner, shared, metrics, instances, hangs);
         BatchDelivery delivery = new BatchDelivery(runner, shared, watch, metrics, hangs);
@@ -137,6 +139,16 @@ public final class EngineWorkers implements AutoCloseable {
      */
     public CompletableFuture<String> gaveUp() {
         return watch.gaveUp();
+    }
+
+    /** Seconds the engine spent on calls of this class that returned results ({@code kembed_engine_seconds_total{class}}). */
+    public double engineSeconds(WorkClass c) {
+        return time.seconds(c);
+    }
+
+    /** Padded tokens of the calls of this class that returned results (what {@code kembed.queue.document.share} divides). */
+    public long enginePaddedTokens(WorkClass c) {
+        return time.paddedTokens(c);
     }
 
     /** Workers configured. */

@@ -510,4 +510,23 @@ class EngineWorkersTest {
         assertThat(refused.badInput()).isTrue();
         assertThat(refused.reason()).isEqualTo("window-too-long");
     }
+
+    @Test
+    void engineTimeIsMeasuredPerClassAroundEachCall() {
+        workers = new EngineWorkers(engine, new WindowQueue(new BatchPolicy(64, 64, 0, 16), 1000, SchedulingPolicy.SHORTEST_FIRST, 60_000, 0.2),
+                0, 0, 100, 0, clock, listener);
+        task = workers.register("stream");
+        engine.script = b -> {
+            clock.advance(Duration.ofMillis(b.windows().get(0).length())); // a call takes 1 ms per token of its first window
+            return null;
+        };
+        workers.submit(task, job("d", 0, 64));
+        TaskHandle query = workers.registerQuery("q", c -> {});
+        workers.offerQuery(query, List.of(job("q", 0, 10)), 1000);
+        runAll();
+        assertThat(workers.engineSeconds(WorkClass.QUERY)).isCloseTo(0.010, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(workers.engineSeconds(WorkClass.DOCUMENT)).isCloseTo(0.064, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(workers.enginePaddedTokens(WorkClass.QUERY)).isEqualTo(16);
+        assertThat(workers.enginePaddedTokens(WorkClass.DOCUMENT)).isEqualTo(64);
+    }
 }

@@ -98,10 +98,36 @@ public final class QueryEmbedder {
         List<WindowPlan.Planned> docs = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             QueryInput in = inputs.get(i);
-            WindowPlan.Planned doc = in.text() != null ? plan.cut(in.text()) : plan.cut(in.ids());
+            WindowPlan.Planned doc = in.text() != null ? cutEnough(plan, in.text()) : plan.cut(in.ids());
             docs.add(limited(plan, doc, truncate, inputs.size() > 1 ? "input " + i : "the input"));
         }
         return direct.embedAll(docs, normalize);
+    }
+
+    /**
+     * The text tokenized as far as the token limit needs: a text is tokenized whole only when it is
+     * within the limit. A longer one is refused or truncated, and for either its first tokens past
+     * the limit tell all there is to know, so a prefix cut at whitespace is tokenized first, growing
+     * until it has more tokens than the limit: a 2 MB query costs the tokenizer a few kilobytes, not
+     * seconds of CPU per request (which 8 clients looping such queries would otherwise take from the
+     * engine). Tokenizers split words at whitespace before anything else, so the tokens of the
+     * complete words of a prefix are the text's own.
+     */
+    private WindowPlan.Planned cutEnough(WindowPlan plan, String text) {
+        for (long len = 16L * (maxInputTokens + 1); len < text.length(); len *= 4) {
+            int cut = (int) len;
+            while (cut > len / 2 && !Character.isWhitespace(text.charAt(cut))) {
+                cut--;
+            }
+            if (cut <= len / 2) {
+                break; // no whitespace near: one enormous word, tokenized whole
+            }
+            WindowPlan.Planned prefix = plan.cut(text.substring(0, cut));
+            if (prefix.tokens() > maxInputTokens) {
+                return prefix; // too long already: refused or truncated, as the whole text would be
+            }
+        }
+        return plan.cut(text);
     }
 
     /** {@code doc} within {@link #maxInputTokens}: as it is, truncated when asked, else refused. */
@@ -113,8 +139,8 @@ public final class QueryEmbedder {
             return doc;
         }
         if (!truncate || maxInputTokens <= overhead) {
-            throw new TooLargeException("input-too-long", "Input validation error: " + which + " has " + tokens + " tokens; inputs must have at "
-                    + "most " + maxInputTokens + " (kembed.http.max.input.tokens" + (maxInputTokens <= overhead ? ", of which the prompt and "
+            throw new TooLargeException("input-too-long", "Input validation error: " + which + " has more than " + maxInputTokens + " tokens"
+                    + "; inputs must have at most " + maxInputTokens + " (kembed.http.max.input.tokens" + (maxInputTokens <= overhead ? ", of which the prompt and "
                     + "special tokens take " + overhead + ")" : "); send truncate: true to keep the first " + maxInputTokens));
         }
         // one window's worth cut as the first window cuts it (text boundaries included), so truncate stays what it was at the default limit

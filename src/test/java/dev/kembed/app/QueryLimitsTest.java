@@ -84,7 +84,7 @@ class QueryLimitsTest {
         assertThat(err.get("code").asText()).isEqualTo("input-too-long");
 
         HttpResponse<String> list = post("/embed", Map.of("inputs", java.util.List.of("short", text)));
-        assertThat(JSON.readTree(list.body()).get("error").asText()).as("names the input at fault").contains("input 1 has");
+        assertThat(JSON.readTree(list.body()).get("error").asText()).as("names the input at fault").contains("input 1 has more than 64 tokens");
 
         HttpResponse<String> cut = post("/embed", Map.of("inputs", text, "truncate", true));
         assertThat(cut.statusCode()).as(cut.body()).isEqualTo(200);

@@ -2,6 +2,7 @@ package dev.kembed.app;
 
 import dev.kembed.app.config.EmbeddingConfig;
 import dev.kembed.app.config.EngineConfig;
+import dev.kembed.app.config.HttpConfig;
 import dev.kembed.app.config.QueueConfig;
 import dev.kembed.engine.EngineInfo;
 import dev.kembed.engine.EngineSpec;
@@ -12,6 +13,7 @@ import dev.kembed.engine.queue.QueryLane;
 import dev.kembed.engine.queue.WorkerSettings;
 import dev.kembed.embed.QueryEmbedder;
 import dev.kembed.http.HttpMetrics;
+import dev.kembed.http.HttpSettings;
 import dev.kembed.http.QueryApi;
 import dev.kembed.model.checkpoint.SentenceTransformersConfig;
 import dev.kembed.text.EmbeddingSettings;
@@ -101,12 +103,22 @@ final class EngineStack implements AutoCloseable {
         return workers;
     }
 
-    /** The query routes on this stack: the same plan, on the queue's priority lane. */
+    /**
+     * The query routes on this stack: the same plan, on the queue's priority lane, bounded in
+     * padded tokens; inputs bounded in tokens (both limits resolved against the window and the
+     * batch budget).
+     */
     QueryApi queryApi(KembedConfig cfg, HttpMetrics metrics) {
-        QueryLane lane = new QueryLane(workers, cfg.httpSettings().requestTimeout());
+        HttpSettings http = cfg.httpSettings().resolved(plan.maxTokens(), policy.maxTokens());
+        if (http.maxInputTokens() <= plan.specialTokens()) {
+            throw new IllegalArgumentException("invalid configuration:\n  " + HttpConfig.HTTP_MAX_INPUT_TOKENS + "=" + http.maxInputTokens()
+                    + " leaves no room for text beside the " + plan.specialTokens() + " special tokens; raise it or set 0 (the window size)");
+        }
+        QueryLane lane = new QueryLane(workers, http.requestTimeout(), http.maxQueuedTokens());
         var st = SentenceTransformersConfig.read(cfg.modelDir());
-        return new QueryApi(new QueryEmbedder(plan, lane::run, st == null ? java.util.Map.of() : st.prompts()), cfg.httpSettings(), metrics,
-                policy.maxTokens());
+        QueryEmbedder embedder = new QueryEmbedder(plan, lane::run, st == null ? java.util.Map.of() : st.prompts(), http.maxInputTokens(),
+                lane::checkRoom);
+        return new QueryApi(embedder, http, metrics, policy.maxTokens());
     }
 
     KembedModel model() {

@@ -79,7 +79,7 @@ public final class QueryApi {
         ObjectNode o = JSON.createObjectNode();
         o.put("model_id", e.modelName()).put("model_fingerprint", plan.fingerprint()).put("model_family", e.family().name().toLowerCase())
                 .put("engine", e.engine()).put("precision", e.precision().label()).put("dimension", e.dimension())
-                .put("max_input_length", plan.maxTokens()).put("window_overlap", plan.overlap())
+                .put("max_input_length", embedder.maxInputTokens()).put("window_tokens", plan.maxTokens()).put("window_overlap", plan.overlap())
                 .put("pooling", plan.settings().pooling().label()).put("global_attention_cls", plan.globalCls())
                 .put("normalize", plan.settings().normalize());
         ObjectNode prompts = o.putObject("prompts"); // a sentence-transformers directory's, for prompt_name
@@ -103,6 +103,7 @@ public final class QueryApi {
         o.put("auto_truncate", false).put("tokenization_workers", settings.maxConcurrent()); // each request tokenizes on its own thread
         o.put("max_client_batch_size", settings.maxInputs()).put("max_concurrent_requests", settings.maxConcurrent())
                 .put("max_input_chars", settings.maxInputChars()).put("max_body_bytes", settings.maxBodyBytes())
+                .put("max_queued_tokens", settings.maxQueuedTokens())
                 .put("version", "kembed 0.1.0");
         return o;
     }

@@ -338,7 +338,7 @@ public final class WebServer implements AutoCloseable {
                     status = e.status();
                     body = route.errorBody(e);
                 } catch (KembedException e) {
-                    error = fromFailure(e, route);
+                    error = Failures.of(e, route);
                     status = error.status();
                     body = route.errorBody(error);
                 } catch (RuntimeException e) {
@@ -396,20 +396,11 @@ public final class WebServer implements AutoCloseable {
         return null;
     }
 
-    /** A failure of the input or the engine, as the caller should see it. */
-    private static ApiError fromFailure(KembedException e, JsonRoute route) {
-        return switch (e.kind()) {
-            case BAD_INPUT -> new ApiError(route.invalidStatus(), e.reason(), e.getMessage());
-            case RETRYABLE -> new ApiError(503, "engine_unavailable", "the engine cannot answer now: " + e.getMessage() + "; retry later");
-            case FATAL -> new ApiError(500, "engine_failure", e.getMessage());
-        };
-    }
-
     private static void header(Response response, ApiError e) {
         if (e.status() == 401) {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-        } else if (e.status() == 429 || e.status() == 503) {
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        } else if (Failures.retryAfterSeconds(e.status()) > 0) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(Failures.retryAfterSeconds(e.status())));
         }
     }
 

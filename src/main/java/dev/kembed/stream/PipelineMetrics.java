@@ -3,6 +3,7 @@ package dev.kembed.stream;
 import dev.kembed.engine.queue.EngineHealth;
 import dev.kembed.engine.queue.EngineListener;
 import dev.kembed.engine.queue.EngineWorkers;
+import dev.kembed.engine.queue.WorkClass;
 import dev.kembed.engine.WindowResultCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -139,6 +140,12 @@ public final class PipelineMetrics implements EngineListener {
         io.micrometer.core.instrument.Gauge.builder("kembed.engine.oldest.call.seconds", workers, EngineWorkers::oldestCallSeconds)
                 .description("how long the oldest engine call in flight has run (0 when none); past kembed.engine.call.timeout.ms it is abandoned")
                 .register(registry);
+        for (WorkClass c : WorkClass.values()) { // the queries' and the documents' share of the engine (kembed.queue.document.share)
+            io.micrometer.core.instrument.FunctionCounter.builder("kembed.engine.seconds", workers, w -> w.engineSeconds(c))
+                    .description("seconds the engine spent on calls of queries or documents").tag("class", c.label()).register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("kembed.engine.padded.tokens", workers, w -> w.enginePaddedTokens(c))
+                    .description("padded tokens the engine computed for queries or documents").tag("class", c.label()).register(registry);
+        }
     }
 
     public MeterRegistry registry() {

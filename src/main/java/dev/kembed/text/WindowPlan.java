@@ -165,11 +165,26 @@ public final class WindowPlan {
         if (p.windows().size() <= 1) {
             return p;
         }
-        int n = p.windows().get(0).tokenEnd(); // the first window starts at content token 0
+        return truncated(p, p.windows().get(0).tokenEnd()); // the first window starts at content token 0
+    }
+
+    /**
+     * The document cut to its first {@code contentTokens} content tokens (the prompt kept) and
+     * windowed again: text-embeddings-inference's {@code truncate} at a query's token limit. A
+     * document no longer than that is returned as it is.
+     */
+    public Planned truncated(Planned p, int contentTokens) {
+        if (p.tokens() <= contentTokens) {
+            return p;
+        }
+        int n = contentTokens;
         TokenizedText d = p.doc();
         if (d == null) {
-            TextWindow w = p.windows().get(0);
-            return cut(java.util.Arrays.copyOfRange(w.ids(), w.contentOffset(), w.contentOffset() + n));
+            int[] ids = new int[p.tokens()]; // pre-tokenized: the content ids back from the windows (overlaps agree)
+            for (TextWindow w : p.windows()) {
+                System.arraycopy(w.ids(), w.contentOffset(), ids, w.tokenStart(), w.tokenEnd() - w.tokenStart());
+            }
+            return cut(java.util.Arrays.copyOf(ids, n));
         }
         TokenizedText head = new TokenizedText(d.text(), java.util.Arrays.copyOf(d.ids(), n), java.util.Arrays.copyOf(d.tokens(), n),
                 java.util.Arrays.copyOf(d.charStart(), n), java.util.Arrays.copyOf(d.charEnd(), n), d.prompt());
@@ -184,11 +199,18 @@ public final class WindowPlan {
         if (p.windows().size() <= 1) {
             return p;
         }
-        int n = p.windows().get(0).tokenEnd(); // the most content one window holds
+        return truncatedLeft(p, p.windows().get(0).tokenEnd()); // the most content one window holds
+    }
+
+    /** The document cut to its last {@code contentTokens} content tokens (the prompt kept) and windowed again. */
+    public Planned truncatedLeft(Planned p, int contentTokens) {
         int total = p.tokens();
-        int from = total - n;
+        if (total <= contentTokens) {
+            return p;
+        }
+        int from = total - contentTokens;
         TokenizedText d = p.doc();
-        if (d == null) { // pre-tokenized: the content ids, laid back together from the windows
+        if (d == null) { // pre-tokenized: the content ids, laid back together from the windows (overlaps agree)
             int[] content = new int[total];
             for (TextWindow w : p.windows()) {
                 System.arraycopy(w.ids(), w.contentOffset(), content, w.tokenStart(), w.tokenEnd() - w.tokenStart());
@@ -198,7 +220,7 @@ public final class WindowPlan {
         TokenizedText tail = new TokenizedText(d.text(), java.util.Arrays.copyOfRange(d.ids(), from, total),
                 java.util.Arrays.copyOfRange(d.tokens(), from, total), java.util.Arrays.copyOfRange(d.charStart(), from, total),
                 java.util.Arrays.copyOfRange(d.charEnd(), from, total), d.prompt());
-        return new Planned(n, cut(tail), tail);
+        return new Planned(contentTokens, cut(tail), tail);
     }
 
     public EngineWindow engineWindow(TextWindow w) {

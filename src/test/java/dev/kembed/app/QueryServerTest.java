@@ -63,6 +63,7 @@ class QueryServerTest {
         p.put("kembed.http.max.inputs", "4");
         p.put("kembed.http.max.body.bytes", "400000");
         p.put("kembed.input.max.chars", "150000");
+        p.put("kembed.http.max.input.tokens", "50000"); // the 39k-token input is windowed like a document (the default refuses it: one window)
         return p;
     }
 
@@ -158,9 +159,26 @@ class QueryServerTest {
             assertThat((double) r[i] / norm).isCloseTo(expected.get(1)[i], org.assertj.core.data.Offset.offset(1e-6));
         }
 
-        // truncate=true keeps one window's worth of content tokens: no longer the whole document's vector
-        JsonNode cut = JSON.readTree(post("/embed", Map.of("inputs", texts.get(2), "truncate", true)).body()).get(0);
-        assertThat(maxDiff(floats(cut), expected.get(2))).as("a truncated input is not the whole document").isGreaterThan(1e-3);
+        // truncate=true keeps the first kembed.http.max.input.tokens tokens: the 39k-token input is within them, so it is whole
+        JsonNode whole = JSON.readTree(post("/embed", Map.of("inputs", texts.get(2), "truncate", true)).body()).get(0);
+        assertThat(maxDiff(floats(whole), expected.get(2))).as("truncate keeps an input within the limit whole").isLessThanOrEqualTo(1e-6);
+    }
+
+    @Test
+    void aLongerInputThanTheTokenLimitIsRefusedUnlessTruncatedToIt() throws Exception {
+        String longer = TestModels.longText(16000);
+        HttpResponse<String> refused = post("/embed", Map.of("inputs", longer));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(413);
+        assertThat(JSON.readTree(refused.body()).get("error").asText()).contains("Input validation error", "at most 50000",
+                "kembed.http.max.input.tokens", "truncate");
+        HttpResponse<String> cut = post("/embed", Map.of("inputs", longer, "truncate", true));
+        assertThat(cut.statusCode()).as(cut.body()).isEqualTo(200);
+        var plan = server.plan();
+        var planned = plan.cut(longer);
+        int overhead = planned.windows().get(0).length() - planned.windows().get(0).tokenEnd();
+        float[] want = new dev.kembed.embed.DirectEmbedder(plan, server.model().engine(), 4096)
+                .embed(plan.truncated(planned, 50000 - overhead), true).vector();
+        assertThat(maxDiff(floats(JSON.readTree(cut.body()).get(0)), want)).as("the first 50000 tokens, windowed").isLessThanOrEqualTo(1e-6);
     }
 
     @Test
@@ -234,7 +252,8 @@ class QueryServerTest {
         assertThat(info.get("engine").asText()).isEqualTo("onnxruntime-cpu");
         assertThat(info.get("precision").asText()).isEqualTo("fp32");
         assertThat(info.get("dimension").asInt()).isEqualTo(expected.get(0).length);
-        assertThat(info.get("max_input_length").asInt()).isEqualTo(64);
+        assertThat(info.get("max_input_length").asInt()).as("kembed.http.max.input.tokens").isEqualTo(50000);
+        assertThat(info.get("window_tokens").asInt()).isEqualTo(64);
         assertThat(info.get("window_overlap").asInt()).isEqualTo(8);
         assertThat(info.get("pooling").asText()).isEqualTo("mean");
         assertThat(info.get("normalize").asBoolean()).isTrue();

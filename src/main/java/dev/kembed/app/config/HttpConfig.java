@@ -25,6 +25,8 @@ public final class HttpConfig extends ConfigArea {
     public static final String HTTP_METRICS_AUTH = "kembed.http.metrics.auth";
     public static final String HTTP_BODY_TIMEOUT_MS = "kembed.http.body.timeout.ms";
     public static final String HTTP_BODY_MIN_RATE = "kembed.http.body.min.bytes.per.second";
+    public static final String HTTP_MAX_INPUT_TOKENS = "kembed.http.max.input.tokens";
+    public static final String HTTP_MAX_QUEUED_TOKENS = "kembed.http.max.queued.tokens";
 
     public HttpConfig(AbstractConfig values) {
         super(values);
@@ -62,7 +64,16 @@ public final class HttpConfig extends ConfigArea {
                         "The longest a request may take to send its body; then 408 and the connection is closed.")
                 .define(HTTP_BODY_MIN_RATE, Type.LONG, HttpSettings.DEFAULT_MIN_BODY_RATE, Range.between(0, 1L << 30), Importance.LOW,
                         "A request body arriving slower than this on average after its first second is cut short with 408 and the "
-                                + "connection closed (0 = no minimum).");
+                                + "connection closed (0 = no minimum).")
+                .define(HTTP_MAX_INPUT_TOKENS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                        "Tokens per query input, special tokens and prompt included (text-embeddings-inference's max_input_length); a "
+                                + "longer input is refused with 413 unless the request says truncate: true, which keeps its first tokens "
+                                + "up to this. 0 = the window size (kembed.window.max.tokens); above it, a long input is windowed like a "
+                                + "document up to this many tokens.")
+                .define(HTTP_MAX_QUEUED_TOKENS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                        "Padded tokens of query windows the engine queue may hold; a query that would exceed it is refused at once with "
+                                + "429 and Retry-After, never queued (an empty queue takes any query). 0 = "
+                                + HttpSettings.QUEUED_BATCHES + " batches (4 x kembed.batch.max.tokens as resolved).");
     }
 
     /** A key that is set must say something, and the address must be one of this machine's. */
@@ -124,6 +135,7 @@ public final class HttpConfig extends ConfigArea {
     public HttpSettings httpSettings(int maxInputChars) {
         return new HttpSettings(secret(HTTP_API_KEY), values.getInt(HTTP_MAX_BODY_BYTES), values.getInt(HTTP_MAX_INPUTS),
                 values.getInt(HTTP_MAX_CONCURRENT), maxInputChars, Duration.ofMillis(values.getLong(HTTP_REQUEST_TIMEOUT_MS)),
-                Duration.ofMillis(values.getLong(HTTP_BODY_TIMEOUT_MS)), values.getLong(HTTP_BODY_MIN_RATE));
+                Duration.ofMillis(values.getLong(HTTP_BODY_TIMEOUT_MS)), values.getLong(HTTP_BODY_MIN_RATE), values.getInt(HTTP_MAX_INPUT_TOKENS),
+                values.getLong(HTTP_MAX_QUEUED_TOKENS));
     }
 }

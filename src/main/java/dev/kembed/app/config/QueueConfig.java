@@ -22,6 +22,7 @@ public final class QueueConfig extends ConfigArea {
     public static final String QUEUE_MAX_BLOCK_MS = "kembed.queue.max.block.ms";
     public static final String QUEUE_POLICY = "kembed.queue.policy";
     public static final String QUEUE_MAX_DELAY_MS = "kembed.queue.max.delay.ms";
+    public static final String QUEUE_DOCUMENT_SHARE = "kembed.queue.document.share";
     public static final String ENGINE_THREADS = "kembed.engine.threads";
     public static final String ENGINE_RETRIES = "kembed.engine.retries";
     public static final String ENGINE_RETRY_BACKOFF_MS = "kembed.engine.retry.backoff.ms";
@@ -55,6 +56,10 @@ public final class QueueConfig extends ConfigArea {
                 .define(QUEUE_MAX_DELAY_MS, Type.LONG, 30_000L, Range.between(0, 86_400_000), Importance.LOW,
                         "shortest-first: a window that has waited this long goes first whatever its document's size (the starvation "
                                 + "bound); at least kembed.batch.max.wait.ms.")
+                .define(QUEUE_DOCUMENT_SHARE, Type.DOUBLE, 0.2, Range.between(0.0, 1.0), Importance.MEDIUM,
+                        "Documents' share of the engine's padded tokens while queries and documents both wait: queries go first, "
+                                + "but under a query flood every document batch that is owed its share runs ahead of them (0 = queries "
+                                + "always first; at 0.5 or less a query waits at most for the batches in flight and one full document batch).")
                 .define(ENGINE_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "Workers running batches on the engine.")
                 .define(ENGINE_RETRIES, Type.INT, 2, Range.between(0, 100), Importance.LOW, "Retries of a transient engine failure.")
                 .define(ENGINE_RETRY_BACKOFF_MS, Type.LONG, 200L, Range.between(0, 600_000), Importance.LOW,
@@ -110,6 +115,6 @@ public final class QueueConfig extends ConfigArea {
                 values.getInt(BATCH_BUCKET_TOKENS), values.getInt(QUEUE_MAX_WINDOWS), queueMaxBlockMs(), engineThreads(),
                 values.getInt(ENGINE_RETRIES), values.getLong(ENGINE_RETRY_BACKOFF_MS), SchedulingPolicy.parse(QUEUE_POLICY,
                 values.getString(QUEUE_POLICY)), values.getLong(QUEUE_MAX_DELAY_MS), values.getLong(ENGINE_CALL_TIMEOUT_MS),
-                values.getInt(ENGINE_HUNG_MAX_REOPENS));
+                values.getInt(ENGINE_HUNG_MAX_REOPENS), values.getDouble(QUEUE_DOCUMENT_SHARE));
     }
 }

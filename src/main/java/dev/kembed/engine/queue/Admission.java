@@ -1,6 +1,7 @@
 package dev.kembed.engine.queue;
 
 import dev.kembed.engine.EngineException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +27,48 @@ final class Admission {
 
     WaitBudget budget() {
         return WaitBudget.ofNanos(maxBlockNanos);
+    }
+
+    /**
+     * Queues a query's windows in the lane, all or none: true when they went in (or one could not be
+     * placed and failed, delivered to the owner); false, at once, when the lane already holds padded
+     * tokens and these would take it past {@code maxLaneTokens}. An empty lane takes any query, so
+     * a query larger than the bound runs alone rather than never.
+     *
+     * @throws EngineException (retryable) when the workers are closing
+     */
+    boolean offerQuery(TaskHandle owner, List<WindowJob> jobs, long maxLaneTokens) {
+        if (owner.closed()) {
+            return true;
+        }
+        BatchPolicy policy = shared.queue().policy();
+        long need = 0;
+        for (WindowJob job : jobs) {
+            try {
+                need += policy.bucket(job.window().length());
+            } catch (EngineException e) {
+                delivery.fail(owner, job, e);
+                return true;
+            }
+        }
+        shared.lock();
+        try {
+            if (shared.closing()) {
+                throw EngineException.transientFailure("the engine is shutting down", null);
+            }
+            WindowQueue queue = shared.queue();
+            if (queue.laneTokens() > 0 && queue.laneTokens() + need > maxLaneTokens) {
+                return false;
+            }
+            long now = clock.nanoTime();
+            for (WindowJob job : jobs) {
+                queue.add(owner, job, now);
+            }
+            shared.signalWork();
+            return true;
+        } finally {
+            shared.unlock();
+        }
     }
 
     /** Queues {@code job} if it fits within {@code budget}; false leaves it with its owner. An unplaceable window fails as handled (true). */

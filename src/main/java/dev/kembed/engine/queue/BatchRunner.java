@@ -32,8 +32,13 @@ final class BatchRunner {
         }
     }
 
-    /** One engine call's windows, its result and timing (one per call: metrics count calls). */
-    record Ran(List<WindowQueue.Entry> entries, BatchResult result) {}
+    /**
+     * One engine call's windows, its result and timing (one per call: metrics count calls).
+     *
+     * @param callNanos    the call's wall time, measured around it on the workers' clock
+     * @param paddedTokens windows × the length they were padded to
+     */
+    record Ran(List<WindowQueue.Entry> entries, BatchResult result, long callNanos, long paddedTokens) {}
 
     record Failed(WindowQueue.Entry entry, EngineException error) {}
 
@@ -102,7 +107,8 @@ final class BatchRunner {
         for (int attempt = 0; ; attempt++) {
             EngineException failure = null;
             BatchResult r = null;
-            unit.enterCall(clock.nanoTime(), callNanos, shape);
+            long started = clock.nanoTime();
+            unit.enterCall(started, callNanos, shape);
             try {
                 r = unit.engine().embed(batch);
             } catch (EngineException ex) {
@@ -117,7 +123,7 @@ final class BatchRunner {
                 failure = EngineException.fatal("the engine returned " + r.windows().size() + " results for " + entries.size() + " windows", null);
             }
             if (failure == null) {
-                ran.add(new Ran(entries, r));
+                ran.add(new Ran(entries, r, clock.nanoTime() - started, (long) windows.size() * padded));
                 return null;
             }
             if (!failure.retryable() || attempt >= retries) {

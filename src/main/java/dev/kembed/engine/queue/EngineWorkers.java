@@ -52,6 +52,7 @@ public final class EngineWorkers implements AutoCloseable {
     private final WorkPicker picker;
     private final WorkerThreads threads;
     private final Thread watchdog;
+    private final EngineTime time;
 
     /** Workers that cannot open a fresh engine: a hung call gives up at once (tests, and callers without a checkpoint at hand). */
     public EngineWorkers(EmbeddingEngine engine, WindowQueue queue, int threads, int retries, long backoffMs, long maxBlockMs,
@@ -75,6 +76,7 @@ public final class EngineWorkers implements AutoCloseable {
         BatchRunner runner = new BatchRunner(clock, health, retries, TimeUnit.MILLISECONDS.toNanos(backoffMs), deadline,
                 queue.policy()::bucket);
         WorkerMetrics metrics = new WorkerMetrics(listener, clock);
+        this.time = metrics.time();
         this.hangs = new HangWatch(clock);
         this.watch = new HealthWatch(health, runner, shared, metrics, instances, hangs);
         BatchDelivery delivery = new BatchDelivery(runner, shared, watch, metrics, hangs);
@@ -139,6 +141,16 @@ public final class EngineWorkers implements AutoCloseable {
         return watch.gaveUp();
     }
 
+    /** Seconds the engine spent on calls of this class that returned results ({@code kembed_engine_seconds_total{class}}). */
+    public double engineSeconds(WorkClass c) {
+        return time.seconds(c);
+    }
+
+    /** Padded tokens of the calls of this class that returned results (what {@code kembed.queue.document.share} divides). */
+    public long enginePaddedTokens(WorkClass c) {
+        return time.paddedTokens(c);
+    }
+
     /** Workers configured. */
     public int workers() {
         return threads.configured();
@@ -180,6 +192,22 @@ public final class EngineWorkers implements AutoCloseable {
      */
     public boolean offer(TaskHandle owner, WindowJob job, WaitBudget budget) {
         return admission.offer(owner, job, budget);
+    }
+
+    /**
+     * Queues a query's windows in the priority lane, all or none, never waiting: false when the
+     * lane holds padded tokens already and these would take it past {@code maxLaneTokens} (an empty
+     * lane takes any query). A window that cannot be placed fails to the owner's sink (true).
+     *
+     * @throws dev.kembed.engine.EngineException (retryable) when the workers are closing
+     */
+    public boolean offerQuery(TaskHandle owner, List<WindowJob> jobs, long maxLaneTokens) {
+        return admission.offerQuery(owner, jobs, maxLaneTokens);
+    }
+
+    /** Padded tokens of the query windows waiting in the priority lane. */
+    public long queuedQueryTokens() {
+        return shared.laneTokens();
     }
 
     /** {@link #offer} with a fresh {@link #admissionBudget} (one window on its own). */

@@ -68,6 +68,15 @@ final class GuardedQueue {
         }
     }
 
+    long laneTokens() {
+        lock.lock();
+        try {
+            return queue.laneTokens();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Caller holds the lock: wakes the workers (work arrived, or the engine state changed). */
     void signalWork() {
         work.signalAll();

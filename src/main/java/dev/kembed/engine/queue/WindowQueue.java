@@ -32,9 +32,12 @@ import java.util.concurrent.TimeUnit;
  * round-robin across tasks breaking the remaining ties.
  *
  * <p>Windows of priority owners (queries, {@link TaskHandle#priority()}) wait in a lane of their
- * own: it is always ready and always served first, so a query waits at most for the batch in
- * flight, never behind a queued document window. The lane is outside the document bound
- * ({@link #hasSpace()}); its submitters bound it themselves (requests in flight).
+ * own: it is always ready and served first, except that documents keep a share of the engine
+ * under a query flood ({@link DocumentShare}: with a query waiting and a document batch ready, the
+ * documents' batch goes when they are owed; with the default share of 0.2 a query waits at most
+ * for the batches in flight and one full document batch). The lane is outside the document bound
+ * ({@link #hasSpace()}); its padded tokens are counted ({@link #laneTokens()}) so that its
+ * submitter can bound it ({@link QueryLane}).
  */
 public final class WindowQueue {
     /** A queued window and when it was first queued (kept when it is put back). */
@@ -51,6 +54,9 @@ public final class WindowQueue {
     /** The priority lane, laid out like {@link #buckets}. */
     private final TreeMap<Integer, LinkedHashMap<TaskHandle, ArrayDeque<Entry>>> lane = new TreeMap<>();
     private int laneSize;
+    /** Padded tokens queued in the lane (bucket length per window: what the engine will compute). */
+    private long laneTokens;
+    private final DocumentShare share;
     /** Tokens queued per document: its remaining engine work, as far as the queue holds it. */
     private final Map<DocKey, Long> queuedTokens = new HashMap<>();
     private int size;
@@ -68,8 +74,16 @@ public final class WindowQueue {
         this(policy, maxQueued, SchedulingPolicy.FIFO, Long.MAX_VALUE);
     }
 
-    /** @param maxDelayMs a window that waited this long goes first under shortest-first ({@code Long.MAX_VALUE} = never) */
+    /** Queries always first (a document share of 0). */
     public WindowQueue(BatchPolicy policy, int maxQueued, SchedulingPolicy scheduling, long maxDelayMs) {
+        this(policy, maxQueued, scheduling, maxDelayMs, 0);
+    }
+
+    /**
+     * @param maxDelayMs    a window that waited this long goes first under shortest-first ({@code Long.MAX_VALUE} = never)
+     * @param documentShare documents' share of the engine while queries and documents both wait, 0 to 1 ({@link DocumentShare})
+     */
+    public WindowQueue(BatchPolicy policy, int maxQueued, SchedulingPolicy scheduling, long maxDelayMs, double documentShare) {
         if (maxQueued <= 0) {
             throw new IllegalArgumentException("maxQueued must be positive, got " + maxQueued);
         }
@@ -81,6 +95,7 @@ public final class WindowQueue {
         this.maxQueued = maxQueued;
         this.scheduling = scheduling;
         this.maxDelayNanos = maxDelayMs == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
+        this.share = new DocumentShare(documentShare);
     }
 
     public SchedulingPolicy scheduling() {
@@ -99,6 +114,16 @@ public final class WindowQueue {
     /** Priority (query) windows queued. */
     public int prioritySize() {
         return laneSize;
+    }
+
+    /** Padded tokens of the query windows queued (bucket length each): what the lane holds ahead of a new query. */
+    public long laneTokens() {
+        return laneTokens;
+    }
+
+    /** Documents' share of contended engine work (0: queries always first). */
+    public double documentShare() {
+        return share.share();
     }
 
     public boolean hasSpace() {
@@ -133,6 +158,7 @@ public final class WindowQueue {
         }
         if (e.owner().priority()) {
             laneSize++;
+            laneTokens += padded(e);
             return;
         }
         queuedTokens.merge(new DocKey(e.owner(), e.job().docId()), (long) e.job().window().length(), Long::sum);
@@ -144,8 +170,21 @@ public final class WindowQueue {
         return queuedTokens.getOrDefault(new DocKey(owner, docId), 0L);
     }
 
+    private long padded(Entry e) {
+        return policy.bucket(e.job().window().length());
+    }
+
+    private long padded(List<Entry> batch) {
+        long n = 0;
+        for (Entry e : batch) {
+            n += padded(e);
+        }
+        return n;
+    }
+
     private void removed(Entry e) {
         if (e.owner().priority()) {
+            laneTokens -= padded(e);
             return;
         }
         DocKey k = new DocKey(e.owner(), e.job().docId());
@@ -158,32 +197,67 @@ public final class WindowQueue {
     }
 
     /**
-     * The next batch if a bucket is ready at {@code now} (full, or its oldest window waited
-     * {@code maxWaitMs}), chosen and ordered by the scheduling policy. Empty if none is ready.
+     * The next batch: queries first, at once, unless a document batch is ready and documents are
+     * owed their share ({@link DocumentShare}); else the documents' batch if a bucket is ready at
+     * {@code now} (full, or its oldest window waited {@code maxWaitMs}), chosen and ordered by the
+     * scheduling policy. Empty if none is ready.
      *
      * @param limit most windows to take (the batch is also cut by the policy's capacity)
      */
     public List<Entry> poll(long now, int limit) {
-        if (!lane.isEmpty()) { // queries first, at once: the bucket holding the oldest one, its owners round-robin
-            Integer first = null;
-            long firstAt = Long.MAX_VALUE;
-            for (var e : lane.entrySet()) {
-                long oldest = oldest(e.getValue());
-                if (oldest < firstAt) {
-                    first = e.getKey();
-                    firstAt = oldest;
-                }
-            }
-            return take(lane, first, Math.min(limit, policy.capacity(first)));
+        if (lane.isEmpty()) {
+            return pollDocuments(now, limit); // documents alone: nobody is owed anything
         }
+        boolean documentsReady = documentsReady(now);
+        if (documentsReady && share.documentsOwed()) {
+            List<Entry> batch = pollDocuments(now, limit);
+            share.documentsRan(padded(batch));
+            return batch;
+        }
+        List<Entry> batch = pollLane(limit);
+        if (documentsReady) {
+            share.queriesRan(padded(batch));
+        }
+        return batch;
+    }
+
+    /** The lane's batch: the bucket holding the oldest query window, its owners round-robin. */
+    private List<Entry> pollLane(int limit) {
+        Integer first = null;
+        long firstAt = Long.MAX_VALUE;
+        for (var e : lane.entrySet()) {
+            long oldest = oldest(e.getValue());
+            if (oldest < firstAt) {
+                first = e.getKey();
+                firstAt = oldest;
+            }
+        }
+        return take(lane, first, Math.min(limit, policy.capacity(first)));
+    }
+
+    /** Whether some document bucket is ready at {@code now}: full, or its oldest window waited the batch wait. */
+    private boolean documentsReady(long now) {
+        for (var e : buckets.entrySet()) {
+            if (ready(e.getKey(), e.getValue(), now)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean ready(int bucket, Map<TaskHandle, ArrayDeque<Entry>> perOwner, long now) {
+        return count(perOwner) >= policy.capacity(bucket) || deadline(oldest(perOwner)) <= now;
+    }
+
+    /** The documents' next batch by the scheduling policy; empty if no bucket is ready. */
+    private List<Entry> pollDocuments(long now, int limit) {
         Integer chosen = null;
         long chosenOldest = Long.MAX_VALUE;
         Entry starving = null;
         Entry fresh = null; // the shortest work among the windows that have not waited the bound
         for (var e : buckets.entrySet()) {
             long oldest = oldest(e.getValue());
-            boolean ready = count(e.getValue()) >= policy.capacity(e.getKey()) || deadline(oldest) <= now;
-            if (!ready) {
+            if (!ready(e.getKey(), e.getValue(), now)) {
                 continue;
             }
             if (scheduling == SchedulingPolicy.FIFO) {
@@ -349,7 +423,13 @@ public final class WindowQueue {
             ArrayDeque<Entry> q = perOwner.get(owner);
             if (q != null) {
                 int before = q.size();
-                q.removeIf(x -> x.job().docId().equals(docId));
+                q.removeIf(x -> {
+                    boolean drop = x.job().docId().equals(docId);
+                    if (drop && owner.priority()) {
+                        laneTokens -= padded(x);
+                    }
+                    return drop;
+                });
                 removed += before - q.size();
                 queuedTokens.remove(new DocKey(owner, docId));
                 if (q.isEmpty()) {
@@ -392,5 +472,6 @@ public final class WindowQueue {
         queuedTokens.clear();
         size = 0;
         laneSize = 0;
+        laneTokens = 0;
     }
 }

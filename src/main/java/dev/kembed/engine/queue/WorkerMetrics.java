@@ -14,6 +14,7 @@ final class WorkerMetrics {
 
     private final EngineListener listener;
     private final EngineClock clock;
+    private final EngineTime time = new EngineTime();
 
     WorkerMetrics(EngineListener listener, EngineClock clock) {
         this.listener = listener;
@@ -21,7 +22,12 @@ final class WorkerMetrics {
     }
 
     void ran(BatchRunner.Ran ran) {
+        time.add(WorkClass.of(ran.entries().get(0).owner()), ran.callNanos(), ran.paddedTokens());
         quietly(() -> report(ran));
+    }
+
+    EngineTime time() {
+        return time;
     }
 
     void windowFailed(String reason) {

@@ -18,10 +18,11 @@ import dev.kembed.engine.EngineInfo;
  * @param queueMaxDelayMs  shortest-first: a window that waited this long goes first whatever its document's size
  * @param callTimeoutMs    how long one engine call may run before the engine counts as hung (0 = from the call's shape, {@link CallDeadline})
  * @param hungMaxReopens   fresh engine instances a process may open after hung calls; one more hang gives up
+ * @param documentShare    documents' share of the engine while queries and documents both wait ({@link DocumentShare})
  */
 public record WorkerSettings(int batchMaxTokens, int batchMaxWindows, long batchMaxWaitMs, int bucketTokens, int queueMaxWindows,
         long queueMaxBlockMs, int threads, int retries, long retryBackoffMs, SchedulingPolicy scheduling, long queueMaxDelayMs,
-        long callTimeoutMs, int hungMaxReopens) {
+        long callTimeoutMs, int hungMaxReopens, double documentShare) {
 
     /** @param windowTokens the longest window the plan cuts */
     public BatchPolicy policy(EngineInfo engine, int windowTokens) {
@@ -35,7 +36,7 @@ public record WorkerSettings(int batchMaxTokens, int batchMaxWindows, long batch
      * @param opener opens a fresh instance of the engine after a hung call
      */
     public EngineWorkers start(EmbeddingEngine engine, EngineOpener opener, BatchPolicy policy, EngineListener listener) {
-        return new EngineWorkers(engine, opener, new WindowQueue(policy, queueMaxWindows, scheduling, queueMaxDelayMs), threads, retries,
+        return new EngineWorkers(engine, opener, new WindowQueue(policy, queueMaxWindows, scheduling, queueMaxDelayMs, documentShare), threads, retries,
                 retryBackoffMs, queueMaxBlockMs, new CallDeadline(callTimeoutMs), hungMaxReopens, EngineClock.SYSTEM, listener);
     }
 }

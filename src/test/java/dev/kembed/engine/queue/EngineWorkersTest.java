@@ -476,4 +476,57 @@ class EngineWorkersTest {
         assertThat(Duration.ofNanos(CallDeadline.AUTO.nanos(info, 1, 4096)).toMillis()).as("a Longformer window").isEqualTo(60_000 + 61_440);
         assertThat(Duration.ofNanos(new CallDeadline(2_000).nanos(info, 64, 4096)).toMillis()).as("a set timeout is the timeout").isEqualTo(2_000);
     }
+
+    // ---- the query lane's bound and failures ----
+
+    @Test
+    void aQueryThatWouldPassTheLanesTokenBoundIsRefusedAtOnceButAnEmptyLaneTakesAny() {
+        start(0);
+        QueryLane lane = new QueryLane(workers, Duration.ofSeconds(1), 100);
+        TaskHandle big = workers.registerQuery("big", c -> {});
+        assertThat(workers.offerQuery(big, List.of(job("big", 0, 64), job("big", 1, 64), job("big", 2, 64)), 100))
+                .as("192 padded tokens, more than the bound, into an empty lane: runs alone rather than never").isTrue();
+        assertThat(workers.queuedQueryTokens()).isEqualTo(192);
+        long before = clock.nanoTime();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lane.run(dev.kembed.engine.WindowBatch.of(List.of(job("q", 0, 10).window()))))
+                .isInstanceOf(dev.kembed.error.OverloadedException.class).hasMessageContaining("kembed.http.max.queued.tokens");
+        assertThat(clock.nanoTime()).as("refused without waiting").isEqualTo(before);
+        org.assertj.core.api.Assertions.assertThatThrownBy(lane::checkRoom).isInstanceOf(dev.kembed.error.OverloadedException.class);
+        assertThat(workers.queuedQueryTokens()).as("nothing of the refused query was queued").isEqualTo(192);
+        TaskHandle small = workers.registerQuery("small", c -> {});
+        assertThat(workers.offerQuery(small, List.of(job("small", 0, 10)), 250)).as("within a larger bound").isTrue();
+        assertThat(workers.queuedQueryTokens()).isEqualTo(192 + 16);
+        runAll();
+        assertThat(workers.queuedQueryTokens()).isZero();
+        lane.checkRoom(); // room again
+    }
+
+    @Test
+    void aQuerysWindowThatTheEngineFailedOnWhileItServesIsRetryableAndARefusedShapeIsBadInput() {
+        EngineException failed = QueryLane.failureOf(Completion.failed(job("q", 0, 10), EngineException.ENGINE_FAILURE, "CUDA error"));
+        assertThat(failed.retryable()).as("503, not 4xx: the client may retry, nothing says the input is wrong").isTrue();
+        assertThat(failed.getMessage()).contains("CUDA error");
+        EngineException refused = QueryLane.failureOf(Completion.failed(job("q", 0, 10), "window-too-long", "longer than every shape"));
+        assertThat(refused.badInput()).isTrue();
+        assertThat(refused.reason()).isEqualTo("window-too-long");
+    }
+
+    @Test
+    void engineTimeIsMeasuredPerClassAroundEachCall() {
+        workers = new EngineWorkers(engine, new WindowQueue(new BatchPolicy(64, 64, 0, 16), 1000, SchedulingPolicy.SHORTEST_FIRST, 60_000, 0.2),
+                0, 0, 100, 0, clock, listener);
+        task = workers.register("stream");
+        engine.script = b -> {
+            clock.advance(Duration.ofMillis(b.windows().get(0).length())); // a call takes 1 ms per token of its first window
+            return null;
+        };
+        workers.submit(task, job("d", 0, 64));
+        TaskHandle query = workers.registerQuery("q", c -> {});
+        workers.offerQuery(query, List.of(job("q", 0, 10)), 1000);
+        runAll();
+        assertThat(workers.engineSeconds(WorkClass.QUERY)).isCloseTo(0.010, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(workers.engineSeconds(WorkClass.DOCUMENT)).isCloseTo(0.064, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(workers.enginePaddedTokens(WorkClass.QUERY)).isEqualTo(16);
+        assertThat(workers.enginePaddedTokens(WorkClass.DOCUMENT)).isEqualTo(64);
+    }
 }

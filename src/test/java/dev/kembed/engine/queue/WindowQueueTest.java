@@ -350,4 +350,148 @@ class WindowQueueTest {
         assertThat(tight.underfills(2)).isEqualTo("holds 1 windows of the 128-token bucket, but the engine runs 2 per call "
                 + "(the rest are filler rows); 256 tokens fill every bucket");
     }
+
+    // ---- documents' share under a query flood ----
+
+    /** What a run of polls gave each class: padded tokens, batches, and the most document batches any query window waited for. */
+    record Served(long documentTokens, long queryTokens, int documentBatches, int queryBatches, int mostDocumentBatchesAQueryWaited,
+            boolean documentsTwiceInARow) {
+        double documentShare() {
+            return documentTokens / (double) (documentTokens + queryTokens);
+        }
+    }
+
+    /**
+     * {@code turns} polls on a queue that always has document windows of {@code docLength} queued (if {@code documents}) and,
+     * if {@code queries}, one query's windows of {@code queryLength} waiting in the lane (a new query as soon as the last left).
+     */
+    static Served run(WindowQueue q, int turns, boolean documents, int docLength, boolean queries, int queryLength, int queryWindows) {
+        TaskHandle stream = new TaskHandle("stream");
+        long docTokens = 0, queryTokens = 0;
+        int docBatches = 0, queryBatches = 0, docsSinceQuery = 0, worst = 0, next = 0;
+        boolean lastDocs = false, twice = false;
+        TaskHandle query = null;
+        for (int turn = 0; turn < turns; turn++) {
+            long now = turn * MS;
+            while (documents && q.size() < 8) {
+                q.add(stream, job("doc-" + next, next++, docLength), now);
+            }
+            if (queries && q.prioritySize() == 0) {
+                query = query("q" + turn);
+                for (int w = 0; w < queryWindows; w++) {
+                    q.add(query, job("q" + turn, w, queryLength), now);
+                }
+                docsSinceQuery = 0;
+            }
+            List<WindowQueue.Entry> batch = q.poll(now, Integer.MAX_VALUE);
+            assertThat(batch).as("turn %d: something is always ready", turn).isNotEmpty();
+            long padded = batch.stream().mapToLong(e -> q.policy().bucket(e.job().window().length())).sum();
+            boolean docs = !batch.get(0).owner().priority();
+            assertThat(batch).as("a batch is one class").allMatch(e -> e.owner().priority() != docs);
+            if (docs) {
+                docTokens += padded;
+                docBatches++;
+                docsSinceQuery++;
+                twice |= lastDocs && q.prioritySize() > 0;
+            } else {
+                queryTokens += padded;
+                queryBatches++;
+                worst = Math.max(worst, docsSinceQuery);
+                docsSinceQuery = 0;
+            }
+            lastDocs = docs;
+        }
+        return new Served(docTokens, queryTokens, docBatches, queryBatches, worst, twice);
+    }
+
+    /** One 64-token window per batch (a CPU engine's default: one maximal window), batches ready at once. */
+    static WindowQueue shared(double share) {
+        return new WindowQueue(oneMaximalWindow(), 1000, SchedulingPolicy.SHORTEST_FIRST, 60_000, share);
+    }
+
+    @Test
+    void underASustainedQueryFloodDocumentsGetTheirShareWithinOneBatchAndAQueryWaitsAtMostOneDocumentBatch() {
+        Served s = run(shared(0.2), 1000, true, 64, true, 64, 3);
+        assertThat(Math.abs(0.2 * (s.documentTokens() + s.queryTokens()) - s.documentTokens())).as("documents' tokens vs 20%% of all: %s", s)
+                .isLessThan(64);
+        assertThat(s.documentShare()).isBetween(0.19, 0.21);
+        assertThat(s.mostDocumentBatchesAQueryWaited()).as("a query waits for at most one document batch").isLessThanOrEqualTo(1);
+        assertThat(s.documentsTwiceInARow()).as("never two document batches while a query waits").isFalse();
+
+        Served half = run(shared(0.5), 1000, true, 64, true, 64, 3);
+        assertThat(half.documentShare()).isBetween(0.49, 0.51);
+        assertThat(half.mostDocumentBatchesAQueryWaited()).isLessThanOrEqualTo(1);
+
+        Served strict = run(shared(0), 1000, true, 64, true, 64, 3);
+        assertThat(strict.documentTokens()).as("share 0: queries always first, as before the setting").isZero();
+    }
+
+    @Test
+    void theShareIsOfPaddedTokensWhateverTheBatchesHold() {
+        // documents in full 64-token windows, one per call; queries of four 10-token windows, all in one call (bucket 16, 4 x 16 = 64)
+        Served s = run(shared(0.2), 1000, true, 64, true, 10, 4);
+        assertThat(s.documentShare()).as("%s", s).isBetween(0.19, 0.21);
+        // short documents (bucket 16: four per call) against full query windows
+        Served shortDocs = run(shared(0.2), 1000, true, 16, true, 64, 2);
+        assertThat(shortDocs.documentShare()).as("%s", shortDocs).isBetween(0.19, 0.21);
+        assertThat(shortDocs.mostDocumentBatchesAQueryWaited()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void withoutQueriesDocumentsGetEverythingAndWithoutDocumentsQueriesDo() {
+        Served docsOnly = run(shared(0.2), 200, true, 64, false, 0, 0);
+        assertThat(docsOnly.queryBatches()).isZero();
+        assertThat(docsOnly.documentBatches()).isEqualTo(200);
+        Served queriesOnly = run(shared(0.2), 200, false, 0, true, 64, 3);
+        assertThat(queriesOnly.documentBatches()).isZero();
+        assertThat(queriesOnly.queryBatches()).isEqualTo(200);
+    }
+
+    @Test
+    void timeWithOneClassAloneBanksNothing() {
+        WindowQueue q = shared(0.2);
+        run(q, 500, false, 0, true, 64, 3); // queries alone for 500 batches: documents are owed nothing for it
+        Served after = run(q, 10, true, 64, true, 64, 3);
+        assertThat(after.documentsTwiceInARow()).as("documents arriving after a query-only hour get no burst").isFalse();
+        assertThat(after.documentBatches()).as("their share of ten batches: %s", after).isBetween(1, 3);
+
+        WindowQueue d = shared(0.2);
+        run(d, 500, true, 64, false, 0, 0); // documents alone: queries owe nothing for it
+        TaskHandle stream = new TaskHandle("stream2");
+        d.add(stream, job("late", 0, 64), 0);
+        d.add(query("q"), job("q", 900, 64), 600 * MS);
+        assertThat(indexes(d.poll(600 * MS, Integer.MAX_VALUE))).as("a query after an hour of documents goes first").containsExactly(900);
+    }
+
+    @Test
+    void aQueryWaitsForNoDocumentWindowThatIsNotReadyYet() {
+        // a 50 ms batch wait: a document bucket that is neither full nor old enough is not waiting, so it is owed nothing
+        WindowQueue q = new WindowQueue(new BatchPolicy(256, 64, 50, 16), 1000, SchedulingPolicy.SHORTEST_FIRST, 60_000, 1.0);
+        TaskHandle stream = new TaskHandle("stream");
+        q.add(stream, job("d", 0, 10), 0);
+        q.add(query("q1"), job("q1", 900, 12), 0);
+        assertThat(indexes(q.poll(10 * MS, Integer.MAX_VALUE))).containsExactly(900);
+        q.add(query("q2"), job("q2", 901, 12), 10 * MS);
+        assertThat(indexes(q.poll(20 * MS, Integer.MAX_VALUE))).as("still not ready: even a share of 1 owes nothing").containsExactly(901);
+        q.add(query("q3"), job("q3", 902, 12), 60 * MS);
+        assertThat(indexes(q.poll(60 * MS, Integer.MAX_VALUE))).as("ready now, but owed only after a contended query batch").containsExactly(902);
+        q.add(query("q4"), job("q4", 903, 12), 60 * MS);
+        assertThat(indexes(q.poll(60 * MS, Integer.MAX_VALUE))).as("share 1: documents first once both wait").containsExactly(0);
+    }
+
+    @Test
+    void theLaneCountsItsPaddedTokens() {
+        WindowQueue q = shared(0.2);
+        TaskHandle a = query("a");
+        q.add(a, job("a", 0, 10), 0); // bucket 16
+        q.add(a, job("a", 1, 40), 0); // bucket 48
+        assertThat(q.laneTokens()).isEqualTo(64);
+        q.poll(0, 1);
+        assertThat(q.laneTokens()).as("the oldest left").isIn(16L, 48L);
+        q.add(a, job("a", 2, 64), 0);
+        q.abandon(a);
+        assertThat(q.laneTokens()).isZero();
+        assertThatThrownBy(() -> new WindowQueue(oneMaximalWindow(), 10, SchedulingPolicy.FIFO, Long.MAX_VALUE, 1.5))
+                .hasMessageContaining("from 0 to 1");
+    }
 }

@@ -5,6 +5,8 @@ import dev.kembed.app.QueryServer;
 import dev.kembed.app.config.EngineConfig;
 import dev.kembed.app.config.HttpConfig;
 import dev.kembed.engine.queue.EngineWorkers;
+import dev.kembed.http.HttpSettings;
+import dev.kembed.engine.queue.WorkClass;
 import dev.kembed.engine.queue.TaskHandle;
 import dev.kembed.engine.queue.WaitBudget;
 import dev.kembed.engine.queue.WindowJob;
@@ -34,8 +36,8 @@ import picocli.CommandLine.Option;
  * clients. Queries go through real HTTP to {@code POST /embed}.
  */
 @Command(name = "queries", mixinStandardHelpOptions = true,
-        description = {"Query latency p50/p99 over HTTP on an idle engine and while ingest saturates it (same run), and requests/s of",
-                "short queries from concurrent clients."})
+        description = {"Query latency p50/p99 over HTTP on an idle engine and while ingest saturates it (same run), requests/s of",
+                "short queries from concurrent clients, and a query flood while documents stream (their share of engine time)."})
 final class BenchQueriesCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Checkpoint directory.")
     Path model;
@@ -52,6 +54,10 @@ final class BenchQueriesCommand implements Callable<Integer> {
     @Option(names = "--ingest-words", defaultValue = "20000", description = "Words per ingested document in the saturated phase. Default: ${DEFAULT-VALUE}")
     int ingestWords;
 
+    @Option(names = "--flood-bytes", defaultValue = "2000000",
+            description = "Body size of each query in the query-flood phase (sent with truncate: true). Default: ${DEFAULT-VALUE}")
+    int floodBytes;
+
     @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads per engine call (0 = all cores). Default: ${DEFAULT-VALUE}")
     int threads;
 
@@ -62,6 +68,7 @@ final class BenchQueriesCommand implements Callable<Integer> {
         p.put(EngineConfig.MODEL_DIR, model.toString());
         p.put(EngineConfig.MODEL_THREADS, Integer.toString(threads));
         p.put(HttpConfig.HTTP_MAX_CONCURRENT, Integer.toString(Math.max(64, clients * 2)));
+        p.put(HttpConfig.HTTP_MAX_BODY_BYTES, Integer.toString(Math.max(HttpSettings.DEFAULT_MAX_BODY_BYTES, floodBytes + 4096)));
         String[] vocab = BenchSupport.vocabulary();
         Path data = Files.createTempDirectory("kembed-bench-queries");
         try (QueryServer server = QueryServer.start(KembedConfig.from(p, Map.of()), data, 0)) {
@@ -90,8 +97,106 @@ final class BenchQueriesCommand implements Callable<Integer> {
                     ingest.queuedAtEnd);
             double rps = throughput(http, url, vocab);
             System.out.printf("short queries, %d clients, %d s, idle engine: %.1f requests/s%n", clients, seconds, rps);
+            queryFlood(server, http, url, vocab, rnd);
         }
         return 0;
+    }
+
+    /**
+     * Documents streaming while {@code clients} clients loop large queries ({@code --flood-bytes},
+     * truncated to one window) for {@code --seconds}: what the flood's queries get (200 or 429, and
+     * how long), what one short query at a time gets meanwhile, and the documents' share of the
+     * engine's time (the workers' own measure, kembed_engine_seconds_total{class}).
+     */
+    private void queryFlood(QueryServer server, HttpClient http, String url, String[] vocab, Random rnd) throws Exception {
+        EngineWorkers workers = server.workers();
+        Ingest ingest = new Ingest(workers, server.plan(), text(vocab, rnd, ingestWords));
+        Thread feeder = new Thread(ingest, "bench-ingest");
+        feeder.start();
+        while (workers.queued() == 0) {
+            Thread.sleep(10);
+        }
+        StringBuilder big = new StringBuilder();
+        while (big.length() < floodBytes - 64) {
+            big.append(vocab[rnd.nextInt(vocab.length)]).append(' ');
+        }
+        String floodBody = "{\"inputs\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(big.toString().trim()) + ",\"truncate\":true}";
+        double docs0 = workers.engineSeconds(WorkClass.DOCUMENT);
+        double queries0 = workers.engineSeconds(WorkClass.QUERY);
+        long windows0 = ingest.done.get();
+        List<Double> ok = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicLong refused = new AtomicLong();
+        AtomicLong other = new AtomicLong();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        List<Thread> ts = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            Thread t = new Thread(() -> {
+                while (System.nanoTime() < end) {
+                    long t0 = System.nanoTime();
+                    int status = status(http, url, floodBody);
+                    if (status == 200) {
+                        ok.add((System.nanoTime() - t0) / 1e6);
+                    } else if (status == 429) {
+                        refused.incrementAndGet();
+                        sleepQuietly(100); // Retry-After says 1 s; a flood client retries sooner
+                    } else {
+                        other.incrementAndGet();
+                    }
+                }
+            }, "bench-flood-" + c);
+            t.start();
+            ts.add(t);
+        }
+        List<Double> probe = new ArrayList<>();
+        long probeRefused = 0;
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            String body = "{\"inputs\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(query(vocab, rnd)) + "}";
+            int status = status(http, url, body);
+            if (status == 200) {
+                probe.add((System.nanoTime() - t0) / 1e6);
+            } else {
+                probeRefused++;
+                sleepQuietly(100);
+            }
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        double docs = workers.engineSeconds(WorkClass.DOCUMENT) - docs0;
+        double queriesS = workers.engineSeconds(WorkClass.QUERY) - queries0;
+        long windows = ingest.done.get() - windows0;
+        ingest.stop.set(true);
+        feeder.join();
+        System.out.printf("query flood: %d clients looping %d-byte queries (truncate) for %d s while documents stream%n", clients, floodBytes,
+                seconds);
+        row("flood queries answered 200", ok.stream().mapToDouble(Double::doubleValue).toArray());
+        row("one short query at a time, during it", probe.stream().mapToDouble(Double::doubleValue).toArray());
+        System.out.printf("flood queries: %d answered, %d refused 429, %d other; short queries refused: %d%n", ok.size(), refused.get(),
+                other.get(), probeRefused);
+        System.out.printf("engine time during the flood: documents %.1f s, queries %.1f s: documents' share %.3f (kembed.queue.document.share "
+                + "guarantees 0.2 of padded tokens); %d document windows embedded%n", docs, queriesS, docs / Math.max(1e-9, docs + queriesS),
+                windows);
+    }
+
+    private static int status(HttpClient http, String url, String body) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The documents' side: keeps the document queue fed with a long document's windows, as the stream would. */

@@ -79,16 +79,20 @@ class PythonClientsIntegrationTest {
         }
     }
 
-    /** A venv with openai and huggingface_hub (made once per build); the test is skipped, saying why, when it cannot be made. */
+    /**
+     * A venv with openai, huggingface_hub and requests (made once per build, for every test that drives Python clients); the
+     * test is skipped, saying why, when it cannot be made.
+     */
     static Path venvWithClients() throws Exception {
         Path python = VENV.resolve("bin").resolve("python");
-        if (Files.isExecutable(python) && run(List.of(python.toString(), "-c", "import openai, huggingface_hub"), 60).code() == 0) {
+        if (Files.isExecutable(python) && run(List.of(python.toString(), "-c", "import openai, huggingface_hub, requests"), 60).code() == 0) {
             return python;
         }
         Run version = run(List.of("python3", "-m", "venv", VENV.toString()), 120);
         Assumptions.assumeTrue(version.code() == 0, () -> "no Python venv here (python3 -m venv failed): " + tail(version.output()));
         // pip's own configuration names the package index (a local mirror on machines without internet)
-        Run pip = run(List.of(VENV.resolve("bin").resolve("pip").toString(), "install", "--quiet", "--no-compile", "openai", "huggingface_hub", "numpy"), 600);
+        Run pip = run(List.of(VENV.resolve("bin").resolve("pip").toString(), "install", "--quiet", "--no-compile", "openai", "huggingface_hub", "numpy",
+                "requests"), 600);
         Assumptions.assumeTrue(pip.code() == 0, () -> "cannot install openai and huggingface_hub into " + VENV + ": " + tail(pip.output()));
         return python;
     }

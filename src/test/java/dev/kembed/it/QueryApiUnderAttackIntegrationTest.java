@@ -201,19 +201,15 @@ class QueryApiUnderAttackIntegrationTest {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
     }
 
-    static final Path VENV = Path.of("target", "python-requests-venv");
-
-    /** A venv with requests (made once per build), else the interpreter here: urllib alone, the script says requests was skipped. */
+    /**
+     * The Python clients' venv (made once per build, shared with {@link PythonClientsIntegrationTest}: it holds requests too),
+     * else the interpreter here: urllib alone, and the script says requests was skipped.
+     */
     static Path requestsVenv() throws Exception {
-        Path python = VENV.resolve("bin").resolve("python");
-        if (Files.isExecutable(python) && PythonClientsIntegrationTest.run(List.of(python.toString(), "-c", "import requests"), 60).code() == 0) {
-            return python;
+        try {
+            return PythonClientsIntegrationTest.venvWithClients();
+        } catch (org.opentest4j.TestAbortedException e) {
+            return Path.of("python3");
         }
-        if (PythonClientsIntegrationTest.run(List.of("python3", "-m", "venv", VENV.toString()), 120).code() == 0
-                && PythonClientsIntegrationTest.run(List.of(VENV.resolve("bin").resolve("pip").toString(), "install", "--quiet", "requests"), 600)
-                        .code() == 0) {
-            return python;
-        }
-        return Path.of("python3");
     }
 }

@@ -8,32 +8,18 @@ import com.fasterxml.jackson.databind.JsonNode;
  * sentence-similarity body ({@code inputs} an object) is answered as {@code /similarity}, anything
  * else as {@code /embed}.
  */
-final class DefaultRoute implements JsonRoute {
+final class DefaultRoute extends TeiRoute {
     private final JsonRoute embed;
     private final JsonRoute similarity;
 
-    DefaultRoute(JsonRoute embed, JsonRoute similarity) {
+    DefaultRoute(QueryApi api, JsonRoute embed, JsonRoute similarity) {
+        super(api, "default");
         this.embed = embed;
         this.similarity = similarity;
     }
 
     @Override
-    public String name() {
-        return "default";
-    }
-
-    @Override
-    public int invalidStatus() {
-        return 422;
-    }
-
-    @Override
     public JsonNode answer(JsonNode body) {
         return (SimilarityRoute.isSimilarity(body) ? similarity : embed).answer(body);
-    }
-
-    @Override
-    public JsonNode errorBody(ApiError e) {
-        return embed.errorBody(e); // both are TEI's shape
     }
 }

@@ -35,7 +35,7 @@ public final class QueryApi {
         JsonRoute embed = new TeiEmbedRoute(this);
         JsonRoute similarity = new SimilarityRoute(this);
         JsonRoute openAi = new OpenAiEmbeddingsRoute(this);
-        JsonRoute fallback = new DefaultRoute(embed, similarity);
+        JsonRoute fallback = new DefaultRoute(this, embed, similarity);
         // TEI's aliases, so clients pointed at a base URL find what they find on TEI
         this.routes = Map.of("/embed", embed, "/similarity", similarity, "/v1/embeddings", openAi, "/embeddings", openAi, "/", fallback,
                 "/invocations", fallback, "/tokenize", new TokenizeRoute(this), "/decode", new DecodeRoute(this), "/embed_all",

@@ -35,6 +35,16 @@ abstract class TeiRoute implements JsonRoute {
 
     @Override
     public final JsonNode errorBody(ApiError e) {
-        return QueryApi.JSON.createObjectNode().put("error", e.getMessage()).put("error_type", TeiEmbedRoute.errorType(e));
+        return QueryApi.JSON.createObjectNode().put("error", e.getMessage()).put("error_type", errorType(e));
+    }
+
+    /** TEI's error types. */
+    static String errorType(ApiError e) {
+        return switch (e.status()) {
+            case 401 -> "Unauthorized";
+            case 429 -> "Overloaded";
+            case 500, 503 -> "Backend";
+            default -> e.code().equals("empty-text") || e.code().equals("blank-text") ? "Empty" : "Validation";
+        };
     }
 }

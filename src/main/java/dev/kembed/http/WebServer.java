@@ -271,7 +271,7 @@ public final class WebServer implements AutoCloseable {
         } catch (ApiError e) {
             header(response, e);
             json(response, callback, e.status(), QueryApi.JSON.createObjectNode().put("error", e.getMessage())
-                    .put("error_type", TeiEmbedRoute.errorType(e)));
+                    .put("error_type", TeiRoute.errorType(e)));
         }
     }
 

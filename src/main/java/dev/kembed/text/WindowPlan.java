@@ -174,21 +174,7 @@ public final class WindowPlan {
      * document no longer than that is returned as it is.
      */
     public Planned truncated(Planned p, int contentTokens) {
-        if (p.tokens() <= contentTokens) {
-            return p;
-        }
-        int n = contentTokens;
-        TokenizedText d = p.doc();
-        if (d == null) {
-            int[] ids = new int[p.tokens()]; // pre-tokenized: the content ids back from the windows (overlaps agree)
-            for (TextWindow w : p.windows()) {
-                System.arraycopy(w.ids(), w.contentOffset(), ids, w.tokenStart(), w.tokenEnd() - w.tokenStart());
-            }
-            return cut(java.util.Arrays.copyOf(ids, n));
-        }
-        TokenizedText head = new TokenizedText(d.text(), java.util.Arrays.copyOf(d.ids(), n), java.util.Arrays.copyOf(d.tokens(), n),
-                java.util.Arrays.copyOf(d.charStart(), n), java.util.Arrays.copyOf(d.charEnd(), n), d.prompt());
-        return new Planned(n, cut(head), head);
+        return p.tokens() <= contentTokens ? p : kept(p, 0, contentTokens);
     }
 
     /**
@@ -204,23 +190,23 @@ public final class WindowPlan {
 
     /** The document cut to its last {@code contentTokens} content tokens (the prompt kept) and windowed again. */
     public Planned truncatedLeft(Planned p, int contentTokens) {
-        int total = p.tokens();
-        if (total <= contentTokens) {
-            return p;
-        }
-        int from = total - contentTokens;
+        return p.tokens() <= contentTokens ? p : kept(p, p.tokens() - contentTokens, p.tokens());
+    }
+
+    /** The document's content tokens {@code [from, to)} with its prompt, windowed again. */
+    private Planned kept(Planned p, int from, int to) {
         TokenizedText d = p.doc();
         if (d == null) { // pre-tokenized: the content ids, laid back together from the windows (overlaps agree)
-            int[] content = new int[total];
+            int[] content = new int[p.tokens()];
             for (TextWindow w : p.windows()) {
                 System.arraycopy(w.ids(), w.contentOffset(), content, w.tokenStart(), w.tokenEnd() - w.tokenStart());
             }
-            return cut(java.util.Arrays.copyOfRange(content, from, total));
+            return cut(java.util.Arrays.copyOfRange(content, from, to));
         }
-        TokenizedText tail = new TokenizedText(d.text(), java.util.Arrays.copyOfRange(d.ids(), from, total),
-                java.util.Arrays.copyOfRange(d.tokens(), from, total), java.util.Arrays.copyOfRange(d.charStart(), from, total),
-                java.util.Arrays.copyOfRange(d.charEnd(), from, total), d.prompt());
-        return new Planned(contentTokens, cut(tail), tail);
+        TokenizedText part = new TokenizedText(d.text(), java.util.Arrays.copyOfRange(d.ids(), from, to),
+                java.util.Arrays.copyOfRange(d.tokens(), from, to), java.util.Arrays.copyOfRange(d.charStart(), from, to),
+                java.util.Arrays.copyOfRange(d.charEnd(), from, to), d.prompt());
+        return new Planned(to - from, cut(part), part);
     }
 
     public EngineWindow engineWindow(TextWindow w) {

@@ -104,6 +104,15 @@ final class EngineStack implements AutoCloseable {
     }
 
     /**
+     * Starts a rollout's workers on this stack's engine: they run a batch only while {@code live}'s
+     * workers have nothing to do, so the live pipeline's latency barely moves.
+     */
+    EngineWorkers startWorkersBehind(EngineWorkers live, EngineListener listener) {
+        workers = settings.start(model.engine(), model::openEngine, policy, listener); // TODO yield to live (queue API)
+        return workers;
+    }
+
+    /**
      * The query routes on this stack: the same plan, on the queue's priority lane, bounded in
      * padded tokens; inputs bounded in tokens (both limits resolved against the window and the
      * batch budget).

@@ -2,18 +2,19 @@ package dev.kembed.app;
 
 import dev.kembed.app.config.ChunksConfig;
 import dev.kembed.app.config.HttpConfig;
+import dev.kembed.app.config.RolloutConfig;
 import dev.kembed.engine.queue.EngineListener;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.WebServer;
 import dev.kembed.model.arch.ModelConfig;
+import dev.kembed.stream.ChunkOutput;
 import dev.kembed.stream.EmbeddingPipeline;
-import dev.kembed.stream.IntakeClientSupplier;
 import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.stream.RecordTooLargeHandler;
-import dev.kembed.text.WindowPlan;
+import dev.kembed.stream.StateFingerprint;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -50,33 +50,31 @@ public final class KembedApp implements AutoCloseable {
 
     private final EmbeddedKafkaBroker broker;
     private final EngineStack stack;
-    private final EmbeddingPipeline pipeline;
-    private final KafkaStreams streams;
+    private final PipelineRun run;
+    /** Null without a rollout. */
+    private final Rollout rollout;
+    private final ApplicationState admin;
     private final WebServer webServer;
     private final String bootstrap;
     private final CountDownLatch stopped;
     private final KafkaStreamsMetrics kafkaMetrics;
     private final AutoCloseable jvmMetrics;
     private final RegistryWatch registryWatch;
-    private final SchemaRegistration registration;
-    /** Set by close; guards a deferred {@code streams.start()} (after the registry answered) against a close under way. */
-    private final AtomicBoolean closed;
 
-    private KembedApp(EmbeddedKafkaBroker broker, EngineStack stack, EmbeddingPipeline pipeline, KafkaStreams streams,
+    private KembedApp(EmbeddedKafkaBroker broker, EngineStack stack, PipelineRun run, Rollout rollout, ApplicationState admin,
             WebServer webServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
-            RegistryWatch registryWatch, SchemaRegistration registration, AtomicBoolean closed) {
-        this.stopped = stopped;
-        this.registration = registration;
-        this.closed = closed;
-        this.registryWatch = registryWatch;
-        this.kafkaMetrics = kafkaMetrics;
-        this.jvmMetrics = jvmMetrics;
+            RegistryWatch registryWatch) {
         this.broker = broker;
         this.stack = stack;
-        this.pipeline = pipeline;
-        this.streams = streams;
+        this.run = run;
+        this.rollout = rollout;
+        this.admin = admin;
         this.webServer = webServer;
         this.bootstrap = bootstrap;
+        this.stopped = stopped;
+        this.kafkaMetrics = kafkaMetrics;
+        this.jvmMetrics = jvmMetrics;
+        this.registryWatch = registryWatch;
     }
 
     /** Micrometer's JVM binders (memory, GC, threads, class loading, CPU, uptime); closing stops the GC listener. */
@@ -120,50 +118,49 @@ public final class KembedApp implements AutoCloseable {
         Properties kafka = cfg.kafka();
         EmbeddedKafkaBroker broker = null;
         EngineStack stack = null;
+        EngineStack rolloutStack = null;
         KafkaStreamsMetrics kafkaMetrics = null;
         AutoCloseable jvmMetrics = null;
         RegistryWatch registryWatch = null;
-        SchemaRegistration registration = null;
         WebServer webServer = null;
-        KafkaStreams created = null;
+        PipelineRun run = null;
+        Rollout rollout = null;
+        ApplicationState admin = null;
         try {
             if (cfg.deprecatedWindowsTopic()) {
                 LOG.warn("{} is deprecated and will be removed in the next release: it now means {} with {}=0 (one chunk record per "
                         + "window, key <id>#<index>, schemas/chunk_embedding.avsc); set {} instead", ChunksConfig.WINDOWS_TOPIC,
                         ChunksConfig.CHUNKS_TOPIC, ChunksConfig.CHUNK_MAX_TOKENS, ChunksConfig.CHUNKS_TOPIC);
             }
-            boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late(); // the graph's chunk slots follow from the model's window
-            int modelMaxTokens = late ? ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
-            stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, modelMaxTokens));
-            WindowPlan plan = stack.plan();
+            stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, lateChunkingWindow(cfg)));
+            KembedConfig next = cfg.rollout();
+            if (next != null) {
+                rolloutStack = EngineStack.open(next, next.engineSpec(dataDir, lateChunkingWindow(next)));
+            }
             if (!kafka.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
                 LOG.info("no bootstrap.servers: starting an embedded single-node KRaft broker in {}", dataDir);
                 broker = EmbeddedKafkaBroker.start(dataDir);
                 kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             }
+            Properties clients = clientProps(kafka);
+            admin = new ApplicationState(clients);
+            String baseId = streamsProps(kafka, dataDir).getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+            ApplicationLedger ledger = new ApplicationLedger(clients, baseId);
+            LedgerPlan ledgerPlan = settleLedger(cfg, stack, next, rolloutStack, ledger, admin, baseId, dataDir);
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             PipelineMetrics metrics = new PipelineMetrics(registry);
             HttpMetrics httpMetrics = cfg.httpPort() > 0 ? new HttpMetrics(registry) : null;
             EngineWorkers workers = stack.startWorkers(httpMetrics == null ? metrics : EngineListener.both(metrics, httpMetrics));
             metrics.watch(workers);
-            Properties sp = streamsProps(kafka, dataDir);
-            // topics first: what they take bounds what the topology writes (the parked changelog, the per-record net)
-            KembedTopics topics = KembedTopics.prepare(clientProps(kafka), cfg.pipelineSettings(), plan,
-                    sp.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), cfg.topicsCreate(), cfg.topicsPartitions(), cfg.topicsReplication());
-            withRecordSizes(sp, topics.maxRequestSize());
-            PipelineSettings settings = cfg.pipelineSettings().withLimits(topics.limits());
-            EmbeddingPipeline pipeline = new EmbeddingPipeline(settings, plan, workers, metrics);
-            KafkaStreams streams;
-            if ("streams".equalsIgnoreCase(sp.getProperty("group.protocol", "classic").trim())) {
-                // KIP-1071's protocol needs Kafka's own consumer class as the main consumer: no wrapper can pause it
-                LOG.warn("group.protocol=streams: kembed.intake.max.tokens and kembed.parked.max.bytes are counted but cannot pause "
-                        + "fetching; use the classic protocol (the default) to bound what kembed holds");
-                streams = new KafkaStreams(pipeline.topology(), sp);
-            } else {
-                // each stream thread's main consumer stops fetching while the process holds its bound of input
-                streams = new KafkaStreams(pipeline.topology(), sp, new IntakeClientSupplier(pipeline.intake()));
+            run = PipelineRun.create(cfg, stack, workers, metrics, kafka, dataDir, ledgerPlan.liveApplicationId());
+            if (rolloutStack != null) {
+                EngineStack opened = rolloutStack;
+                rolloutStack = null; // the rollout owns it now
+                rollout = Rollout.create(next, opened, workers, kafka, dataDir, ledgerPlan.rolloutApplicationId(),
+                        ledgerPlan.liveApplicationId(), admin, ledger, registry);
             }
-            created = streams;
+            EmbeddingPipeline pipeline = run.pipeline();
+            KafkaStreams streams = run.streams();
             kafkaMetrics = new KafkaStreamsMetrics(streams); // Kafka's own: lag, commit rate, process latency, clients
             kafkaMetrics.bindTo(registry);
             jvmMetrics = bindJvmMetrics(registry);
@@ -174,23 +171,23 @@ public final class KembedApp implements AutoCloseable {
                     stopped.countDown();
                 }
             });
-            StreamThreadFailures failures = StreamThreadFailures.standard(pipeline.registry()::unreachable);
-            streams.setUncaughtExceptionHandler(failures::handle);
+            StreamThreadFailures failures = run.failures();
             EngineStack engine = stack;
-            registration = new SchemaRegistration(pipeline.registry(), pipeline.writtenSchemas(), cfg.registryRetryBackoffMax().toMillis(),
-                    System::currentTimeMillis, Thread::sleep);
-            SchemaRegistration schemas = registration;
+            SchemaRegistration schemas = run.registration();
             Gauge.builder("kembed.registry.schemas.unregistered", schemas, SchemaRegistration::unregistered)
                     .description("output schemas not registered yet: Kafka Streams starts once this is 0").register(registry);
             FunctionCounter.builder("kembed.stream.thread.registry.waits", failures, StreamThreadFailures::registryWaits)
                     .description("stream threads replaced after waiting for an unreachable schema registry (not counted as failures)")
                     .register(registry);
-            registryWatch = new RegistryWatch(pipeline.registry(), registration);
+            registryWatch = new RegistryWatch(pipeline.registry(), schemas);
             RegistryWatch watch = registryWatch;
+            Rollout rolling = rollout;
+            java.util.function.Supplier<String> detail = rolling == null ? pipeline.intake()::describe
+                    : () -> pipeline.intake().describe() + "\n" + rolling.describe();
             // bound before Streams starts, so a port in use stops start-up with nothing left running
             if (cfg.metricsPort() > 0 || httpMetrics != null) {
-                WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures, schemas),
-                        pipeline.intake()::describe, cfg.metricsKey());
+                WebServer.Ops ops = new WebServer.Ops(registry::scrape, () -> notReady(streams, engine, watch, failures, schemas), detail,
+                        cfg.metricsKey());
                 webServer = WebServer.start(ops, cfg.metricsPort() > 0 ? new WebServer.Listen(HttpConfig.METRICS_PORT, cfg.metricsPort()) : null,
                         httpMetrics == null ? null : stack.queryApi(cfg, httpMetrics),
                         httpMetrics == null ? null : new WebServer.Listen(HttpConfig.HTTP_PORT, cfg.httpHost(), cfg.httpPort()));
@@ -198,40 +195,70 @@ public final class KembedApp implements AutoCloseable {
                     warnWithoutKey(cfg, cfg.httpPort());
                 }
             }
-            AtomicBoolean closed = new AtomicBoolean();
-            // the output schemas first, so the sinks never wait on the registry; a refusal throws here and nothing stays running
-            if (registration.attempt()) {
-                streams.start();
-            } else {
-                // no registry answers: keep waiting (never exit) with health and metrics served; Streams starts once registered
-                registration.inBackground(() -> {
-                    synchronized (closed) {
-                        if (!closed.get()) {
-                            streams.start();
-                            LOG.info("output schemas registered; Kafka Streams started");
-                        }
-                    }
-                }, refused -> stopped.countDown());
+            run.start(refused -> stopped.countDown());
+            if (rollout != null) {
+                rollout.start();
             }
-            LOG.info("kembed running: {} -> {} (dlq {}), {} partitions{}", settings.inputTopic(), settings.outputTopic(), settings.dlqTopic(),
-                    cfg.topicsPartitions(), httpMetrics == null ? "" : "; query API on port " + cfg.httpPort());
-            return new KembedApp(broker, stack, pipeline, streams, webServer, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
-                    stopped, kafkaMetrics, jvmMetrics, registryWatch, registration, closed);
+            PipelineSettings settings = pipeline.settings();
+            LOG.info("kembed running: {} -> {} (dlq {}), {} partitions, application {}{}{}", settings.inputTopic(), settings.outputTopic(),
+                    settings.dlqTopic(), cfg.topicsPartitions(), run.applicationId(),
+                    rollout == null ? "" : "; rolling out " + next.modelDir() + " into " + next.outputTopic() + " as " + rollout.applicationId(),
+                    httpMetrics == null ? "" : "; query API on port " + cfg.httpPort());
+            return new KembedApp(broker, stack, run, rollout, admin, webServer, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
+                    stopped, kafkaMetrics, jvmMetrics, registryWatch);
         } catch (RuntimeException e) {
-            if (created != null) {
-                created.close(Duration.ofSeconds(30));
-            }
-            closeQuietly(registration);
+            closeQuietly(rollout);
+            closeQuietly(run);
             closeQuietly(webServer);
             closeQuietly(registryWatch);
             closeQuietly(kafkaMetrics);
             closeQuietly(jvmMetrics);
+            closeQuietly(rolloutStack);
             closeQuietly(stack);
+            closeQuietly(admin);
             if (broker != null) {
                 broker.close();
             }
             throw e;
         }
+    }
+
+    /** With late chunking, the model's attention window (the graph's chunk slots follow from it); else 0. */
+    private static int lateChunkingWindow(KembedConfig cfg) {
+        boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late();
+        return late ? ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
+    }
+
+    /**
+     * Reads what this application last ran with, decides (cutover, abort, a settings change, a
+     * refusal: {@link LedgerPlan}), deletes the state that goes and records what runs now.
+     */
+    private static LedgerPlan settleLedger(KembedConfig cfg, EngineStack stack, KembedConfig next, EngineStack nextStack,
+            ApplicationLedger ledger, ApplicationState admin, String baseId, Path dataDir) {
+        ledger.ensure(cfg.topicsReplication());
+        ApplicationLedger.State state = ledger.read();
+        long now = System.currentTimeMillis();
+        LedgerPlan plan = LedgerPlan.decide(state, baseId, pipelineOf(cfg, stack), next == null ? null : pipelineOf(next, nextStack), now);
+        if (next != null) {
+            String cannot = admin.holdsEveryDocument(cfg.inputTopic(), RolloutConfig.MODEL_DIR);
+            if (cannot != null) {
+                throw new IllegalStateException(cannot);
+            }
+        }
+        plan.notes().forEach(n -> LOG.info("{}", n));
+        for (String id : plan.deleteApplications()) {
+            admin.delete(id, dataDir.resolve("state"));
+        }
+        if (!plan.ledgerWrites().isEmpty()) {
+            ledger.write(plan.ledgerWrites());
+        }
+        return plan;
+    }
+
+    private static ApplicationLedger.Pipeline pipelineOf(KembedConfig cfg, EngineStack stack) {
+        ChunkOutput chunks = cfg.chunkOutput();
+        return new ApplicationLedger.Pipeline("", StateFingerprint.embedding(stack.plan()), StateFingerprint.chunks(chunks), cfg.outputTopic(),
+                chunks == null ? "" : chunks.topic(), stack.model().name(), 0);
     }
 
     /** Null when ready; otherwise what is not, one line each. */
@@ -321,13 +348,14 @@ public final class KembedApp implements AutoCloseable {
             LOG.error("stopping: the engine hung and no fresh instance recovered ({}); closing and exiting non-zero", engineGaveUp());
             return true;
         }
-        return registration.refused() != null || streams.state() == KafkaStreams.State.ERROR
+        KafkaStreams streams = run.streams();
+        return run.registration().refused() != null || streams.state() == KafkaStreams.State.ERROR
                 || streams.state() == KafkaStreams.State.PENDING_ERROR;
     }
 
     /** Null once the output schemas are registered (Kafka Streams started); else what start-up waits for. */
     public String waitingForRegistry() {
-        return registration.notReady();
+        return run.registration().notReady();
     }
 
     /** Why the engine workers gave up on the engine, or null while they have not. */
@@ -336,11 +364,21 @@ public final class KembedApp implements AutoCloseable {
     }
 
     public KafkaStreams streams() {
-        return streams;
+        return run.streams();
     }
 
     public EmbeddingPipeline pipeline() {
-        return pipeline;
+        return run.pipeline();
+    }
+
+    /** The Kafka Streams application id the live pipeline runs under (the base id, or a former rollout's after a cutover). */
+    public String applicationId() {
+        return run.applicationId();
+    }
+
+    /** The rollout's streams, or null without a rollout. */
+    public KafkaStreams rolloutStreams() {
+        return rollout == null ? null : rollout.streams();
     }
 
     public EngineWorkers workers() {
@@ -357,16 +395,14 @@ public final class KembedApp implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (closed) {
-            closed.set(true);
-        }
-        closeQuietly(registration);
-        streams.close(Duration.ofSeconds(60));
+        closeQuietly(rollout);
+        closeQuietly(run);
         closeQuietly(kafkaMetrics);
         closeQuietly(jvmMetrics);
         closeQuietly(registryWatch);
         closeQuietly(webServer);
         closeQuietly(stack);
+        closeQuietly(admin);
         if (broker != null) {
             broker.close();
         }

@@ -11,6 +11,7 @@ import dev.kembed.app.config.HttpConfig;
 import dev.kembed.app.config.ModelDirCheck;
 import dev.kembed.app.config.QueueConfig;
 import dev.kembed.app.config.RegistryConfig;
+import dev.kembed.app.config.RolloutConfig;
 import dev.kembed.app.config.TopicsConfig;
 import dev.kembed.engine.EngineSpec;
 import dev.kembed.engine.queue.WorkerSettings;
@@ -66,6 +67,9 @@ public final class KembedConfig extends AbstractConfig {
     private final IntakeConfig intake = new IntakeConfig(this);
     private final RegistryConfig registry = new RegistryConfig(this);
     private final HttpConfig http = new HttpConfig(this);
+    private final RolloutConfig rollout = new RolloutConfig(this);
+    /** The rollout's configuration (the main one with the rollout's keys overlaid), or null without a rollout. */
+    private KembedConfig rolloutConfig;
 
     /** The areas interleave in the table (it predates them, and README must not change), hence one call per run of keys. */
     private static ConfigDef definition() {
@@ -82,6 +86,7 @@ public final class KembedConfig extends AbstractConfig {
         HttpConfig.defineMetrics(def);
         EmbeddingConfig.definePrompts(def);
         HttpConfig.defineHttp(def);
+        RolloutConfig.define(def);
         return def;
     }
 
@@ -156,10 +161,52 @@ public final class KembedConfig extends AbstractConfig {
         // rules naming them skipped), so one start-up reports every error at once
         KembedConfig c = new KembedConfig(kembed, kafka);
         c.crossCheck(errors);
+        if (errors.isEmpty() && c.rollout.configured()) {
+            c.rolloutConfig = c.overlaidRollout(kembed, errors);
+        }
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration:\n  " + String.join("\n  ", errors.list()));
         }
         return c;
+    }
+
+    /**
+     * The rollout's configuration, validated by the same rules as the main one (its errors naming
+     * the rollout keys), and the topics of the two kept apart: one writer per topic.
+     */
+    private KembedConfig overlaidRollout(Map<String, String> kembed, ConfigErrors errors) {
+        Properties overlay = new Properties();
+        overlay.putAll(kafka);
+        overlay.putAll(rollout.overlay(kembed));
+        KembedConfig r;
+        try {
+            r = from(overlay, Map.of());
+        } catch (IllegalArgumentException e) {
+            for (String line : e.getMessage().split("\n")) {
+                if (!line.startsWith("invalid configuration")) {
+                    errors.add(RolloutConfig.renamed(line.trim()));
+                }
+            }
+            return null;
+        }
+        java.util.Set<String> mainTopics = new java.util.LinkedHashSet<>(java.util.List.of(inputTopic(), outputTopic(), dlqTopic()));
+        if (chunkOutput() != null) {
+            mainTopics.add(chunkOutput().topic());
+        }
+        if (mainTopics.contains(r.outputTopic())) {
+            errors.add(RolloutConfig.OUTPUT_TOPIC + "=" + r.outputTopic() + " must differ from the input, output, dead-letter and chunks topics "
+                    + "(the current model keeps writing to them during the rollout)");
+        }
+        if (r.chunkOutput() != null && mainTopics.contains(r.chunkOutput().topic())) {
+            errors.add(RolloutConfig.CHUNKS_TOPIC + "=" + r.chunkOutput().topic() + " must differ from the input, output, dead-letter and chunks "
+                    + "topics (the current model keeps writing to them during the rollout)");
+        }
+        return r;
+    }
+
+    /** The rollout's configuration ({@code kembed.rollout.*} over the main settings), or null when no rollout is set. */
+    public KembedConfig rollout() {
+        return rolloutConfig;
     }
 
     private static String allowed(ConfigDef.ConfigKey key) {
@@ -181,6 +228,7 @@ public final class KembedConfig extends AbstractConfig {
         chunks.check(errors, topics);
         http.check(errors);
         engine.check(errors);
+        rollout.check(errors);
     }
 
     // ---- typed accessors: a typo'd setting does not compile ----

@@ -4,6 +4,7 @@ import dev.kembed.app.DemoCommand;
 import dev.kembed.app.EmbedCommand;
 import dev.kembed.app.KembedConfig;
 import dev.kembed.app.ModelCommand;
+import dev.kembed.app.RolloutCommand;
 import dev.kembed.app.RunCommand;
 import dev.kembed.app.ServeCommand;
 import dev.kembed.app.TokenizeCommand;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "kembed", mixinStandardHelpOptions = true, version = "kembed 0.1.0",
         description = "Kafka Streams processor that turns document events into Longformer embeddings.",
-        subcommands = {RunCommand.class, ServeCommand.class, DemoCommand.class, ModelCommand.class, EmbedCommand.class, TokenizeCommand.class, BenchCommand.class})
+        subcommands = {RunCommand.class, ServeCommand.class, DemoCommand.class, ModelCommand.class, EmbedCommand.class, TokenizeCommand.class, RolloutCommand.class,
+                BenchCommand.class})
 public final class KembedCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,175 @@
+package dev.kembed.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * What this application last ran with, kept across restarts in a compacted one-partition topic
+ * ({@code <application.id>-kembed-ledger}, JSON values): the live pipeline (the Kafka Streams
+ * application id it runs under and the fingerprint of its settings), the rollout in progress if
+ * any, and the rollout's last reported progress. Start-up reads it to tell a settings change from
+ * a cutover or an abort; {@code kembed rollout status} reads it from outside the process.
+ */
+final class ApplicationLedger {
+    static final String LIVE = "live";
+    static final String ROLLOUT = "rollout";
+    static final String PROGRESS = "rollout-progress";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * A pipeline as the ledger keeps it.
+     *
+     * @param applicationId its Kafka Streams application id (consumer group, internal topics, state directory)
+     * @param embedding     {@code StateFingerprint.embedding}: what turns a text into its vector
+     * @param chunks        {@code StateFingerprint.chunks}: how chunks are cut ({@code none} without a chunks topic)
+     * @param chunksTopic   empty without one
+     */
+    record Pipeline(String applicationId, String embedding, String chunks, String outputTopic, String chunksTopic, String model, long since) {
+        /** Whether {@code other} writes the same records to the same topics (the application id and times apart). */
+        boolean sameOutput(Pipeline other) {
+            return embedding.equals(other.embedding) && chunks.equals(other.chunks) && outputTopic.equals(other.outputTopic)
+                    && chunksTopic.equals(other.chunksTopic);
+        }
+
+        Pipeline underApplication(String id) {
+            return new Pipeline(id, embedding, chunks, outputTopic, chunksTopic, model, since);
+        }
+
+        String json() {
+            return JSON.createObjectNode().put("application_id", applicationId).put("embedding", embedding).put("chunks", chunks)
+                    .put("output_topic", outputTopic).put("chunks_topic", chunksTopic).put("model", model).put("since", since).toString();
+        }
+
+        static Pipeline of(JsonNode n) {
+            return new Pipeline(n.path("application_id").asText(), n.path("embedding").asText(), n.path("chunks").asText("none"),
+                    n.path("output_topic").asText(), n.path("chunks_topic").asText(), n.path("model").asText(), n.path("since").asLong());
+        }
+    }
+
+    /** The rollout's progress as the process last reported it. */
+    record Progress(long remaining, boolean ready, long at) {
+        String json() {
+            return JSON.createObjectNode().put("documents_remaining", remaining).put("ready", ready).put("at", at).toString();
+        }
+
+        static Progress of(JsonNode n) {
+            return new Progress(n.path("documents_remaining").asLong(-1), n.path("ready").asBoolean(), n.path("at").asLong());
+        }
+    }
+
+    /** The ledger's content: null where a key is absent. */
+    record State(Pipeline live, Pipeline rollout, Progress progress) {}
+
+    private final Properties clientProps;
+    private final String topic;
+
+    ApplicationLedger(Properties clientProps, String baseApplicationId) {
+        this.clientProps = clientProps;
+        this.topic = topicOf(baseApplicationId);
+    }
+
+    static String topicOf(String baseApplicationId) {
+        return baseApplicationId + "-kembed-ledger";
+    }
+
+    String topic() {
+        return topic;
+    }
+
+    /** Creates the topic if missing (compacted, one partition, the replication of kembed's topics). */
+    void ensure(short replication) {
+        try (TopicAdmin admin = new TopicAdmin(clientProps)) {
+            if (!admin.existing().contains(topic)) {
+                admin.create(List.of(new NewTopic(topic, 1, replication).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.CLEANUP_POLICY_COMPACT))), true);
+            }
+        }
+    }
+
+    /** Everything in the ledger, read to its end; an absent topic is an empty ledger. */
+    State read() {
+        try (TopicAdmin admin = new TopicAdmin(clientProps)) {
+            if (!admin.existing().contains(topic)) {
+                return new State(null, null, null);
+            }
+        }
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, String> latest = new HashMap<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (c.position(tp, Duration.ofSeconds(30)) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot read the ledger topic " + topic + " to its end (offset " + end + ")");
+                }
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                    if (r.value() == null) {
+                        latest.remove(r.key());
+                    } else {
+                        latest.put(r.key(), r.value());
+                    }
+                }
+            }
+        }
+        try {
+            return new State(latest.containsKey(LIVE) ? Pipeline.of(JSON.readTree(latest.get(LIVE))) : null,
+                    latest.containsKey(ROLLOUT) ? Pipeline.of(JSON.readTree(latest.get(ROLLOUT))) : null,
+                    latest.containsKey(PROGRESS) ? Progress.of(JSON.readTree(latest.get(PROGRESS))) : null);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the ledger topic " + topic + " holds a value kembed cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes each entry (a null value deletes its key), acknowledged by every in-sync replica before it returns. */
+    void write(Map<String, String> entries) {
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            for (Map.Entry<String, String> e : entries.entrySet()) {
+                producer.send(new ProducerRecord<>(topic, 0, e.getKey(), e.getValue())).get(60, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot write the ledger topic " + topic + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing the ledger topic " + topic, e);
+        }
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    static ObjectNode node() {
+        return JSON.createObjectNode();
+    }
+}

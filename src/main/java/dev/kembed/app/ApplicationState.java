@@ -1,0 +1,155 @@
+package dev.kembed.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin side of a Kafka Streams application of this process: where it stands on the input
+ * topic (its committed offsets), and deleting everything it keeps (consumer group, changelog
+ * topics, local state) when it is aborted or replaced. And whether the input topic holds every
+ * live document, which a rollout needs since it reads it from its beginning.
+ */
+final class ApplicationState implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApplicationState.class);
+
+    private final Admin admin;
+
+    ApplicationState(Properties clientProps) {
+        this.admin = Admin.create(clientProps);
+    }
+
+    /**
+     * Null when {@code topic} keeps every key's latest record (compacted, or infinite retention),
+     * else why not and what to change.
+     */
+    String holdsEveryDocument(String topic, String settingToName) {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config c = get(admin.describeConfigs(List.of(r)).all(), "describe " + topic).get(r);
+        String policy = value(c, TopicConfig.CLEANUP_POLICY_CONFIG);
+        String retentionMs = value(c, TopicConfig.RETENTION_MS_CONFIG);
+        String retentionBytes = value(c, TopicConfig.RETENTION_BYTES_CONFIG);
+        if (policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT) && !policy.contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
+            return null;
+        }
+        if ("-1".equals(retentionMs) && "-1".equals(retentionBytes)) {
+            return null;
+        }
+        return settingToName + ": a rollout reads the input topic " + topic + " from its beginning, but it keeps records only for a while "
+                + "(cleanup.policy=" + policy + ", retention.ms=" + retentionMs + ", retention.bytes=" + retentionBytes + "), so documents older "
+                + "than that would be missing from the rollout topic. Set cleanup.policy=compact on " + topic + " (or retention.ms=-1 and "
+                + "retention.bytes=-1): kafka-configs.sh --alter --entity-type topics --entity-name " + topic
+                + " --add-config cleanup.policy=compact";
+    }
+
+    /** The application's committed offset per partition of {@code topic} (absent: nothing committed there). */
+    Map<TopicPartition, Long> committed(String applicationId, String topic) {
+        Map<TopicPartition, OffsetAndMetadata> all = get(admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata(),
+                "read the committed offsets of " + applicationId);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        all.forEach((tp, o) -> {
+            if (tp.topic().equals(topic) && o != null) {
+                out.put(tp, o.offset());
+            }
+        });
+        return out;
+    }
+
+    /** The first offset still in each of {@code partitions}. */
+    Map<TopicPartition, Long> earliest(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetSpec> spec = partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.earliest()));
+        return get(admin.listOffsets(spec).all(), "list offsets").entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+    List<TopicPartition> partitions(String topic) {
+        return get(admin.describeTopics(List.of(topic)).allTopicNames(), "describe " + topic).get(topic).partitions().stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
+    /**
+     * Deletes everything {@code applicationId} keeps: its consumer group (its offsets), its changelog
+     * topics and its local state directory under {@code stateDir}. A group with members (another
+     * instance still running it) is left, said at WARN.
+     */
+    void delete(String applicationId, Path stateDir) {
+        try {
+            admin.deleteConsumerGroups(List.of(applicationId)).all().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupNotEmptyException) {
+                LOG.warn("the consumer group {} still has members (another instance runs it?): left; stop every instance and delete it with "
+                        + "kafka-consumer-groups.sh --delete --group {}", applicationId, applicationId);
+            } else if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.getCause().toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting " + applicationId, e);
+        } catch (TimeoutException e) {
+            LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.toString());
+        }
+        // every store of the topology is named kembed-*, so its changelogs are <application id>-kembed-*-changelog
+        String prefix = applicationId + "-kembed-";
+        List<String> changelogs = get(admin.listTopics().names(), "list topics").stream()
+                .filter(t -> t.startsWith(prefix) && (t.endsWith("-changelog") || t.endsWith("-repartition"))).toList();
+        if (!changelogs.isEmpty()) {
+            get(admin.deleteTopics(changelogs).all(), "delete the changelogs of " + applicationId);
+        }
+        Path local = stateDir.resolve(applicationId);
+        if (Files.isDirectory(local)) {
+            try (Stream<Path> walk = Files.walk(local)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot delete the local state of {} in {}: {}", applicationId, local, e.toString());
+            }
+        }
+        LOG.info("deleted the state of {}: consumer group, {} changelog topics, local state", applicationId, changelogs.size());
+    }
+
+    private static String value(Config c, String name) {
+        ConfigEntry e = c.get(name);
+        return e == null || e.value() == null ? "" : e.value();
+    }
+
+    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> f, String what) {
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while trying to " + what, e);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("cannot reach the Kafka cluster to " + what + ": " + cause.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+    }
+}

@@ -2,8 +2,6 @@ package dev.kembed.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -67,14 +65,21 @@ final class ApplicationLedger {
         }
     }
 
-    /** The rollout's progress as the process last reported it. */
-    record Progress(long remaining, boolean ready, long at) {
+    /**
+     * The rollout's progress as the process last reported it.
+     *
+     * @param livePosition the live pipeline's committed offsets on the input topic, summed, when it was measured: a report
+     *                     is current only while they have not moved
+     */
+    record Progress(long remaining, boolean ready, long livePosition, long at) {
         String json() {
-            return JSON.createObjectNode().put("documents_remaining", remaining).put("ready", ready).put("at", at).toString();
+            return JSON.createObjectNode().put("documents_remaining", remaining).put("ready", ready).put("live_position", livePosition)
+                    .put("at", at).toString();
         }
 
         static Progress of(JsonNode n) {
-            return new Progress(n.path("documents_remaining").asLong(-1), n.path("ready").asBoolean(), n.path("at").asLong());
+            return new Progress(n.path("documents_remaining").asLong(-1), n.path("ready").asBoolean(), n.path("live_position").asLong(-1),
+                    n.path("at").asLong());
         }
     }
 
@@ -163,13 +168,5 @@ final class ApplicationLedger {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while writing the ledger topic " + topic, e);
         }
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    static ObjectNode node() {
-        return JSON.createObjectNode();
     }
 }

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -96,21 +97,7 @@ final class ApplicationState implements AutoCloseable {
      * instance still running it) is left, said at WARN.
      */
     void delete(String applicationId, Path stateDir) {
-        try {
-            admin.deleteConsumerGroups(List.of(applicationId)).all().get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof GroupNotEmptyException) {
-                LOG.warn("the consumer group {} still has members (another instance runs it?): left; stop every instance and delete it with "
-                        + "kafka-consumer-groups.sh --delete --group {}", applicationId, applicationId);
-            } else if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.getCause().toString());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while deleting " + applicationId, e);
-        } catch (TimeoutException e) {
-            LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.toString());
-        }
+        deleteGroup(applicationId);
         // every store of the topology is named kembed-*, so its changelogs are <application id>-kembed-*-changelog
         String prefix = applicationId + "-kembed-";
         List<String> changelogs = get(admin.listTopics().names(), "list topics").stream()
@@ -129,6 +116,35 @@ final class ApplicationState implements AutoCloseable {
             }
         }
         LOG.info("deleted the state of {}: consumer group, {} changelog topics, local state", applicationId, changelogs.size());
+    }
+
+    /**
+     * Kafka Streams does not leave its group on close (a restart would rebalance twice), so the
+     * group of an application stopped a moment ago still has members until their session times
+     * out: they are removed first. A member that comes back (another instance still runs the
+     * application) leaves the group in place, said at WARN.
+     */
+    private void deleteGroup(String applicationId) {
+        try {
+            try {
+                admin.removeMembersFromConsumerGroup(applicationId, new RemoveMembersFromConsumerGroupOptions()).all().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                LOG.debug("no members removed from {}: {}", applicationId, e.getCause().toString());
+            }
+            admin.deleteConsumerGroups(List.of(applicationId)).all().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupNotEmptyException) {
+                LOG.warn("the consumer group {} still has members (another instance runs it?): left; stop every instance and delete it with "
+                        + "kafka-consumer-groups.sh --delete --group {}", applicationId, applicationId);
+            } else if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.getCause().toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting " + applicationId, e);
+        } catch (TimeoutException e) {
+            LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.toString());
+        }
     }
 
     private static String value(Config c, String name) {

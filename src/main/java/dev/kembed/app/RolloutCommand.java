@@ -61,13 +61,15 @@ public final class RolloutCommand implements Runnable {
             }
             out.printf("rollout: %s (model %s into %s%s) since %s%n", rollout.applicationId(), rollout.model(), rollout.outputTopic(),
                     rollout.chunksTopic().isEmpty() ? "" : " and " + rollout.chunksTopic(), Instant.ofEpochMilli(rollout.since()));
+            long behind = 0;
+            long livePosition = 0;
             try (ApplicationState admin = new ApplicationState(clients)) {
                 Map<TopicPartition, Long> liveAt = admin.committed(live == null ? baseId : live.applicationId(), cfg.inputTopic());
                 Map<TopicPartition, Long> rolloutAt = admin.committed(rollout.applicationId(), cfg.inputTopic());
                 Map<TopicPartition, Long> earliest = admin.earliest(admin.partitions(cfg.inputTopic()));
-                long behind = 0;
                 for (Map.Entry<TopicPartition, Long> e : earliest.entrySet()) {
                     long l = liveAt.getOrDefault(e.getKey(), e.getValue());
+                    livePosition += l;
                     behind += Math.max(0, l - Math.max(rolloutAt.getOrDefault(e.getKey(), e.getValue()), e.getValue()));
                 }
                 out.printf("input records behind the live pipeline (committed offsets now): %d%n", behind);
@@ -80,11 +82,15 @@ public final class RolloutCommand implements Runnable {
                 return 1;
             }
             long age = Math.max(0, System.currentTimeMillis() - p.at());
-            out.printf("documents_remaining %d%n", p.remaining());
-            out.printf("ready %d%n", p.ready() ? 1 : 0);
-            out.printf("reported by the running process %d s ago%n", age / 1000);
+            // a report measured against an earlier live position says nothing of the documents the live pipeline took since
+            boolean current = p.livePosition() == livePosition && behind == 0;
+            boolean ready = p.ready() && current;
+            out.printf("documents_remaining %d%n", current ? p.remaining() : Math.max(behind, p.remaining()));
+            out.printf("ready %d%n", ready ? 1 : 0);
+            out.printf("reported by the running process %d s ago%s%n", age / 1000,
+                    current ? "" : " (before the live pipeline's latest input: measured again every " + RolloutProgress.PERIOD_MS / 1000 + " s)");
             out.flush();
-            return p.ready() ? 0 : 1;
+            return ready ? 0 : 1;
         }
     }
 }

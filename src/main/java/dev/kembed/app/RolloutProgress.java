@@ -42,6 +42,7 @@ final class RolloutProgress implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private volatile long remaining = -1;
     private volatile boolean ready;
+    private volatile long livePosition;
     private volatile String lastReported = "";
 
     RolloutProgress(ApplicationState admin, ApplicationLedger ledger, String inputTopic, String liveId, String rolloutId, KafkaStreams rollout) {
@@ -78,10 +79,10 @@ final class RolloutProgress implements AutoCloseable {
     private void measureAndReport() {
         try {
             measure();
-            String report = remaining + "/" + ready;
+            String report = remaining + "/" + ready + "/" + livePosition;
             if (!report.equals(lastReported)) {
                 ledger.write(java.util.Collections.singletonMap(ApplicationLedger.PROGRESS,
-                        new ApplicationLedger.Progress(remaining, ready, System.currentTimeMillis()).json()));
+                        new ApplicationLedger.Progress(remaining, ready, livePosition, System.currentTimeMillis()).json()));
                 lastReported = report;
                 if (ready) {
                     LOG.info("rollout {} is ready: it holds every live document's version; cut over by making the rollout settings the main ones",
@@ -100,15 +101,18 @@ final class RolloutProgress implements AutoCloseable {
         Map<TopicPartition, Long> next = admin.committed(rolloutId, inputTopic);
         Map<Integer, Long> livePosition = new HashMap<>();
         long behind = 0;
+        long position = 0;
         for (TopicPartition tp : partitions) {
             long start = earliest.getOrDefault(tp, 0L);
             long l = live.getOrDefault(tp, start);
             long r = next.getOrDefault(tp, start);
             livePosition.put(tp.partition(), l);
+            position += l;
             behind += Math.max(0, l - Math.max(r, start));
         }
         long inFlight = inFlightBelow(livePosition);
         boolean running = rollout.state() == KafkaStreams.State.RUNNING;
+        this.livePosition = position;
         remaining = behind + Math.max(0, inFlight);
         ready = running && inFlight >= 0 && remaining == 0;
     }

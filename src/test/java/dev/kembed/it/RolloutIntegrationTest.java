@@ -73,6 +73,14 @@ class RolloutIntegrationTest extends BrokerTestBase {
         }
     }
 
+    /** The fixture's settings, with a short session: a restarted application's group waits for the old members' sessions to end. */
+    static Properties config(String name) {
+        Properties p = minimalConfig("it", name);
+        p.put("session.timeout.ms", "6000");
+        p.put("heartbeat.interval.ms", "1000");
+        return p;
+    }
+
     static ProducerRecord<byte[], byte[]> event(String topic, String id, String text) {
         String json = text == null ? null : "{\"text\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(text) + "}";
         return new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), json == null ? null : json.getBytes(StandardCharsets.UTF_8));
@@ -198,7 +206,7 @@ class RolloutIntegrationTest extends BrokerTestBase {
     void rolloutThenCutoverWithNothingRecomputed() throws Exception {
         String name = "roll";
         createCompacted(name + "-in");
-        Properties main = minimalConfig("it", name);
+        Properties main = config(name);
         Path data = tmp.resolve("data-" + name);
         Map<String, String> live = new TreeMap<>(); // the final text of every live document
         List<ProducerRecord<byte[], byte[]>> before = new ArrayList<>();
@@ -284,7 +292,7 @@ class RolloutIntegrationTest extends BrokerTestBase {
     void removingTheRolloutSettingsAbortsItAndDeletesItsState() throws Exception {
         String name = "abort";
         createCompacted(name + "-in");
-        Properties main = minimalConfig("it", name);
+        Properties main = config(name);
         Path data = tmp.resolve("data-" + name);
         List<ProducerRecord<byte[], byte[]>> docs = new ArrayList<>();
         for (int d = 0; d < 4; d++) {
@@ -313,7 +321,7 @@ class RolloutIntegrationTest extends BrokerTestBase {
     void aRolloutOfAnInputTopicThatForgetsIsRefusedNamingTheSetting() throws Exception {
         String name = "forgets";
         kafka.createTopic(name + "-in", 1); // cleanup.policy=delete, 7 days
-        Properties withRollout = rolloutOf(minimalConfig("it", name), name);
+        Properties withRollout = rolloutOf(config(name), name);
         assertThatThrownBy(() -> KembedApp.start(KembedConfig.from(withRollout, Map.of()), tmp.resolve("data-" + name)).close())
                 .hasMessageContaining("kembed.rollout.model.dir").hasMessageContaining("cleanup.policy=compact").hasMessageContaining(name + "-in");
     }
@@ -322,7 +330,7 @@ class RolloutIntegrationTest extends BrokerTestBase {
     void chunkSettingsChangedWithoutARolloutAreRefused() throws Exception {
         String name = "rechunk";
         createCompacted(name + "-in");
-        Properties main = minimalConfig("it", name);
+        Properties main = config(name);
         main.put("kembed.chunks.topic", name + "-chunks");
         main.put("kembed.chunk.max.tokens", "64");
         Path data = tmp.resolve("data-" + name);

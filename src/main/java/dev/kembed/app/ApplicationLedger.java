@@ -102,12 +102,12 @@ final class ApplicationLedger {
         return topic;
     }
 
-    /** Creates the topic if missing (compacted, one partition, the replication of kembed's topics). */
-    void ensure(short replication) {
+    /** Creates the topic if missing (compacted, one partition, the replication of kembed's topics), unless {@code create} is off. */
+    void ensure(boolean create, short replication) {
         try (TopicAdmin admin = new TopicAdmin(clientProps)) {
             if (!admin.existing().contains(topic)) {
                 admin.create(List.of(new NewTopic(topic, 1, replication).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
-                        TopicConfig.CLEANUP_POLICY_COMPACT))), true);
+                        TopicConfig.CLEANUP_POLICY_COMPACT))), create);
             }
         }
     }

@@ -146,7 +146,7 @@ public final class KembedApp implements AutoCloseable {
             admin = new ApplicationState(clients);
             String baseId = streamsProps(kafka, dataDir).getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
             ApplicationLedger ledger = new ApplicationLedger(clients, baseId);
-            LedgerPlan ledgerPlan = settleLedger(cfg, stack, next, rolloutStack, ledger, admin, baseId, dataDir);
+            LedgerPlan ledgerPlan = settleLedger(cfg, stack, next, rolloutStack, ledger, admin, clients, baseId, dataDir);
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             PipelineMetrics metrics = new PipelineMetrics(registry);
             HttpMetrics httpMetrics = cfg.httpPort() > 0 ? new HttpMetrics(registry) : null;
@@ -234,8 +234,16 @@ public final class KembedApp implements AutoCloseable {
      * refusal: {@link LedgerPlan}), deletes the state that goes and records what runs now.
      */
     private static LedgerPlan settleLedger(KembedConfig cfg, EngineStack stack, KembedConfig next, EngineStack nextStack,
-            ApplicationLedger ledger, ApplicationState admin, String baseId, Path dataDir) {
-        ledger.ensure(cfg.topicsReplication());
+            ApplicationLedger ledger, ApplicationState admin, Properties clients, String baseId, Path dataDir) {
+        if (!cfg.topicsCreate()) {
+            // refused with every missing topic named at once, the ledger among them
+            List<String> needed = new ArrayList<>(List.of(cfg.inputTopic(), cfg.outputTopic(), cfg.dlqTopic(), ledger.topic()));
+            if (cfg.chunkOutput() != null) {
+                needed.add(cfg.chunkOutput().topic());
+            }
+            TopicAdmin.ensure(clients, needed, false, 1, (short) 1);
+        }
+        ledger.ensure(cfg.topicsCreate(), cfg.topicsReplication());
         ApplicationLedger.State state = ledger.read();
         long now = System.currentTimeMillis();
         LedgerPlan plan = LedgerPlan.decide(state, baseId, pipelineOf(cfg, stack), next == null ? null : pipelineOf(next, nextStack), now);

@@ -51,11 +51,24 @@ final class EngineStack implements AutoCloseable {
      * one report), and warms the engine up; nothing runs yet.
      */
     static EngineStack open(KembedConfig cfg, EngineSpec spec) {
+        return open(cfg, spec, false);
+    }
+
+    /**
+     * A rollout's stack: batches of at most one maximal window, so that a live window that arrives
+     * while a rollout batch runs waits for no more than that.
+     */
+    static EngineStack openBehind(KembedConfig cfg, EngineSpec spec) {
+        return open(cfg, spec, true);
+    }
+
+    private static EngineStack open(KembedConfig cfg, EngineSpec spec, boolean oneWindowBatches) {
         KembedModel model = KembedModel.open(cfg.modelDir(), spec, EngineConfig.ENGINE);
         try {
-            WorkerSettings ws = cfg.workerSettings();
             EngineInfo info = model.engine().info();
             EmbeddingSettings settings = cfg.embeddingSettings(); // read once: a sentence-transformers directory's files are behind it
+            WorkerSettings ws = oneWindowBatches ? cfg.workerSettings().withBatchMaxTokens(WindowPlan.windowTokens(settings, info))
+                    : cfg.workerSettings();
             BatchPolicy policy = ws.policy(info, WindowPlan.windowTokens(settings, info));
             WindowPlan plan = planAgainstEngine(settings, ws, model, policy);
             String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;

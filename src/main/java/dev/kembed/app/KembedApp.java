@@ -135,7 +135,7 @@ public final class KembedApp implements AutoCloseable {
             stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, lateChunkingWindow(cfg)));
             KembedConfig next = cfg.rollout();
             if (next != null) {
-                rolloutStack = EngineStack.open(next, next.engineSpec(dataDir, lateChunkingWindow(next)));
+                rolloutStack = EngineStack.openBehind(next, next.engineSpec(dataDir, lateChunkingWindow(next)));
             }
             if (!kafka.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
                 LOG.info("no bootstrap.servers: starting an embedded single-node KRaft broker in {}", dataDir);

@@ -24,6 +24,12 @@ public record WorkerSettings(int batchMaxTokens, int batchMaxWindows, long batch
         long queueMaxBlockMs, int threads, int retries, long retryBackoffMs, SchedulingPolicy scheduling, long queueMaxDelayMs,
         long callTimeoutMs, int hungMaxReopens, double documentShare) {
 
+    /** These settings with batches of at most {@code tokens} padded tokens. */
+    public WorkerSettings withBatchMaxTokens(int tokens) {
+        return new WorkerSettings(tokens, batchMaxWindows, batchMaxWaitMs, bucketTokens, queueMaxWindows, queueMaxBlockMs, threads, retries,
+                retryBackoffMs, scheduling, queueMaxDelayMs, callTimeoutMs, hungMaxReopens, documentShare);
+    }
+
     /** @param windowTokens the longest window the plan cuts */
     public BatchPolicy policy(EngineInfo engine, int windowTokens) {
         return BatchPolicy.forEngine(engine, batchMaxTokens, batchMaxWindows, batchMaxWaitMs, bucketTokens, windowTokens);

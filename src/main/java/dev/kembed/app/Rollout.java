@@ -8,7 +8,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +45,11 @@ final class Rollout implements AutoCloseable {
             // the rollout's own pipeline metrics stay private: the same names twice would break the scrape; what matters is exported below
             PipelineMetrics metrics = new PipelineMetrics(new SimpleMeterRegistry());
             EngineWorkers workers = stack.startWorkersBehind(live, metrics);
-            PipelineRun run = PipelineRun.create(cfg, stack, workers, metrics, kafka, dataDir, rolloutId);
+            Properties fromTheBeginning = new Properties();
+            fromTheBeginning.putAll(kafka);
+            // every live document is in the input topic: whatever the live pipeline's offset reset, the rollout reads it all
+            fromTheBeginning.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+            PipelineRun run = PipelineRun.create(cfg, stack, workers, metrics, fromTheBeginning, dataDir, rolloutId);
             RolloutProgress progress = new RolloutProgress(admin, ledger, cfg.inputTopic(), liveId, rolloutId, run.streams());
             Rollout r = new Rollout(stack, run, progress);
             Gauge.builder("kembed.rollout.documents.remaining", progress, RolloutProgress::remaining)

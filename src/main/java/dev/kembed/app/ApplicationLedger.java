@@ -33,6 +33,7 @@ final class ApplicationLedger {
     static final String LIVE = "live";
     static final String ROLLOUT = "rollout";
     static final String PROGRESS = "rollout-progress";
+    static final String RETIRED = "retired";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -83,8 +84,22 @@ final class ApplicationLedger {
         }
     }
 
-    /** The ledger's content: null where a key is absent. */
-    record State(Pipeline live, Pipeline rollout, Progress progress) {}
+    /**
+     * The ledger's content: null where a key is absent.
+     *
+     * @param retired applications no longer run whose state is still to be deleted (once no instance runs them)
+     */
+    record State(Pipeline live, Pipeline rollout, Progress progress, List<String> retired) {
+        State(Pipeline live, Pipeline rollout, Progress progress) {
+            this(live, rollout, progress, List.of());
+        }
+    }
+
+    static String retiredJson(java.util.Collection<String> ids) {
+        com.fasterxml.jackson.databind.node.ArrayNode a = JSON.createArrayNode();
+        ids.forEach(a::add);
+        return a.toString();
+    }
 
     private final Properties clientProps;
     private final String topic;
@@ -116,7 +131,7 @@ final class ApplicationLedger {
     State read() {
         try (TopicAdmin admin = new TopicAdmin(clientProps)) {
             if (!admin.existing().contains(topic)) {
-                return new State(null, null, null);
+                return new State(null, null, null, List.of());
             }
         }
         Properties p = new Properties();
@@ -144,9 +159,13 @@ final class ApplicationLedger {
             }
         }
         try {
+            List<String> retired = new java.util.ArrayList<>();
+            if (latest.containsKey(RETIRED)) {
+                JSON.readTree(latest.get(RETIRED)).forEach(n -> retired.add(n.asText()));
+            }
             return new State(latest.containsKey(LIVE) ? Pipeline.of(JSON.readTree(latest.get(LIVE))) : null,
                     latest.containsKey(ROLLOUT) ? Pipeline.of(JSON.readTree(latest.get(ROLLOUT))) : null,
-                    latest.containsKey(PROGRESS) ? Progress.of(JSON.readTree(latest.get(PROGRESS))) : null);
+                    latest.containsKey(PROGRESS) ? Progress.of(JSON.readTree(latest.get(PROGRESS))) : null, List.copyOf(retired));
         } catch (java.io.IOException e) {
             throw new IllegalStateException("the ledger topic " + topic + " holds a value kembed cannot read: " + e.getMessage(), e);
         }

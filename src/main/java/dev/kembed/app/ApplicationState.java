@@ -18,7 +18,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin side of a Kafka Streams application of this process: where it stands on the input
  * topic (its committed offsets), and deleting everything it keeps (consumer group, changelog
- * topics, local state) when it is aborted or replaced. And whether the input topic holds every
+ * topics, local state) once it is retired (a rollout aborted or replaced, the live application
+ * before a cutover) and no instance runs it any more. And whether the input topic holds every
  * live document, which a rollout needs since it reads it from its beginning.
  */
 final class ApplicationState implements AutoCloseable {
@@ -91,13 +93,64 @@ final class ApplicationState implements AutoCloseable {
                 .map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
+    /** Deletes {@code applicationId}'s local state directory under {@code stateDir}: this process no longer runs it. */
+    static void deleteLocal(String applicationId, Path stateDir) {
+        Path local = stateDir.resolve(applicationId);
+        if (!Files.isDirectory(local)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(local)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot delete the local state of {} in {}: {}", applicationId, local, e.toString());
+        }
+    }
+
     /**
-     * Deletes everything {@code applicationId} keeps: its consumer group (its offsets), its changelog
-     * topics and its local state directory under {@code stateDir}. A group with members (another
-     * instance still running it) is left, said at WARN.
+     * Deletes what {@code applicationId} keeps in the cluster (its consumer group, so its offsets,
+     * and its changelog topics) once no instance runs it any more: true when it is gone, false
+     * while its group still has members (an instance not restarted yet, or one stopped less than a
+     * session timeout ago: Kafka Streams does not leave its group on close).
      */
-    void delete(String applicationId, Path stateDir) {
-        deleteGroup(applicationId);
+    boolean deleteIfIdle(String applicationId) {
+        ConsumerGroupDescription group;
+        try {
+            group = admin.describeConsumerGroups(List.of(applicationId)).all().get(60, TimeUnit.SECONDS).get(applicationId);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                LOG.debug("cannot describe the consumer group {}: {}", applicationId, e.getCause().toString());
+                return false;
+            }
+            group = null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (TimeoutException e) {
+            return false;
+        }
+        if (group != null && !group.members().isEmpty()) {
+            return false;
+        }
+        try {
+            if (group != null && group.groupState() != GroupState.DEAD) {
+                admin.deleteConsumerGroups(List.of(applicationId)).all().get(60, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupNotEmptyException) {
+                return false;
+            }
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.getCause().toString());
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (TimeoutException e) {
+            return false;
+        }
         // every store of the topology is named kembed-*, so its changelogs are <application id>-kembed-*-changelog
         String prefix = applicationId + "-kembed-";
         List<String> changelogs = get(admin.listTopics().names(), "list topics").stream()
@@ -105,46 +158,8 @@ final class ApplicationState implements AutoCloseable {
         if (!changelogs.isEmpty()) {
             get(admin.deleteTopics(changelogs).all(), "delete the changelogs of " + applicationId);
         }
-        Path local = stateDir.resolve(applicationId);
-        if (Files.isDirectory(local)) {
-            try (Stream<Path> walk = Files.walk(local)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException e) {
-                LOG.warn("cannot delete the local state of {} in {}: {}", applicationId, local, e.toString());
-            }
-        }
-        LOG.info("deleted the state of {}: consumer group, {} changelog topics, local state", applicationId, changelogs.size());
-    }
-
-    /**
-     * Kafka Streams does not leave its group on close (a restart would rebalance twice), so the
-     * group of an application stopped a moment ago still has members until their session times
-     * out: they are removed first. A member that comes back (another instance still runs the
-     * application) leaves the group in place, said at WARN.
-     */
-    private void deleteGroup(String applicationId) {
-        try {
-            try {
-                admin.removeMembersFromConsumerGroup(applicationId, new RemoveMembersFromConsumerGroupOptions()).all().get(60, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                LOG.debug("no members removed from {}: {}", applicationId, e.getCause().toString());
-            }
-            admin.deleteConsumerGroups(List.of(applicationId)).all().get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof GroupNotEmptyException) {
-                LOG.warn("the consumer group {} still has members (another instance runs it?): left; stop every instance and delete it with "
-                        + "kafka-consumer-groups.sh --delete --group {}", applicationId, applicationId);
-            } else if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.getCause().toString());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while deleting " + applicationId, e);
-        } catch (TimeoutException e) {
-            LOG.warn("cannot delete the consumer group {}: {}", applicationId, e.toString());
-        }
+        LOG.info("deleted the state of {}: its consumer group and {} changelog topics", applicationId, changelogs.size());
+        return true;
     }
 
     private static String value(Config c, String name) {

@@ -54,6 +54,8 @@ public final class KembedApp implements AutoCloseable {
     /** Null without a rollout. */
     private final Rollout rollout;
     private final ApplicationState admin;
+    /** Null when nothing is retired. */
+    private final Retirement retirement;
     private final WebServer webServer;
     private final String bootstrap;
     private final CountDownLatch stopped;
@@ -62,13 +64,14 @@ public final class KembedApp implements AutoCloseable {
     private final RegistryWatch registryWatch;
 
     private KembedApp(EmbeddedKafkaBroker broker, EngineStack stack, PipelineRun run, Rollout rollout, ApplicationState admin,
-            WebServer webServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
+            Retirement retirement, WebServer webServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
             RegistryWatch registryWatch) {
         this.broker = broker;
         this.stack = stack;
         this.run = run;
         this.rollout = rollout;
         this.admin = admin;
+        this.retirement = retirement;
         this.webServer = webServer;
         this.bootstrap = bootstrap;
         this.stopped = stopped;
@@ -126,6 +129,7 @@ public final class KembedApp implements AutoCloseable {
         PipelineRun run = null;
         Rollout rollout = null;
         ApplicationState admin = null;
+        Retirement retirement = null;
         try {
             if (cfg.deprecatedWindowsTopic()) {
                 LOG.warn("{} is deprecated and will be removed in the next release: it now means {} with {}=0 (one chunk record per "
@@ -147,6 +151,7 @@ public final class KembedApp implements AutoCloseable {
             String baseId = streamsProps(kafka, dataDir).getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
             ApplicationLedger ledger = new ApplicationLedger(clients, baseId);
             LedgerPlan ledgerPlan = settleLedger(cfg, stack, next, rolloutStack, ledger, admin, clients, baseId, dataDir);
+            retirement = Retirement.start(admin, ledger, ledgerPlan.retired(), dataDir.resolve("state"));
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             PipelineMetrics metrics = new PipelineMetrics(registry);
             HttpMetrics httpMetrics = cfg.httpPort() > 0 ? new HttpMetrics(registry) : null;
@@ -204,9 +209,10 @@ public final class KembedApp implements AutoCloseable {
                     settings.dlqTopic(), cfg.topicsPartitions(), run.applicationId(),
                     rollout == null ? "" : "; rolling out " + next.modelDir() + " into " + next.outputTopic() + " as " + rollout.applicationId(),
                     httpMetrics == null ? "" : "; query API on port " + cfg.httpPort());
-            return new KembedApp(broker, stack, run, rollout, admin, webServer, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
+            return new KembedApp(broker, stack, run, rollout, admin, retirement, webServer, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
                     stopped, kafkaMetrics, jvmMetrics, registryWatch);
         } catch (RuntimeException e) {
+            closeQuietly(retirement);
             closeQuietly(rollout);
             closeQuietly(run);
             closeQuietly(webServer);
@@ -254,9 +260,6 @@ public final class KembedApp implements AutoCloseable {
             }
         }
         plan.notes().forEach(n -> LOG.info("{}", n));
-        for (String id : plan.deleteApplications()) {
-            admin.delete(id, dataDir.resolve("state"));
-        }
         if (!plan.ledgerWrites().isEmpty()) {
             ledger.write(plan.ledgerWrites());
         }
@@ -401,8 +404,14 @@ public final class KembedApp implements AutoCloseable {
         return bootstrap;
     }
 
+    /** Retired applications whose consumer group and changelogs are still to be deleted (none: empty). */
+    public List<String> retiredWaiting() {
+        return retirement == null ? List.of() : retirement.waiting();
+    }
+
     @Override
     public void close() {
+        closeQuietly(retirement);
         closeQuietly(rollout);
         closeQuietly(run);
         closeQuietly(kafkaMetrics);

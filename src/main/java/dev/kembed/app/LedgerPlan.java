@@ -30,11 +30,12 @@ import java.util.Map;
  *
  * @param liveApplicationId    what the live pipeline runs under
  * @param rolloutApplicationId what the rollout runs under; null without one
- * @param deleteApplications   applications whose state (consumer group, changelogs, local state) goes before anything starts
+ * @param retired              applications no longer run, this start's and those still waiting from earlier ones: their state
+ *                             (consumer group, changelogs, local state) goes once no instance runs them
  * @param ledgerWrites         what the ledger records next (null deletes a key), written once the state is gone
  * @param notes                what start-up logs about it
  */
-record LedgerPlan(String liveApplicationId, String rolloutApplicationId, List<String> deleteApplications, Map<String, String> ledgerWrites,
+record LedgerPlan(String liveApplicationId, String rolloutApplicationId, List<String> retired, Map<String, String> ledgerWrites,
         List<String> notes) {
 
     /**
@@ -43,7 +44,7 @@ record LedgerPlan(String liveApplicationId, String rolloutApplicationId, List<St
      * @throws IllegalStateException when the settings cannot run as they are, saying what to do instead
      */
     static LedgerPlan decide(ApplicationLedger.State ledger, String baseApplicationId, Pipeline main, Pipeline rollout, long nowMs) {
-        List<String> delete = new ArrayList<>();
+        List<String> delete = new ArrayList<>(ledger.retired());
         Map<String, String> writes = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         Pipeline live = ledger.live();
@@ -56,7 +57,7 @@ record LedgerPlan(String liveApplicationId, String rolloutApplicationId, List<St
         }
         if (inProgress != null && main.sameOutput(inProgress)) {
             notes.add("cutover: the rollout " + inProgress.applicationId() + " (model " + inProgress.model() + ", into " + inProgress.outputTopic()
-                    + ") is now the live pipeline and continues where it stood; the previous live application " + liveId + "'s state is deleted");
+                    + ") is now the live pipeline and continues where it stood; the previous live application " + liveId + "'s state is deleted once no instance runs it");
             delete.add(liveId);
             liveId = inProgress.applicationId();
             live = inProgress;
@@ -109,7 +110,14 @@ record LedgerPlan(String liveApplicationId, String rolloutApplicationId, List<St
             writes.put(ApplicationLedger.LIVE, new Pipeline(liveId, main.embedding(), main.chunks(), main.outputTopic(), main.chunksTopic(),
                     main.model(), live != null && live.sameOutput(main) ? live.since() : nowMs).json());
         }
-        return new LedgerPlan(liveId, rolloutId, delete, writes, notes);
+        delete.remove(liveId); // never retire what runs now
+        if (rolloutId != null) {
+            delete.remove(rolloutId);
+        }
+        if (!delete.equals(ledger.retired())) {
+            writes.put(ApplicationLedger.RETIRED, ApplicationLedger.retiredJson(delete));
+        }
+        return new LedgerPlan(liveId, rolloutId, List.copyOf(delete), writes, notes);
     }
 
     /** Null when the chunks topic keeps exactly the current chunks under {@code main}; else why not and what to do. */

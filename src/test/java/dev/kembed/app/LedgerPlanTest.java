@@ -23,7 +23,7 @@ class LedgerPlanTest {
         LedgerPlan plan = LedgerPlan.decide(EMPTY, BASE, A, null, 1000);
         assertThat(plan.liveApplicationId()).isEqualTo(BASE);
         assertThat(plan.rolloutApplicationId()).isNull();
-        assertThat(plan.deleteApplications()).isEmpty();
+        assertThat(plan.retired()).isEmpty();
         assertThat(plan.ledgerWrites()).containsOnlyKeys(ApplicationLedger.LIVE);
         assertThat(plan.ledgerWrites().get(ApplicationLedger.LIVE)).contains("\"application_id\":\"app\"").contains("\"embedding\":\"embA\"");
     }
@@ -53,7 +53,7 @@ class LedgerPlanTest {
         State running = new State(A.underApplication(BASE), B.underApplication("app-rollout-abc"), null);
         LedgerPlan again = LedgerPlan.decide(running, BASE, A, B, 0xdefL);
         assertThat(again.rolloutApplicationId()).isEqualTo("app-rollout-abc");
-        assertThat(again.deleteApplications()).isEmpty();
+        assertThat(again.retired()).isEmpty();
         assertThat(again.ledgerWrites()).isEmpty();
     }
 
@@ -63,7 +63,7 @@ class LedgerPlanTest {
         Pipeline c = new Pipeline("", "embC", "none", "next", "", "model-c", 0);
         LedgerPlan plan = LedgerPlan.decide(running, BASE, A, c, 0xdefL);
         assertThat(plan.rolloutApplicationId()).isEqualTo("app-rollout-def");
-        assertThat(plan.deleteApplications()).containsExactly("app-rollout-abc");
+        assertThat(plan.retired()).containsExactly("app-rollout-abc");
     }
 
     @Test
@@ -72,8 +72,9 @@ class LedgerPlanTest {
         LedgerPlan plan = LedgerPlan.decide(running, BASE, A, null, 1);
         assertThat(plan.rolloutApplicationId()).isNull();
         assertThat(plan.liveApplicationId()).isEqualTo(BASE);
-        assertThat(plan.deleteApplications()).containsExactly("app-rollout-abc");
-        assertThat(plan.ledgerWrites()).containsEntry(ApplicationLedger.ROLLOUT, null).containsEntry(ApplicationLedger.PROGRESS, null);
+        assertThat(plan.retired()).containsExactly("app-rollout-abc");
+        assertThat(plan.ledgerWrites()).containsEntry(ApplicationLedger.ROLLOUT, null).containsEntry(ApplicationLedger.PROGRESS, null)
+                .containsEntry(ApplicationLedger.RETIRED, "[\"app-rollout-abc\"]");
         assertThat(plan.notes()).singleElement().asString().contains("aborted").contains("next");
     }
 
@@ -82,12 +83,22 @@ class LedgerPlanTest {
         State running = new State(A.underApplication(BASE), B.underApplication("app-rollout-abc"), null);
         LedgerPlan plan = LedgerPlan.decide(running, BASE, B, null, 1);
         assertThat(plan.liveApplicationId()).as("continues where the rollout stood").isEqualTo("app-rollout-abc");
-        assertThat(plan.deleteApplications()).containsExactly(BASE);
+        assertThat(plan.retired()).containsExactly(BASE);
         assertThat(plan.ledgerWrites()).containsEntry(ApplicationLedger.ROLLOUT, null);
         assertThat(plan.ledgerWrites().get(ApplicationLedger.LIVE)).contains("app-rollout-abc").contains("embB");
         // and after the cutover, a restart is a plain restart
         State after = live(B, "app-rollout-abc");
         assertThat(LedgerPlan.decide(after, BASE, B, null, 2).liveApplicationId()).isEqualTo("app-rollout-abc");
+    }
+
+    @Test
+    void retiredApplicationsWaitUntilDeletedAndWhatRunsIsNeverRetired() {
+        State waiting = new State(A.underApplication(BASE), null, null, java.util.List.of("app-rollout-1", "app-rollout-2"));
+        LedgerPlan plan = LedgerPlan.decide(waiting, BASE, A, null, 3);
+        assertThat(plan.retired()).containsExactly("app-rollout-1", "app-rollout-2");
+        assertThat(plan.ledgerWrites()).isEmpty();
+        State odd = new State(A.underApplication(BASE), B.underApplication("app-rollout-2"), null, java.util.List.of("app", "app-rollout-2"));
+        assertThat(LedgerPlan.decide(odd, BASE, A, B, 3).retired()).isEmpty();
     }
 
     @Test

@@ -282,6 +282,7 @@ class RolloutIntegrationTest extends BrokerTestBase {
             TestSupport.await("the update is served after the cutover", Duration.ofSeconds(60),
                     () -> cosine(TestSupport.embedding(compacted(name + "-next").get("doc-4")), want), c -> c > 0.9999);
             assertThat(counter(app, "kembed.windows.computed")).isPositive();
+            TestSupport.await("the previous live application's state deleted", Duration.ofSeconds(60), () -> app.retiredWaiting().isEmpty());
         }
         assertThat(groups()).as("the previous live application's offsets are gone").doesNotContain("kembed-it-" + name).contains(rolloutId);
         assertThat(topics()).as("the previous live application's changelogs are gone")
@@ -309,6 +310,9 @@ class RolloutIntegrationTest extends BrokerTestBase {
         try (KembedApp app = KembedApp.start(KembedConfig.from(main, Map.of()), data)) {
             assertThat(app.rolloutStreams()).isNull();
             assertThat(app.applicationId()).isEqualTo("kembed-it-" + name);
+            assertThat(Files.exists(data.resolve("state").resolve(rolloutId))).as("local state at once").isFalse();
+            TestSupport.await("the rollout's state deleted once its members' sessions ended", Duration.ofSeconds(60),
+                    () -> app.retiredWaiting().isEmpty());
         }
         assertThat(groups()).doesNotContain(rolloutId).contains("kembed-it-" + name);
         assertThat(topics()).as("the rollout's changelogs are gone").noneMatch(t -> t.startsWith(rolloutId + "-")).contains(name + "-next");

@@ -1,6 +1,5 @@
 package dev.kembed.app;
 
-import dev.kembed.app.config.ChunksConfig;
 import dev.kembed.app.config.HttpConfig;
 import dev.kembed.engine.queue.EngineListener;
 import dev.kembed.engine.queue.EngineWorkers;
@@ -127,11 +126,6 @@ public final class KembedApp implements AutoCloseable {
         WebServer webServer = null;
         KafkaStreams created = null;
         try {
-            if (cfg.deprecatedWindowsTopic()) {
-                LOG.warn("{} is deprecated and will be removed in the next release: it now means {} with {}=0 (one chunk record per "
-                        + "window, key <id>#<index>, schemas/chunk_embedding.avsc); set {} instead", ChunksConfig.WINDOWS_TOPIC,
-                        ChunksConfig.CHUNKS_TOPIC, ChunksConfig.CHUNK_MAX_TOKENS, ChunksConfig.CHUNKS_TOPIC);
-            }
             boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late(); // the graph's chunk slots follow from the model's window
             int modelMaxTokens = late ? ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
             stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, modelMaxTokens));

@@ -121,7 +121,7 @@ final class EngineStack implements AutoCloseable {
      * workers have nothing to do, so the live pipeline's latency barely moves.
      */
     EngineWorkers startWorkersBehind(EngineWorkers live, EngineListener listener) {
-        workers = settings.start(model.engine(), model::openEngine, policy, listener); // TODO yield to live (queue API)
+        workers = settings.startBehind(model.engine(), model::openEngine, policy, listener, live);
         return workers;
     }
 

@@ -1,6 +1,5 @@
 package dev.kembed.app;
 
-import dev.kembed.app.config.ChunksConfig;
 import dev.kembed.app.config.HttpConfig;
 import dev.kembed.app.config.RolloutConfig;
 import dev.kembed.engine.queue.EngineListener;
@@ -131,11 +130,6 @@ public final class KembedApp implements AutoCloseable {
         ApplicationState admin = null;
         Retirement retirement = null;
         try {
-            if (cfg.deprecatedWindowsTopic()) {
-                LOG.warn("{} is deprecated and will be removed in the next release: it now means {} with {}=0 (one chunk record per "
-                        + "window, key <id>#<index>, schemas/chunk_embedding.avsc); set {} instead", ChunksConfig.WINDOWS_TOPIC,
-                        ChunksConfig.CHUNKS_TOPIC, ChunksConfig.CHUNK_MAX_TOKENS, ChunksConfig.CHUNKS_TOPIC);
-            }
             stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, lateChunkingWindow(cfg)));
             KembedConfig next = cfg.rollout();
             if (next != null) {

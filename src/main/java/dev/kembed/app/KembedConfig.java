@@ -5,6 +5,7 @@ import dev.kembed.app.config.ChunksConfig;
 import dev.kembed.app.config.IntakeConfig;
 import dev.kembed.app.config.ConfigDocs;
 import dev.kembed.app.config.ConfigErrors;
+import dev.kembed.app.config.RemovedKeys;
 import dev.kembed.app.config.EmbeddingConfig;
 import dev.kembed.app.config.EngineConfig;
 import dev.kembed.app.config.HttpConfig;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * generated from it. One properties file holds the {@code kembed.*} keys; every other key passes
  * through to Kafka Streams and its clients. Environment variables override the file:
  * {@code KEMBED_BATCH_MAX_TOKENS} sets {@code kembed.batch.max.tokens}, {@code KEMBED_KAFKA_BOOTSTRAP_SERVERS}
- * sets {@code bootstrap.servers}. Unknown {@code kembed.*} keys in the file are errors; unknown
+ * sets {@code bootstrap.servers}. Unknown {@code kembed.*} keys in the file are errors (a removed
+ * one, file or environment, names what replaces it: {@link RemovedKeys}); unknown
  * {@code KEMBED_*} variables are logged and ignored (Kubernetes injects {@code KEMBED_SERVICE_HOST}
  * and the like into every pod). All errors are reported together, each naming its key.
  *
@@ -126,7 +128,7 @@ public final class KembedConfig extends AbstractConfig {
                 merged.put(settingOf(k), v);
             } else if (k.startsWith("KEMBED_") && !k.equals("KEMBED_JAVA_OPTS") && !k.equals("KEMBED_LOG4J")) {
                 String key = settingOf(k);
-                if (DEF.names().contains(key)) {
+                if (DEF.names().contains(key) || RemovedKeys.removed(key)) { // a removed key fails start-up, from the environment too
                     merged.put(key, v);
                 } else {
                     LOG.warn("ignoring environment variable {}: {} is not a kembed setting", k, key);
@@ -144,7 +146,7 @@ public final class KembedConfig extends AbstractConfig {
             }
             ConfigDef.ConfigKey key = DEF.configKeys().get(name);
             if (key == null) {
-                errors.add(name + " is not a kembed setting; see `kembed run --help` for the list");
+                errors.add(RemovedKeys.removed(name) ? RemovedKeys.error(name) : name + " is not a kembed setting; see `kembed run --help` for the list");
                 continue;
             }
             try {
@@ -261,14 +263,9 @@ public final class KembedConfig extends AbstractConfig {
         return topics.topicsReplication();
     }
 
-    /** The chunks topic and how chunks are made, or null for none; {@code kembed.windows.topic} means one chunk per window. */
+    /** The chunks topic and how chunks are made ({@code kembed.chunk.max.tokens=0}: one chunk per window), or null for none. */
     public ChunkOutput chunkOutput() {
         return chunks.chunkOutput();
-    }
-
-    /** Whether the deprecated {@code kembed.windows.topic} is what sets the chunks topic (start-up logs a warning). */
-    public boolean deprecatedWindowsTopic() {
-        return chunks.deprecatedWindowsTopic();
     }
 
     public String registryUrl() {

@@ -168,7 +168,7 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(75);
+        assertThat(KembedConfig.DEF.names()).hasSize(90);
     }
 
     @Test
@@ -256,13 +256,27 @@ class KembedConfigTest {
         assertThat(alone.engineSpec(Path.of("d"), 4096).chunkSlots()).as("chunks run alone need no slots").isZero();
     }
 
+    /** What kembed.windows.topic meant, set as its replacement: one chunk record per window. */
     @Test
-    void theDeprecatedWindowsTopicMeansOneChunkPerWindow() {
-        KembedConfig c = KembedConfig.from(props("kembed.windows.topic", "windows"), Map.of());
-        assertThat(c.deprecatedWindowsTopic()).isTrue();
+    void aChunkPerWindowIsTheChunksTopicWithNoChunkSize() {
+        KembedConfig c = KembedConfig.from(props("kembed.chunks.topic", "windows", "kembed.chunk.max.tokens", "0"), Map.of());
         assertThat(c.chunkOutput().topic()).isEqualTo("windows");
         assertThat(c.chunkOutput().chunker()).isSameAs(dev.kembed.text.Chunker.PER_WINDOW);
         assertThat(c.engineSpec(Path.of("d"), 4096).chunkSlots()).isEqualTo(1);
+    }
+
+    /** The removed windows topic alias (its subject made registries enforcing compatibility answer 409): refused, naming its replacement. */
+    @Test
+    void theRemovedWindowsTopicFailsStartUpNamingItsReplacementFromTheFileOrTheEnvironment() {
+        String removed = "kembed.windows.topic was removed in this release: set kembed.chunks.topic with kembed.chunk.max.tokens=0 (one chunk "
+                + "record per window, key <id>#<index>, schema chunk_embedding.avsc under the chunks topic's own subject)";
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.windows.topic", "windows"), Map.of())).hasMessageContaining(removed)
+                .hasMessageNotContaining("is not a kembed setting");
+        assertThatThrownBy(() -> KembedConfig.from(props(), Map.of("KEMBED_WINDOWS_TOPIC", "windows"))).as("not ignored as an unknown variable")
+                .hasMessageContaining(removed);
+        assertThatThrownBy(() -> KembedConfig.from(props("kembed.windows.topic", "windows", "kembed.chunks.topic", "chunks",
+                "kembed.pooling", "max"), Map.of())).as("with every other error, at once")
+                .hasMessageContaining(removed).hasMessageContaining("kembed.pooling");
     }
 
     @Test
@@ -276,9 +290,5 @@ class KembedConfigTest {
         assertThatThrownBy(() -> KembedConfig.from(props("kembed.chunks.topic", "chunks", "kembed.pooling", "cls"), Map.of()))
                 .hasMessageContaining("kembed.chunk.context=window pools each chunk's own tokens (mean)")
                 .hasMessageContaining("kembed.pooling=mean, or kembed.chunk.context=chunk");
-        assertThatThrownBy(() -> KembedConfig.from(props("kembed.chunks.topic", "chunks", "kembed.windows.topic", "windows"), Map.of()))
-                .hasMessageContaining("kembed.windows.topic is a deprecated alias of kembed.chunks.topic; set only kembed.chunks.topic");
-        assertThatThrownBy(() -> KembedConfig.from(props("kembed.windows.topic", "windows", "kembed.chunk.max.tokens", "128"), Map.of()))
-                .hasMessageContaining("kembed.windows.topic means one chunk per window (kembed.chunk.max.tokens=0)");
     }
 }

@@ -13,14 +13,13 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
-/** The chunks topic for a vector index: its topic, how chunks are cut and pooled, and the deprecated per-window alias. */
+/** The chunks topic for a vector index: its topic, and how chunks are cut and pooled. */
 public final class ChunksConfig extends ConfigArea {
     public static final String CHUNKS_TOPIC = "kembed.chunks.topic";
     public static final String CHUNK_MAX_TOKENS = "kembed.chunk.max.tokens";
     public static final String CHUNK_CONTEXT = "kembed.chunk.context";
     public static final String CHUNK_TEXT = "kembed.chunk.text";
     public static final String CHUNK_TEXT_MAX_BYTES = "kembed.chunk.text.max.bytes";
-    public static final String WINDOWS_TOPIC = "kembed.windows.topic";
 
     public ChunksConfig(AbstractConfig values) {
         super(values);
@@ -38,36 +37,21 @@ public final class ChunksConfig extends ConfigArea {
                                 + "the document runs in anyway; mean pooling only); chunk: each chunk's text also runs alone as its own sequence.")
                 .define(CHUNK_TEXT, Type.BOOLEAN, true, Importance.LOW, "Chunk records carry the chunk's text (null for pre-tokenized input).")
                 .define(CHUNK_TEXT_MAX_BYTES, Type.INT, RecordLimits.DEFAULT_CHUNK_TEXT_MAX_BYTES, Range.between(1024, 64 << 20), Importance.LOW,
-                        "Largest chunk text (UTF-8) a chunk record carries; a document with a longer chunk goes to the DLQ (chunk-too-large).")
-                .define(WINDOWS_TOPIC, Type.STRING, "", Importance.LOW,
-                        "Deprecated alias of kembed.chunks.topic with kembed.chunk.max.tokens=0 (one chunk record per window); logs a "
-                                + "warning. Removed in the next release.");
+                        "Largest chunk text (UTF-8) a chunk record carries; a document with a longer chunk goes to the DLQ (chunk-too-large).");
     }
 
-    /** The chunks topic differs from the stream's topics, the alias is not mixed with the key it stands for, late chunks pool by mean. */
+    /** The chunks topic differs from the stream's topics, late chunks pool by mean. */
     public void check(ConfigErrors errors, TopicsConfig topics) {
-        if (!errors.parsed(CHUNKS_TOPIC, WINDOWS_TOPIC)) {
+        if (!errors.parsed(CHUNKS_TOPIC)) {
             return;
         }
-        String chunks = values.getString(CHUNKS_TOPIC).trim();
-        String windows = values.getString(WINDOWS_TOPIC).trim();
-        if (!chunks.isEmpty() && !windows.isEmpty()) {
-            errors.add(WINDOWS_TOPIC + " is a deprecated alias of " + CHUNKS_TOPIC + "; set only " + CHUNKS_TOPIC);
-            return;
-        }
-        if (!windows.isEmpty() && errors.parsed(CHUNK_MAX_TOKENS) && values.originals().containsKey(CHUNK_MAX_TOKENS)
-                && values.getInt(CHUNK_MAX_TOKENS) != 0) {
-            errors.add(WINDOWS_TOPIC + " means one chunk per window (" + CHUNK_MAX_TOKENS + "=0); for chunks of " + values.getInt(CHUNK_MAX_TOKENS)
-                    + " tokens set " + CHUNKS_TOPIC + " instead");
-        }
-        String topic = chunks.isEmpty() ? windows : chunks;
+        String topic = values.getString(CHUNKS_TOPIC).trim();
         if (topic.isEmpty()) {
             return;
         }
-        String key = chunks.isEmpty() ? WINDOWS_TOPIC : CHUNKS_TOPIC;
         if (errors.parsed(TopicsConfig.INPUT_TOPIC, TopicsConfig.OUTPUT_TOPIC, TopicsConfig.DLQ_TOPIC)
                 && (topic.equals(topics.inputTopic()) || topic.equals(topics.outputTopic()) || topic.equals(topics.dlqTopic()))) {
-            errors.add(key + "=" + topic + " must differ from the input, output and dead-letter topics");
+            errors.add(CHUNKS_TOPIC + "=" + topic + " must differ from the input, output and dead-letter topics");
         }
         String pooling = EmbeddingConfig.POOLING;
         if (errors.parsed(CHUNK_CONTEXT, pooling) && ChunkContext.parse(CHUNK_CONTEXT, values.getString(CHUNK_CONTEXT)) == ChunkContext.WINDOW
@@ -78,25 +62,19 @@ public final class ChunksConfig extends ConfigArea {
         }
     }
 
-    /** The chunks topic and how chunks are made, or null for none; {@code kembed.windows.topic} means one chunk per window. */
+    /** The chunks topic and how chunks are made ({@code kembed.chunk.max.tokens=0}: one chunk per window), or null for none. */
     public ChunkOutput chunkOutput() {
         String chunks = values.getString(CHUNKS_TOPIC).trim();
-        String windows = values.getString(WINDOWS_TOPIC).trim();
-        if (chunks.isEmpty() && windows.isEmpty()) {
+        if (chunks.isEmpty()) {
             return null;
         }
-        int max = chunks.isEmpty() ? 0 : values.getInt(CHUNK_MAX_TOKENS);
-        return new ChunkOutput(chunks.isEmpty() ? windows : chunks, max == 0 ? Chunker.PER_WINDOW : new Chunker(max),
+        int max = values.getInt(CHUNK_MAX_TOKENS);
+        return new ChunkOutput(chunks, max == 0 ? Chunker.PER_WINDOW : new Chunker(max),
                 ChunkContext.parse(CHUNK_CONTEXT, values.getString(CHUNK_CONTEXT)), values.getBoolean(CHUNK_TEXT));
     }
 
     public int chunkTextMaxBytes() {
         return values.getInt(CHUNK_TEXT_MAX_BYTES);
-    }
-
-    /** Whether the deprecated {@code kembed.windows.topic} is what sets the chunks topic (start-up logs a warning). */
-    public boolean deprecatedWindowsTopic() {
-        return !values.getString(WINDOWS_TOPIC).trim().isEmpty();
     }
 
     /**

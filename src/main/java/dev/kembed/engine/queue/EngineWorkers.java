@@ -36,10 +36,14 @@ import java.util.function.Consumer;
  * {@link EngineOpener} passes its health check. After {@code maxReopens} fresh instances, a hang
  * gives up: {@link #gaveUp()} completes and the process is expected to exit.
  *
+ * <p>Workers can yield to other workers' work ({@link LiveWork}: a rollout's to the live pipeline's):
+ * they then take nothing while that is busy ({@link YieldToLive}). Every {@code EngineWorkers} is
+ * such a {@link LiveWork} itself ({@link #busy()}, {@link #onIdle}).
+ *
  * <p>With {@code threads = 0} nothing runs by itself and {@link #step()} does one unit of work:
  * tests drive it with a fake {@link EngineClock}.
  */
-public final class EngineWorkers implements AutoCloseable {
+public final class EngineWorkers implements LiveWork, AutoCloseable {
     static final long MAX_DOWN_PAUSE_MS = 30_000;
     /** How often the watchdog thread looks at the calls in flight: far below any deadline, and nothing has to signal it. */
     static final long WATCH_PERIOD_MS = 200;
@@ -53,6 +57,7 @@ public final class EngineWorkers implements AutoCloseable {
     private final WorkerThreads threads;
     private final Thread watchdog;
     private final EngineTime time;
+    private final YieldToLive yielding;
 
     /** Workers that cannot open a fresh engine: a hung call gives up at once (tests, and callers without a checkpoint at hand). */
     public EngineWorkers(EmbeddingEngine engine, WindowQueue queue, int threads, int retries, long backoffMs, long maxBlockMs,
@@ -70,6 +75,26 @@ public final class EngineWorkers implements AutoCloseable {
      */
     public EngineWorkers(EmbeddingEngine engine, EngineOpener opener, WindowQueue queue, int threads, int retries, long backoffMs,
             long maxBlockMs, CallDeadline deadline, int maxReopens, EngineClock clock, EngineListener listener) {
+        this(engine, opener, queue, threads, retries, backoffMs, maxBlockMs, deadline, maxReopens, clock, listener, LiveWork.NONE);
+    }
+
+    /**
+     * Workers that yield to {@code live} (a rollout's, yielding to the live pipeline's workers):
+     * they take no unit of work, batch or health check, while {@code live} is {@linkplain
+     * LiveWork#busy() busy}, and take work again, woken by its {@linkplain LiveWork#onIdle idle
+     * signal}, once it is idle. Live work that arrives while one of their batches runs waits at most
+     * for that batch (live workers never wait for these: they run on their own engine, in parallel).
+     * So that this wait stays short, give these workers a {@link BatchPolicy} of one maximal window
+     * ({@code maxTokens} = the padded length of the longest window the plan cuts: a batch is then one
+     * maximal window or shorter ones of no more tokens) and one thread (two threads could start two
+     * batches just before live work arrives). Waiting for live is not an
+     * engine call: the watchdog's deadlines and the engine health of these workers are as without
+     * {@code live}. Everything else is as the other constructor's.
+     *
+     * @param live the work to yield to; {@link LiveWork#NONE}: none (this constructor is then the other one)
+     */
+    public EngineWorkers(EmbeddingEngine engine, EngineOpener opener, WindowQueue queue, int threads, int retries, long backoffMs,
+            long maxBlockMs, CallDeadline deadline, int maxReopens, EngineClock clock, EngineListener listener, LiveWork live) {
         this.instances = new EngineInstances(engine, opener, maxReopens);
         this.shared = new GuardedQueue(queue);
         EngineHealth health = new EngineHealth(clock, backoffMs, MAX_DOWN_PAUSE_MS);
@@ -81,7 +106,8 @@ public final class EngineWorkers implements AutoCloseable {
         this.watch = new HealthWatch(health, runner, shared, metrics, instances, hangs);
         BatchDelivery delivery = new BatchDelivery(runner, shared, watch, metrics, hangs);
         this.admission = new Admission(shared, clock, listener, delivery, maxBlockMs);
-        this.picker = new WorkPicker(shared, watch, delivery, metrics, clock, hangs, instances);
+        this.yielding = YieldToLive.to(Objects.requireNonNull(live, "live"), shared);
+        this.picker = new WorkPicker(shared, watch, delivery, metrics, clock, hangs, instances, yielding);
         this.threads = new WorkerThreads(threads, picker::runLoop, shared::closing, listener);
         hangs.onHung((unit, reason) -> {
             watch.callHung(unit, reason);
@@ -107,6 +133,22 @@ public final class EngineWorkers implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /**
+     * Whether these workers have work: windows queued (documents or queries, ready or not) or a unit
+     * of work running (a batch or a health check). Cheap (one volatile read) and thread-safe: what
+     * workers that yield to these read before taking work.
+     */
+    @Override
+    public boolean busy() {
+        return shared.activity().busy();
+    }
+
+    /** Calls {@code wake} each time these workers go idle ({@link LiveWork#onIdle}: its rules). */
+    @Override
+    public LiveWork.Registration onIdle(Runnable wake) {
+        return shared.activity().onIdle(Objects.requireNonNull(wake, "wake"));
     }
 
     public EngineHealth health() {
@@ -264,6 +306,7 @@ public final class EngineWorkers implements AutoCloseable {
      */
     public boolean stop(Duration timeout) {
         shared.markClosing();
+        yielding.close();
         List<Thread> current = threads.current();
         if (!shared.awaitIdle(timeout)) {
             return false;

@@ -9,6 +9,8 @@ import org.slf4j.Logger;
  * The process's {@link WindowQueue} as submitters and workers share it: the one lock around it
  * (the queue itself is plain state, not thread-safe), the signals they wait on, how many units of
  * work are running, and whether the workers are closing. Every touch of the queue holds the lock.
+ * Releasing the lock publishes whether the queue has work ({@link #activity()}: what workers that
+ * yield to these read, and are woken by).
  */
 final class GuardedQueue {
     private static final Logger LOG = WorkerLog.LOG;
@@ -23,6 +25,7 @@ final class GuardedQueue {
     private final Condition idle = lock.newCondition();
     private int running;
     private volatile boolean closing;
+    private final QueueActivity activity = new QueueActivity();
 
     GuardedQueue(WindowQueue queue) {
         this.queue = queue;
@@ -37,8 +40,13 @@ final class GuardedQueue {
         lock.lock();
     }
 
+    /** Releases the lock, publishing whether the queue has work; if it just went idle, tells the idle listeners (lock released). */
     void unlock() {
+        boolean wentIdle = activity.update(queue.size() > 0 || queue.prioritySize() > 0 || running > 0);
         lock.unlock();
+        if (wentIdle) {
+            activity.notifyIdle();
+        }
     }
 
     void withLock(Runnable r) {
@@ -46,8 +54,13 @@ final class GuardedQueue {
         try {
             r.run();
         } finally {
-            lock.unlock();
+            unlock();
         }
+    }
+
+    /** Whether windows are queued or units of work run, as of the last release of the lock, and its idle listeners. */
+    QueueActivity activity() {
+        return activity;
     }
 
     int size() {
@@ -144,7 +157,7 @@ final class GuardedQueue {
             Thread.currentThread().interrupt();
             return false;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 }

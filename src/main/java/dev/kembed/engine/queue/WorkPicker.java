@@ -10,6 +10,7 @@ import org.slf4j.Logger;
  * {@link BatchDelivery}, on the engine instance current when it was taken. With nothing due, a
  * worker sleeps until the next deadline or a signal. A worker the watchdog abandoned inside a hung
  * call ({@link HangWatch}) ends its loop should the call ever return: its replacement took over.
+ * Workers that yield to live work ({@link YieldToLive}) take nothing while live is busy.
  */
 final class WorkPicker {
     private static final Logger LOG = WorkerLog.LOG;
@@ -21,9 +22,10 @@ final class WorkPicker {
     private final EngineClock clock;
     private final HangWatch hangs;
     private final EngineInstances instances;
+    private final YieldToLive yielding;
 
     WorkPicker(GuardedQueue shared, HealthWatch watch, BatchDelivery delivery, WorkerMetrics metrics, EngineClock clock, HangWatch hangs,
-            EngineInstances instances) {
+            EngineInstances instances, YieldToLive yielding) {
         this.shared = shared;
         this.watch = watch;
         this.delivery = delivery;
@@ -31,6 +33,7 @@ final class WorkPicker {
         this.clock = clock;
         this.hangs = hangs;
         this.instances = instances;
+        this.yielding = yielding;
     }
 
     /** Without worker threads: the watchdog's check, then the next unit of work that is due now; false if none is. */
@@ -55,7 +58,7 @@ final class WorkPicker {
                 }
                 shared.lock();
                 try {
-                    long wait = nanosUntilWork();
+                    long wait = yielding.waitNanos(nanosUntilWork());
                     if (!shared.closing() && wait > 0) {
                         shared.awaitWork(wait);
                     }
@@ -85,7 +88,7 @@ final class WorkPicker {
     private Runnable nextWork() {
         shared.lock();
         try {
-            if (shared.closing()) {
+            if (shared.closing() || yielding.mustWait()) {
                 return null;
             }
             if (!watch.up()) {

@@ -45,4 +45,14 @@ public record WorkerSettings(int batchMaxTokens, int batchMaxWindows, long batch
         return new EngineWorkers(engine, opener, new WindowQueue(policy, queueMaxWindows, scheduling, queueMaxDelayMs, documentShare), threads, retries,
                 retryBackoffMs, queueMaxBlockMs, new CallDeadline(callTimeoutMs), hungMaxReopens, EngineClock.SYSTEM, listener);
     }
+
+    /**
+     * Starts one worker that runs {@code engine}'s queue only while {@code live} has nothing to do
+     * (a rollout behind the live pipeline): one, so that no two of its batches can start just
+     * before live work arrives; {@code policy} should hold one maximal window per batch.
+     */
+    public EngineWorkers startBehind(EmbeddingEngine engine, EngineOpener opener, BatchPolicy policy, EngineListener listener, LiveWork live) {
+        return new EngineWorkers(engine, opener, new WindowQueue(policy, queueMaxWindows, scheduling, queueMaxDelayMs, documentShare), 1, retries,
+                retryBackoffMs, queueMaxBlockMs, new CallDeadline(callTimeoutMs), hungMaxReopens, EngineClock.SYSTEM, listener, live);
+    }
 }

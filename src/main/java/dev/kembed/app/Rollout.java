@@ -1,6 +1,7 @@
 package dev.kembed.app;
 
 import dev.kembed.engine.queue.EngineWorkers;
+import dev.kembed.engine.queue.WorkClass;
 import dev.kembed.stream.PipelineMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -59,6 +60,8 @@ final class Rollout implements AutoCloseable {
                     .description("1 once the rollout topic holds, for every live document, the version the live topic holds").register(registry);
             FunctionCounter.builder("kembed.rollout.documents.out", metrics, PipelineMetrics::documentsOut)
                     .description("document records the rollout wrote").register(registry);
+            FunctionCounter.builder("kembed.rollout.engine.seconds", workers, w -> w.engineSeconds(WorkClass.DOCUMENT))
+                    .description("engine time the rollout used (only while the live queue had nothing to do)").register(registry);
             return r;
         } catch (RuntimeException e) {
             stack.close();

@@ -55,22 +55,30 @@ final class EngineStack implements AutoCloseable {
     }
 
     /**
-     * A rollout's stack: batches of at most one maximal window, so that a live window that arrives
-     * while a rollout batch runs waits for no more than that.
+     * Padded tokens per rollout batch: a live window that arrives while a rollout batch runs shares
+     * the device with it, so rollout batches stay small (a longer window still runs, alone).
+     */
+    static final int ROLLOUT_BATCH_TOKENS = 512;
+
+    /**
+     * A rollout's stack: batches of at most {@link #ROLLOUT_BATCH_TOKENS} padded tokens or one
+     * window, so that live work never shares the device with more than that.
      */
     static EngineStack openBehind(KembedConfig cfg, EngineSpec spec) {
         return open(cfg, spec, true);
     }
 
-    private static EngineStack open(KembedConfig cfg, EngineSpec spec, boolean oneWindowBatches) {
+    private static EngineStack open(KembedConfig cfg, EngineSpec spec, boolean behindLive) {
         KembedModel model = KembedModel.open(cfg.modelDir(), spec, EngineConfig.ENGINE);
         try {
             EngineInfo info = model.engine().info();
             EmbeddingSettings settings = cfg.embeddingSettings(); // read once: a sentence-transformers directory's files are behind it
-            WorkerSettings ws = oneWindowBatches ? cfg.workerSettings().withBatchMaxTokens(WindowPlan.windowTokens(settings, info))
-                    : cfg.workerSettings();
+            WorkerSettings ws = cfg.workerSettings();
+            if (behindLive) {
+                ws = ws.withBatchMaxTokens(Math.min(ROLLOUT_BATCH_TOKENS, WindowPlan.windowTokens(settings, info)));
+            }
             BatchPolicy policy = ws.policy(info, WindowPlan.windowTokens(settings, info));
-            WindowPlan plan = planAgainstEngine(settings, ws, model, policy);
+            WindowPlan plan = planAgainstEngine(settings, ws, model, behindLive ? null : policy);
             String underfills = info.staticBatch() ? policy.underfills(info.maxBatch()) : null;
             if (underfills != null) {
                 LOG.warn("{}={} {}", QueueConfig.BATCH_MAX_TOKENS, ws.batchMaxTokens(), underfills);
@@ -99,7 +107,8 @@ final class EngineStack implements AutoCloseable {
         EngineInfo info = model.engine().info();
         List<String> errors = new ArrayList<>(WindowPlan.check(settings, info, WindowPlan.SettingNames.CONFIG));
         int window = WindowPlan.windowTokens(settings, info);
-        String holds = window >= 3 && window <= info.maxTokens() ? policy.checkHolds(window) : null;
+        // a rollout's small batches hold what they can: a longer window runs alone (null policy: not checked)
+        String holds = policy != null && window >= 3 && window <= info.maxTokens() ? policy.checkHolds(window) : null;
         if (holds != null) {
             errors.add(QueueConfig.BATCH_MAX_TOKENS + "=" + ws.batchMaxTokens() + " " + holds + "; raise it or lower "
                     + EmbeddingConfig.WINDOW_MAX_TOKENS);

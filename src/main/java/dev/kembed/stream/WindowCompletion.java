@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.embed.DocumentWindows;
 import dev.kembed.engine.WindowIdentity;
+import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.WindowResultCache;
 import dev.kembed.engine.queue.Completion;
 import dev.kembed.engine.queue.WindowJob;
@@ -99,7 +100,7 @@ final class WindowCompletion {
      * it is the net that turns what would be an ArrayIndexOutOfBounds in the stream thread (replaced,
      * then the process exits, again after every restart) or a sum cut short into a dead letter.
      */
-    private String dimensionMismatch(DocState state, dev.kembed.engine.WindowResult r) {
+    private String dimensionMismatch(DocState state, WindowResult r) {
         int dim = plan.engine().dimension();
         if (state.acc().length == dim && r.sum().length == dim && r.cls().length == dim) {
             return null;

@@ -260,6 +260,31 @@ class SettingsChangeRestartTest {
         assertThat(b.metrics().registry().get("kembed.documents.recomputed").counter().count()).isZero();
     }
 
+    /**
+     * The net under the recompute: a state that claims today's fingerprint but holds a sum of another
+     * dimension (corrupt, or a bug) is resumed, and its first result cannot be pooled into it: the
+     * document is dead-lettered {@code settings-changed} instead of the stream thread throwing.
+     */
+    @Test
+    void aResultThatDoesNotFitTheSumIsDeadLetteredNeverThrown() {
+        Life a = start(tiny, mean(), null);
+        org.apache.kafka.streams.state.KeyValueStore<String, DocState> docs = store(Names.DOCUMENT_STORE);
+        org.apache.kafka.streams.state.KeyValueStore<String, PendingWindow> pending = store(Names.PENDING_STORE);
+        docs.put("odd", new DocState(5, null, null, Map.of(), "docs", 0, 1, 0, 3, new double[16], 0, null, 0, new org.apache.kafka.common.header.Header[0],
+                StateFingerprint.of(a.plan(), null)));
+        int[] ids = {tiny.engine().info().bosTokenId(), 10, 11, 12, tiny.engine().info().eosTokenId()};
+        pending.put(EmbedProcessor.pendingKey("odd", 5, 0), new PendingWindow(0, ids, new int[] {0, 1, 1, 1, 0}, false, -1, -1, 3));
+        Life b = start(tiny, mean(), null);
+        assertThat(b.workers().queued()).as("resumed: same fingerprint").isEqualTo(1);
+        List<MockProcessorContext.CapturedForward<? extends String, ? extends Emitted>> out = finish(b);
+        assertThat(out).singleElement().satisfies(f -> {
+            DeadLetter dl = (DeadLetter) f.record().value();
+            assertThat(dl.reason()).isEqualTo("settings-changed");
+            assertThat(dl.message()).contains("dimension 32", "dimension 16");
+        });
+        assertThat(docs.get("odd")).isNull();
+    }
+
     /** A state of an earlier kembed (no fingerprint, no stored input) whose sum has another dimension: a dead letter for a replay, nothing else. */
     @Test
     void anOldStateOfAnotherDimensionIsDeadLetteredSettingsChanged() {

@@ -47,7 +47,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * the engine would compute; the store is changelogged, so this survives restarts.
  *
  * <p>The processor is where records arrive; the jobs are its collaborators: {@link DocumentStores}
- * (the five stores and their keys), {@link DocumentAdmission} (planning, supersession, reuse
+ * (the six stores and their keys), {@link DocumentAdmission} (planning, supersession, reuse
  * lookup), {@link WindowBacklog} (windows waiting for queue space), {@link WindowCompletion}
  * (pooling and the document record) and {@link ChunkEmitter} (chunk records and retractions).
  */

@@ -23,8 +23,8 @@ import org.apache.kafka.common.config.TopicConfig;
  * count); every topic is then read back and start-up is refused, naming topic, numbers and the
  * setting to change, when one cannot take what kembed may write to it, when the chunks topic is not
  * compacted, or when it has another partition count than the output topic. The producer's
- * {@code max.request.size} is what the largest of these needs, the parked-records changelog's
- * {@code max.message.bytes} what the largest input record needs.
+ * {@code max.request.size} is what the largest of these needs, the parked-records and
+ * document-inputs changelogs' {@code max.message.bytes} what the largest input record needs.
  *
  * @param limits         the bounds with the topics' sizes (the stream's per-record net)
  * @param maxRequestSize the producer's {@code max.request.size}
@@ -81,18 +81,24 @@ record KembedTopics(RecordLimits limits, int maxRequestSize) {
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("kembed cannot start with these topics:\n  " + String.join("\n  ", errors));
             }
-            int parked = (int) Math.min(Integer.MAX_VALUE, RecordSizes.parkedChangelog(facts.get(settings.inputTopic()).maxMessageBytes()));
-            // Streams creates the changelog with this size, but an existing one (an earlier kembed's) keeps what it has
-            String changelog = applicationId + "-" + Names.PARKED_STORE + "-changelog";
-            if (existing.contains(changelog) && admin.describe(List.of(changelog)).get(changelog).maxMessageBytes() < parked) {
-                admin.raiseMaxMessageBytes(changelog, parked);
-            }
+            long inputMax = facts.get(settings.inputTopic()).maxMessageBytes();
+            int parked = (int) Math.min(Integer.MAX_VALUE, RecordSizes.parkedChangelog(inputMax));
+            int inputs = (int) Math.min(Integer.MAX_VALUE, RecordSizes.inputChangelog(inputMax));
+            // Streams creates the changelogs with these sizes, but an existing one (an earlier kembed's) keeps what it has
+            raiseIfExisting(admin, existing, applicationId + "-" + Names.PARKED_STORE + "-changelog", parked);
+            raiseIfExisting(admin, existing, applicationId + "-" + Names.INPUT_STORE + "-changelog", inputs);
             long largest = parked;
             for (long n : need.values()) {
                 largest = Math.max(largest, n);
             }
             return new KembedTopics(limits.withTopics(facts.get(settings.outputTopic()).maxMessageBytes(),
                     chunks == null ? 0 : facts.get(chunks).maxMessageBytes(), parked), (int) Math.min(Integer.MAX_VALUE, largest));
+        }
+    }
+
+    private static void raiseIfExisting(TopicAdmin admin, Set<String> existing, String changelog, int maxMessageBytes) {
+        if (existing.contains(changelog) && admin.describe(List.of(changelog)).get(changelog).maxMessageBytes() < maxMessageBytes) {
+            admin.raiseMaxMessageBytes(changelog, maxMessageBytes);
         }
     }
 

@@ -24,6 +24,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * supersedes an older version in flight, stores the version, its windows and chunks, and sends to
  * the backlog only the windows whose result is not known already (reuse: the document's own kept
  * results, then the process-wide {@link WindowResultCache}). Bad input goes to the dead letters.
+ * The version's input is kept once, and its state carries the settings' {@link StateFingerprint},
+ * so that a restart with other settings can {@link #readmit} it through the same planning.
  */
 final class DocumentAdmission {
     private final PipelineSettings settings;
@@ -34,6 +36,8 @@ final class DocumentAdmission {
     private final PipelineMetrics metrics;
     private final ProcessorContext<String, Emitted> ctx;
     private final Consumer<String> dropPending;
+    /** What produced the states this admission writes ({@link StateFingerprint#of}). */
+    private final String fingerprint;
 
     /** @param dropPending drops a document's pending windows, queued work and chunks in flight (a superseded version's) */
     DocumentAdmission(PipelineSettings settings, WindowPlan plan, DocumentStores stores, WindowBacklog backlog, WindowResultCache cache,
@@ -46,6 +50,7 @@ final class DocumentAdmission {
         this.metrics = metrics;
         this.ctx = ctx;
         this.dropPending = dropPending;
+        this.fingerprint = StateFingerprint.of(plan, settings.chunks());
     }
 
     /**
@@ -55,30 +60,13 @@ final class DocumentAdmission {
     List<Completion> admit(Record<String, Decoded> record, DocumentEvent event) {
         String id = record.key();
         SourceRecord meta = event.source();
-        WindowPlan.Planned planned;
+        DocumentInput input = DocumentInput.of(event);
+        Plan planned;
         try {
-            long t0 = System.nanoTime();
-            planned = event.text() != null ? plan.cut(event.text()) : plan.cut(event.inputIds());
-            metrics.tokenizeNanos(System.nanoTime() - t0);
+            planned = plan(input);
         } catch (BadInputException e) {
             deadLetter(record, event, e);
             return List.of();
-        }
-        ChunkOutput chunking = settings.chunks();
-        List<Chunk> chunks = chunking == null ? List.of() : DocumentWindows.chunksOf(chunking.chunker(), planned);
-        if (chunking != null && chunking.withText()) {
-            try {
-                checkChunkText(chunks);
-            } catch (BadInputException e) {
-                deadLetter(record, event, e);
-                return List.of();
-            }
-        }
-        ChunkContext context = chunking == null ? null : chunking.context();
-        DocumentWindows windows = DocumentWindows.of(plan, planned, event.inputIds(), chunks, context);
-        List<PendingWindow> all = new ArrayList<>(windows.windows().size());
-        for (DocumentWindows.Window w : windows.windows()) {
-            all.add(PendingWindow.of(w, plan.globalCls()));
         }
         DocState previous = stores.docs.get(id);
         if (previous != null) {
@@ -86,17 +74,64 @@ final class DocumentAdmission {
             dropPending.accept(id);
             metrics.superseded();
         }
-        long generation = meta.offset();
+        stores.putInput(id, input, settings.limits().inputChangelogMaxBytes()); // once per version: the state is rewritten per window, the input never
         Long timestamp = event.timestamp() != null ? event.timestamp() : Long.valueOf(record.timestamp());
-        DocState state = new DocState(generation, event.version(), timestamp, event.metadata(), meta.topic(),
-                meta.partition(), all.size(), 0, planned.tokens(), new double[plan.engine().dimension()], 0, record.timestamp(),
-                all.size() - planned.windows().size(), record.headers().toArray());
+        DocState.Origin origin = new DocState.Origin(meta.offset(), event.version(), timestamp, event.metadata(), meta.topic(), meta.partition(),
+                record.timestamp(), record.headers().toArray());
+        return store(id, origin, planned, previous);
+    }
+
+    /**
+     * Plans a version in flight again from its input with this pipeline's settings (a restart
+     * changed them): its pending windows, queued work, chunks in flight and kept results go; it
+     * keeps its generation, version, timestamp, metadata, source and headers, with a fresh sum.
+     * Throws (having changed nothing) when the input is no longer acceptable under these settings.
+     */
+    List<Completion> readmit(String id, DocState old, DocumentInput input) throws BadInputException {
+        Plan planned = plan(input);
+        dropPending.accept(id);
+        stores.deleteVersionResults(id, old.generation()); // the same keys will hold the new plan's windows
+        return store(id, old.origin(), planned, old);
+    }
+
+    /** The fingerprint this pipeline's states carry. */
+    String fingerprint() {
+        return fingerprint;
+    }
+
+    /** A version's windows and chunks as this pipeline cuts them. */
+    private record Plan(WindowPlan.Planned planned, List<Chunk> chunks, List<PendingWindow> windows) {}
+
+    private Plan plan(DocumentInput input) throws BadInputException {
+        long t0 = System.nanoTime();
+        WindowPlan.Planned planned = input.text() != null ? plan.cut(input.text()) : plan.cut(input.inputIds());
+        metrics.tokenizeNanos(System.nanoTime() - t0);
+        ChunkOutput chunking = settings.chunks();
+        List<Chunk> chunks = chunking == null ? List.of() : DocumentWindows.chunksOf(chunking.chunker(), planned);
+        if (chunking != null && chunking.withText()) {
+            checkChunkText(chunks);
+        }
+        ChunkContext context = chunking == null ? null : chunking.context();
+        DocumentWindows windows = DocumentWindows.of(plan, planned, input.inputIds(), chunks, context);
+        List<PendingWindow> all = new ArrayList<>(windows.windows().size());
+        for (DocumentWindows.Window w : windows.windows()) {
+            all.add(PendingWindow.of(w, plan.globalCls()));
+        }
+        return new Plan(planned, chunks, all);
+    }
+
+    /** Stores the planned version (state with a fresh sum, chunks in flight, pending windows) and backlogs what is not known. */
+    private List<Completion> store(String id, DocState.Origin origin, Plan p, DocState previous) {
+        ChunkOutput chunking = settings.chunks();
+        List<PendingWindow> all = p.windows();
+        DocState state = DocState.planned(origin, all.size(), all.size() - p.planned().windows().size(), p.planned().tokens(),
+                plan.engine().dimension(), fingerprint);
         stores.putDoc(id, state, previous);
-        for (Chunk c : chunks) {
-            stores.putChunk(id, generation,
+        for (Chunk c : p.chunks()) {
+            stores.putChunk(id, origin.generation(),
                     chunking.withText() ? c : new Chunk(c.index(), c.tokenStart(), c.tokenEnd(), c.charStart(), c.charEnd(), null));
         }
-        return backlogUnknown(id, generation, meta.partition(), all);
+        return backlogUnknown(id, origin.generation(), origin.sourcePartition(), all);
     }
 
     /** The record's dead letter (its headers are the source record's, bounded by the decoder). */

@@ -12,16 +12,19 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The embed processor's five stores and their key layout: documents in flight, their pending
- * windows, kept window results, and (with a chunks topic) chunks in flight and emitted chunk
- * counts. Every key of one document version starts with {@link #generationPrefix}, so a version's
- * or a document's entries are one prefix scan away.
+ * The embed processor's six stores and their key layout: documents in flight, what each was
+ * admitted from (its input, by document id), their pending windows, kept window results, and (with
+ * a chunks topic) chunks in flight and emitted chunk counts. Every key of one document version
+ * starts with {@link #generationPrefix}, so a version's or a document's entries are one prefix
+ * scan away.
  */
 final class DocumentStores {
     private static final char SEP = '\u0000';
 
     /** Read freely; written only through {@link #putDoc} and {@link #deleteDoc}, which keep the intake count. */
     final KeyValueStore<String, DocState> docs;
+    /** The input of each document in flight, by id: written once per version ({@link #putInput}), deleted with the document's state. */
+    final KeyValueStore<String, DocumentInput> inputs;
     final KeyValueStore<String, PendingWindow> pending;
     final KeyValueStore<String, StoredResult> results;
     /** With a chunks topic: chunks of versions in flight, by version and index; else null. */
@@ -37,6 +40,7 @@ final class DocumentStores {
     DocumentStores(ProcessorContext<?, ?> context, boolean chunks, IntakeBound intake) {
         this.intake = intake;
         this.docs = context.getStateStore(Names.DOCUMENT_STORE);
+        this.inputs = context.getStateStore(Names.INPUT_STORE);
         this.pending = context.getStateStore(Names.PENDING_STORE);
         this.results = context.getStateStore(Names.RESULT_STORE);
         this.pendingChunks = chunks ? context.getStateStore(Names.PENDING_CHUNK_STORE) : null;
@@ -56,9 +60,24 @@ final class DocumentStores {
         countTokens(state.tokenCount() - (previous == null ? 0 : previous.tokenCount()));
     }
 
-    /** Deletes a document's state (emitted, failed or deleted): its tokens are no longer in flight. */
+    /**
+     * Keeps what a version was admitted from (a newer version's input replaces it). An input larger
+     * than its changelog takes ({@code maxBytes}; a compressed input batch can carry one) is not kept:
+     * the version is embedded as usual, only a restart with other settings cannot recompute it and
+     * dead-letters it for a replay instead; a refused changelog write would stop the stream thread.
+     */
+    void putInput(String id, DocumentInput input, long maxBytes) {
+        if (maxBytes > 0 && RecordLimits.utf8Length(id) + input.maxBytes() + RecordSizes.RECORD_OVERHEAD > maxBytes) {
+            inputs.delete(id);
+            return;
+        }
+        inputs.put(id, input);
+    }
+
+    /** Deletes a document's state and input (emitted, failed or deleted): its tokens are no longer in flight. */
     void deleteDoc(String id, DocState previous) {
         docs.delete(id);
+        inputs.delete(id);
         if (previous != null) {
             countTokens(-previous.tokenCount());
         }
@@ -117,6 +136,17 @@ final class DocumentStores {
             }
         }
         return out;
+    }
+
+    /** Deletes the kept results of one version (its windows are planned again: the same keys will mean other windows). */
+    void deleteVersionResults(String id, long generation) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(generationPrefix(id, generation), new StringSerializer())) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        keys.forEach(results::delete);
     }
 
     /** Deletes the document's kept results, all of them or (keep >= 0) all but generation {@code keep}'s. */

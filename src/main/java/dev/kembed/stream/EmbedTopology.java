@@ -31,8 +31,8 @@ import org.apache.kafka.streams.state.Stores;
  * source → decode → embed → output sink (+ chunks sink with a chunks topic); decode and embed
  * send dead letters through the dead-letter processor to the DLQ sink. Its stores are all
  * persistent and changelogged, their values in the versioned {@link StateSerdes} format: decode's
- * parked records (input held while the schema registry is down), embed's documents, pending
- * windows and window results, and with a chunks topic the chunks of versions in flight and the
+ * parked records (input held while the schema registry is down), embed's documents, their inputs
+ * (for a recompute after a settings change), pending windows and window results, and with a chunks topic the chunks of versions in flight and the
  * chunk count last emitted per document (what the next version or a tombstone retracts).
  * Chunk records go to their document id's partition ({@link ChunkPartitioner}).
  */
@@ -49,6 +49,14 @@ public final class EmbedTopology {
         AdmissionBudget budget = new AdmissionBudget(workers); // one per process: all tasks of a stream thread share its budget
         StoreBuilder<KeyValueStore<String, DocState>> docStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.DOCUMENT_STORE), Serdes.String(), StateSerdes.DOC_STATE);
+        StoreBuilder<KeyValueStore<String, DocumentInput>> inputStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.INPUT_STORE), Serdes.String(), StateSerdes.DOCUMENT_INPUT);
+        int inputMax = settings.limits().inputChangelogMaxBytes();
+        if (inputMax > 0) {
+            // a stored input is one input record's text or ids: its changelog must take the largest the input topic takes
+            inputStore = inputStore.withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(inputMax)));
+        }
+        StoreBuilder<KeyValueStore<String, DocumentInput>> inputs = inputStore;
         StoreBuilder<KeyValueStore<String, PendingWindow>> pendingStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.PENDING_STORE), Serdes.String(), StateSerdes.PENDING_WINDOW);
         StoreBuilder<KeyValueStore<String, StoredResult>> resultStore = Stores.keyValueStoreBuilder(
@@ -66,8 +74,8 @@ public final class EmbedTopology {
             @Override
             public Set<StoreBuilder<?>> stores() {
                 // the chunk stores exist only with a chunks topic, so a job without one has no extra changelogs
-                return settings.chunks() == null ? Set.of(docStore, pendingStore, resultStore)
-                        : Set.of(docStore, pendingStore, resultStore, chunkCountStore, pendingChunkStore);
+                return settings.chunks() == null ? Set.of(docStore, inputs, pendingStore, resultStore)
+                        : Set.of(docStore, inputs, pendingStore, resultStore, chunkCountStore, pendingChunkStore);
             }
         };
         StoreBuilder<KeyValueStore<String, ParkedRecord>> parkedStore = Stores.keyValueStoreBuilder(

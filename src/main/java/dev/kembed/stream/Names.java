@@ -18,6 +18,8 @@ public final class Names {
     public static final String CHUNK_COUNT_STORE = "kembed-chunk-counts";
     public static final String PENDING_CHUNK_STORE = "kembed-pending-chunks";
     public static final String PARKED_STORE = "kembed-parked-records";
+    /** What each document version in flight was admitted from (its text or ids), for a recompute after a settings change. */
+    public static final String INPUT_STORE = "kembed-document-inputs";
 
     public static final String HEADER_REASON = "kembed.error.reason";
     public static final String HEADER_MESSAGE = "kembed.error.message";

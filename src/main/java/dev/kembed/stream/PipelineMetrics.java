@@ -21,6 +21,7 @@ public final class PipelineMetrics implements EngineListener {
     private final Counter out;
     private final Counter superseded;
     private final Counter tombstones;
+    private final Counter recomputed;
     private final Counter chunksOut;
     private final Counter overflow;
     private final Counter engineFailures;
@@ -47,6 +48,9 @@ public final class PipelineMetrics implements EngineListener {
         out = registry.counter("kembed.documents.out");
         superseded = registry.counter("kembed.documents.superseded");
         tombstones = registry.counter("kembed.documents.tombstones");
+        recomputed = Counter.builder("kembed.documents.recomputed").description("documents in flight planned again from their input at a task's "
+                + "start because the settings that began them changed (model, precision, prompt, pooling, windows or chunk settings)")
+                .register(registry);
         chunksOut = Counter.builder("kembed.chunks.out").description("chunk records written to the chunks topic").register(registry);
         // windows that did not fit the queue within their stream thread's wait budget (they stay pending and go later)
         overflow = registry.counter("kembed.queue.overflow");
@@ -187,6 +191,10 @@ public final class PipelineMetrics implements EngineListener {
 
     void superseded() {
         superseded.increment();
+    }
+
+    void recomputed() {
+        recomputed.increment();
     }
 
     void tombstone() {

@@ -34,6 +34,15 @@ public record RecordLimits(int metadataMaxBytes, int dlqMaxValueBytes, int chunk
     public static final RecordLimits DEFAULTS = new RecordLimits(DEFAULT_METADATA_MAX_BYTES, DEFAULT_DLQ_MAX_VALUE_BYTES,
             DEFAULT_CHUNK_TEXT_MAX_BYTES, 0, 0, 0);
 
+    /**
+     * {@code max.message.bytes} the document-inputs changelog is created with (0 = the broker's
+     * default): the parked changelog's, as both hold at most one input record's content
+     * ({@link RecordSizes#inputChangelog}).
+     */
+    public int inputChangelogMaxBytes() {
+        return parkedChangelogMaxBytes;
+    }
+
     /** These limits with the topics' sizes read at start-up. */
     public RecordLimits withTopics(int outputMaxBytes, int chunksMaxBytes, int parkedChangelogMaxBytes) {
         return new RecordLimits(metadataMaxBytes, dlqMaxValueBytes, chunkTextMaxBytes, outputMaxBytes, chunksMaxBytes, parkedChangelogMaxBytes);

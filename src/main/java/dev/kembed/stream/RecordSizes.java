@@ -68,6 +68,17 @@ public final class RecordSizes {
         return inputMaxMessageBytes + PARKED_OVERHEAD;
     }
 
+    /**
+     * What the document-inputs changelog is given: the same as the parked changelog. A stored input
+     * is the input's text in UTF-8 (never more than the record that carried it, whatever its format)
+     * or its ids as Avro varints (never more than their JSON digits or Avro varints in the input),
+     * plus the document id and a few bytes. A larger one (a compressed batch) is not stored
+     * ({@link DocumentStores#putInput}).
+     */
+    public static long inputChangelog(long inputMaxMessageBytes) {
+        return parkedChangelog(inputMaxMessageBytes);
+    }
+
     /** A record's size as a topic counts it, with the value in registry wire format. */
     static long record(String key, long avroValueBytes, long headerBytes) {
         return RecordLimits.utf8Length(key) + WIRE_HEADER + avroValueBytes + headerBytes + RECORD_OVERHEAD;

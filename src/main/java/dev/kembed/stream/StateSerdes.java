@@ -1,6 +1,7 @@
 package dev.kembed.stream;
 
 import dev.kembed.avro.state.ChunkSpanState;
+import dev.kembed.avro.state.DocumentInputState;
 import dev.kembed.avro.state.DocumentState;
 import dev.kembed.text.Chunk;
 import dev.kembed.avro.state.ParkedRecordState;
@@ -46,7 +47,7 @@ final class StateSerdes {
 
     /** Earlier writer schemas of the document state, resolved against today's when read back. */
     static final List<Schema> DOC_STATE_HISTORY = List.of(history("document_state-1.avsc"), history("document_state-2.avsc"),
-            history("document_state-3.avsc"));
+            history("document_state-3.avsc"), history("document_state-4.avsc"));
     /** Parked records written before their headers were kept (read back with none). */
     static final List<Schema> PARKED_RECORD_HISTORY = List.of(history("parked_record-1.avsc"));
     static final List<Schema> PENDING_WINDOW_HISTORY = List.of(history("pending_window-1.avsc"));
@@ -65,6 +66,12 @@ final class StateSerdes {
     static final Serde<Chunk> CHUNK_SPAN = serde(ChunkSpanState.getClassSchema(), List.of(), StateSerdes::chunkToAvro,
             StateSerdes::chunkFromAvro, in -> {
                 throw new IOException("chunk spans have no kembed 0.1 format");
+            });
+
+    /** What a version in flight was admitted from; no history yet (state schema 5 introduced it). */
+    static final Serde<DocumentInput> DOCUMENT_INPUT = serde(DocumentInputState.getClassSchema(), List.of(), StateSerdes::inputToAvro,
+            StateSerdes::inputFromAvro, in -> {
+                throw new IOException("document inputs have no kembed 0.1 format");
             });
 
     static final Serde<ParkedRecord> PARKED_RECORD = serde(ParkedRecordState.getClassSchema(), PARKED_RECORD_HISTORY, StateSerdes::parkedToAvro,
@@ -87,6 +94,30 @@ final class StateSerdes {
         Object text = g.get("text");
         return new Chunk((Integer) g.get("index"), (Integer) g.get("token_start"), (Integer) g.get("token_end"), (Integer) g.get("char_start"),
                 (Integer) g.get("char_end"), text == null ? null : text.toString());
+    }
+
+    private static GenericRecord inputToAvro(DocumentInput in) {
+        GenericRecord g = new GenericData.Record(DocumentInputState.getClassSchema());
+        g.put("text", in.text());
+        if (in.inputIds() != null) {
+            List<Integer> ids = new java.util.ArrayList<>(in.inputIds().length);
+            for (int id : in.inputIds()) {
+                ids.add(id);
+            }
+            g.put("input_ids", ids);
+        }
+        return g;
+    }
+
+    private static DocumentInput inputFromAvro(GenericRecord g) {
+        int[] ids = null;
+        if (g.get("input_ids") instanceof List<?> list) {
+            ids = new int[list.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = (Integer) list.get(i);
+            }
+        }
+        return new DocumentInput(g.get("text") == null ? null : g.get("text").toString(), ids);
     }
 
     private static GenericRecord parkedToAvro(ParkedRecord r) {
@@ -263,6 +294,7 @@ final class StateSerdes {
         r.put("received_at", s.receivedAt());
         r.put("chunk_windows", s.chunkWindows());
         r.put("source_headers", headersToAvro(s.sourceHeaders(), DocumentState.getClassSchema(), "source_headers"));
+        r.put("fingerprint", s.fingerprint());
         return r;
     }
 
@@ -275,7 +307,8 @@ final class StateSerdes {
         return new DocState((Long) r.get("generation"), (Long) r.get("version"), (Long) r.get("timestamp"), meta,
                 r.get("source_topic").toString(), (Integer) r.get("source_partition"), (Integer) r.get("expected_windows"),
                 (Integer) r.get("done_windows"), (Integer) r.get("token_count"), acc, (Double) r.get("weight"), (Long) r.get("received_at"),
-                (Integer) r.get("chunk_windows"), headersFromAvro(r.get("source_headers")));
+                (Integer) r.get("chunk_windows"), headersFromAvro(r.get("source_headers")),
+                r.get("fingerprint") == null ? null : r.get("fingerprint").toString());
     }
 
     private static GenericRecord windowToAvro(PendingWindow w) {

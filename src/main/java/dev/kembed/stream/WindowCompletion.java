@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kembed.avro.DocumentEmbedding;
 import dev.kembed.embed.DocumentWindows;
 import dev.kembed.engine.WindowIdentity;
+import dev.kembed.engine.WindowResult;
 import dev.kembed.engine.WindowResultCache;
 import dev.kembed.engine.queue.Completion;
 import dev.kembed.engine.queue.WindowJob;
@@ -25,6 +26,8 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class WindowCompletion {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The dead-letter reason of a version that cannot be finished or recomputed under the settings it was restarted with. */
+    static final String SETTINGS_CHANGED = "settings-changed";
 
     private final PipelineSettings settings;
     private final WindowPlan plan;
@@ -68,6 +71,11 @@ final class WindowCompletion {
             failDocument(job.docId(), state, c.reason(), c.error());
             return;
         }
+        String mismatch = dimensionMismatch(state, c.result());
+        if (mismatch != null) {
+            failDocument(job.docId(), state, SETTINGS_CHANGED, mismatch);
+            return;
+        }
         DocumentPooler pooler = plan.resumePooler(state.acc(), state.weight());
         DocumentWindows.poolDocument(pooler, w.toWindow(), c.result());
         DocState next = state.withResult(pooler.accumulated(), pooler.weight());
@@ -84,6 +92,21 @@ final class WindowCompletion {
             return;
         }
         emit(job.docId(), job.generation(), state, next, pooler);
+    }
+
+    /**
+     * Null when the result can be pooled into the state's sum, else why not. A state is recomputed
+     * from its input when the settings changed ({@link EmbedProcessor#init}), so this cannot happen;
+     * it is the net that turns what would be an ArrayIndexOutOfBounds in the stream thread (replaced,
+     * then the process exits, again after every restart) or a sum cut short into a dead letter.
+     */
+    private String dimensionMismatch(DocState state, WindowResult r) {
+        int dim = plan.engine().dimension();
+        if (state.acc().length == dim && r.sum().length == dim && r.cls().length == dim) {
+            return null;
+        }
+        return "a window result of dimension " + r.sum().length + " cannot be pooled into a document sum of dimension " + state.acc().length
+                + " (the model has " + dim + "): the settings changed under this version; replay it from its source offset";
     }
 
     /** The document's last window is in: its record, then its chunks, in one forward sequence (one transaction). */
@@ -141,8 +164,12 @@ final class WindowCompletion {
         return null;
     }
 
-    /** The engine gave up on one of the document's windows (or its records cannot be written): the document goes to the DLQ, its other windows are dropped. */
-    private void failDocument(String id, DocState state, String reason, String error) {
+    /**
+     * The engine gave up on one of the document's windows (or its records cannot be written, or it
+     * cannot be finished under changed settings): the document goes to the DLQ, its other windows
+     * are dropped. The dead letter names the source topic, partition and offset, for a replay.
+     */
+    void failDocument(String id, DocState state, String reason, String error) {
         dropPending.accept(id);
         stores.deleteDoc(id, state);
         metrics.deadLetter(reason);

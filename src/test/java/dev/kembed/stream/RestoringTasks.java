@@ -90,6 +90,7 @@ abstract class RestoringTasks {
         KeyValueStore<String, DocState> docs = store(ctx, Names.DOCUMENT_STORE, StateSerdes.DOC_STATE);
         KeyValueStore<String, PendingWindow> pending = store(ctx, Names.PENDING_STORE, StateSerdes.PENDING_WINDOW);
         store(ctx, Names.RESULT_STORE, StateSerdes.WINDOW_RESULT);
+        store(ctx, Names.INPUT_STORE, StateSerdes.DOCUMENT_INPUT);
         long generation = 42;
         docs.put(doc, new DocState(generation, null, null, Map.of(), "docs", 0, windows, 0, windows * 3,
                 new double[plan.engine().dimension()], 0, null, 0));

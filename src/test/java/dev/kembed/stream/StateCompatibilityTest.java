@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -119,6 +120,51 @@ class StateCompatibilityTest {
         assertThat(back.sourceHeaders()[0].key()).isEqualTo("trace");
         assertThat(back.sourceHeaders()[0].value()).containsExactly(1, (byte) 0xFF);
         assertThat(back.sourceHeaders()[1].value()).isNull();
+    }
+
+    /** A document state written with schema 4 (before fingerprints) reads back with none: a restart cannot recompute it; today's keeps one. */
+    @Test
+    void documentStateWrittenWithSchema4HasNoFingerprintAndTodaysKeepsIt() throws Exception {
+        org.apache.avro.Schema v4 = StateSerdes.DOC_STATE_HISTORY.get(3);
+        assertThat(v4.getField("source_headers")).isNotNull();
+        assertThat(v4.getField("fingerprint")).isNull();
+        org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(v4);
+        r.put("generation", 9L);
+        r.put("metadata", Map.of());
+        r.put("source_topic", "documents");
+        r.put("source_partition", 0);
+        r.put("expected_windows", 3);
+        r.put("done_windows", 1);
+        r.put("token_count", 30);
+        r.put("acc", java.nio.ByteBuffer.wrap(new byte[24]));
+        r.put("weight", 1.0);
+        r.put("chunk_windows", 0);
+        r.put("source_headers", List.of());
+        DocState s = StateSerdes.DOC_STATE.deserializer().deserialize("t", encode(v4, r));
+        assertThat(s.acc()).hasSize(3);
+        assertThat(s.fingerprint()).isNull();
+        assertThat(s.withResult(s.acc(), 2.0).fingerprint()).isNull();
+        DocState stamped = new DocState(s.generation(), s.version(), s.timestamp(), s.metadata(), s.sourceTopic(), s.sourcePartition(),
+                s.expectedWindows(), s.doneWindows(), s.tokenCount(), s.acc(), s.weight(), s.receivedAt(), s.chunkWindows(), s.sourceHeaders(),
+                "0123456789abcdef");
+        DocState back = StateSerdes.DOC_STATE.deserializer().deserialize("t", StateSerdes.DOC_STATE.serializer().serialize("t", stamped));
+        assertThat(back.fingerprint()).isEqualTo("0123456789abcdef");
+        assertThat(back.withResult(back.acc(), 3.0).fingerprint()).as("kept through every window").isEqualTo("0123456789abcdef");
+        assertThat(back.origin()).usingRecursiveComparison().isEqualTo(stamped.origin());
+    }
+
+    /** A version's stored input round-trips as text or as ids (negative and large ids too), never both. */
+    @Test
+    void documentInputsRoundTrip() {
+        for (DocumentInput in : List.of(new DocumentInput("café 😀 東京", null), new DocumentInput(null, new int[] {0, 5, 300, -1, Integer.MAX_VALUE}),
+                new DocumentInput("", null))) {
+            byte[] bytes = StateSerdes.DOCUMENT_INPUT.serializer().serialize("t", in);
+            assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+            assertThat((long) bytes.length).as("the size bound the changelog check uses").isLessThanOrEqualTo(in.maxBytes());
+            DocumentInput back = StateSerdes.DOCUMENT_INPUT.deserializer().deserialize("t", bytes);
+            assertThat(back.text()).isEqualTo(in.text());
+            assertThat(back.inputIds()).isEqualTo(in.inputIds());
+        }
     }
 
     /** A parked record written with parked schema 1 (no headers) reads back with none, whole. */

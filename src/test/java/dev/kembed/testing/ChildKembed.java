@@ -85,10 +85,15 @@ public final class ChildKembed implements AutoCloseable {
 
     /** kembed_documents_out_total from the child's /metrics, or -1 while it is not serving. */
     public double documentsOut() {
+        return metric("kembed_documents_out_total");
+    }
+
+    /** The first sample of {@code name} (any labels) on the child's /metrics: 0 when absent, -1 while it is not serving. */
+    public double metric(String name) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://localhost:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-            Matcher m = Pattern.compile("(?m)^kembed_documents_out_total(?:\\{[^}]*\\})? ([0-9.eE+]+)").matcher(r.body());
+            Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? ([0-9.eE+]+)").matcher(r.body());
             return m.find() ? Double.parseDouble(m.group(1)) : 0;
         } catch (IOException | InterruptedException e) {
             return -1;

@@ -21,6 +21,28 @@ public final class TestModels {
         return dir;
     }
 
+    /**
+     * The tiny checkpoint's architecture and tokenizer at half its width: 16 dimensions instead of
+     * 32, 2 layers, random weights (seeded), into {@code dir} (once). A model of a smaller
+     * dimension for restarts that change the model.
+     */
+    public static Path narrow(Path dir) {
+        if (!Files.exists(dir.resolve("config.json"))) {
+            try {
+                Path tiny = tiny(dir.resolveSibling(dir.getFileName() + "-tiny-source"));
+                int vocab = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tiny.resolve("config.json").toFile()).get("vocab_size").asInt();
+                dev.kembed.model.arch.ModelConfig cfg = new dev.kembed.model.arch.ModelConfig(dev.kembed.model.arch.Architectures.LONGFORMER, vocab,
+                        16, 2, 2, 32, 4098, 1, 1e-5, 1, 0, 2, new int[] {16, 32});
+                Files.createDirectories(dir);
+                dev.kembed.model.arch.CheckpointWriter.write(dir, cfg, dev.kembed.model.recipe.RandomCheckpoint.weights(cfg, 5, 0.2));
+                Files.copy(tiny.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return dir;
+    }
+
     /** {@code kembed model long --from minilm} into {@code dir} (once). */
     public static Path longMiniLm(Path dir) {
         if (!Files.exists(dir.resolve("config.json"))) {

@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * A test that starts a broker, a schema registry, a child JVM or the demo: run by {@code mvn verify}
- * (Failsafe), never by {@code mvn test}. {@code TestTiersTest} keeps every such class marked.
+ * (Failsafe), never by {@code mvn test}. {@code TestTiersTest} keeps every such class marked. On one
+ * method of a fast class: a test that needs real threads and sleeps.
  */
-@Target(ElementType.TYPE)
+@Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
 @Tag("integration")
 public @interface IntegrationTest {}

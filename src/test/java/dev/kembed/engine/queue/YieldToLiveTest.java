@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.engine.EngineException;
 import dev.kembed.testing.FakeClock;
+import dev.kembed.testing.IntegrationTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -267,6 +268,7 @@ class YieldToLiveTest {
      * live's idle signal, well before its {@link YieldToLive#RECHECK_MS} safety net.
      */
     @Test
+    @IntegrationTest // real threads and sleeps: the slow tier
     void withThreadsNoRolloutBatchStartsWhileLiveWorkIsPendingAndRolloutResumesOnLivesIdleSignal() throws Exception {
         int rolloutWindows = 40;
         EngineWorkers live = live(1, EngineClock.SYSTEM);

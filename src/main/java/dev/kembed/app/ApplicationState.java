@@ -51,7 +51,7 @@ final class ApplicationState implements AutoCloseable {
      */
     String holdsEveryDocument(String topic, String settingToName) {
         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config c = get(admin.describeConfigs(List.of(r)).all(), "describe " + topic).get(r);
+        Config c = TopicAdmin.get(admin.describeConfigs(List.of(r)).all(), "describe " + topic).get(r);
         String policy = value(c, TopicConfig.CLEANUP_POLICY_CONFIG);
         String retentionMs = value(c, TopicConfig.RETENTION_MS_CONFIG);
         String retentionBytes = value(c, TopicConfig.RETENTION_BYTES_CONFIG);
@@ -70,7 +70,7 @@ final class ApplicationState implements AutoCloseable {
 
     /** The application's committed offset per partition of {@code topic} (absent: nothing committed there). */
     Map<TopicPartition, Long> committed(String applicationId, String topic) {
-        Map<TopicPartition, OffsetAndMetadata> all = get(admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata(),
+        Map<TopicPartition, OffsetAndMetadata> all = TopicAdmin.get(admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata(),
                 "read the committed offsets of " + applicationId);
         Map<TopicPartition, Long> out = new HashMap<>();
         all.forEach((tp, o) -> {
@@ -84,12 +84,12 @@ final class ApplicationState implements AutoCloseable {
     /** The first offset still in each of {@code partitions}. */
     Map<TopicPartition, Long> earliest(Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetSpec> spec = partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.earliest()));
-        return get(admin.listOffsets(spec).all(), "list offsets").entrySet().stream()
+        return TopicAdmin.get(admin.listOffsets(spec).all(), "list offsets").entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
     List<TopicPartition> partitions(String topic) {
-        return get(admin.describeTopics(List.of(topic)).allTopicNames(), "describe " + topic).get(topic).partitions().stream()
+        return TopicAdmin.get(admin.describeTopics(List.of(topic)).allTopicNames(), "describe " + topic).get(topic).partitions().stream()
                 .map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
@@ -153,10 +153,10 @@ final class ApplicationState implements AutoCloseable {
         }
         // every store of the topology is named kembed-*, so its changelogs are <application id>-kembed-*-changelog
         String prefix = applicationId + "-kembed-";
-        List<String> changelogs = get(admin.listTopics().names(), "list topics").stream()
+        List<String> changelogs = TopicAdmin.get(admin.listTopics().names(), "list topics").stream()
                 .filter(t -> t.startsWith(prefix) && (t.endsWith("-changelog") || t.endsWith("-repartition"))).toList();
         if (!changelogs.isEmpty()) {
-            get(admin.deleteTopics(changelogs).all(), "delete the changelogs of " + applicationId);
+            TopicAdmin.get(admin.deleteTopics(changelogs).all(), "delete the changelogs of " + applicationId);
         }
         LOG.info("deleted the state of {}: its consumer group and {} changelog topics", applicationId, changelogs.size());
         return true;
@@ -165,18 +165,6 @@ final class ApplicationState implements AutoCloseable {
     private static String value(Config c, String name) {
         ConfigEntry e = c.get(name);
         return e == null || e.value() == null ? "" : e.value();
-    }
-
-    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> f, String what) {
-        try {
-            return f.get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while trying to " + what, e);
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new IllegalStateException("cannot reach the Kafka cluster to " + what + ": " + cause.getMessage(), e);
-        }
     }
 
     @Override

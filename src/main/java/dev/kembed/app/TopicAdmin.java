@@ -126,7 +126,8 @@ public final class TopicAdmin implements AutoCloseable {
         return e.value();
     }
 
-    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> f, String what) {
+    /** An admin call's result within 60 s; a failure says what was being done. */
+    static <T> T get(org.apache.kafka.common.KafkaFuture<T> f, String what) {
         try {
             return f.get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

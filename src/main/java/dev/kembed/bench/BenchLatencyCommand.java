@@ -80,7 +80,7 @@ final class BenchLatencyCommand implements Callable<Integer> {
             WindowPlan plan = m.plan(settings, WindowPlan.SettingNames.CLI);
             DirectEmbedder direct = new DirectEmbedder(plan, m.engine(), plan.maxTokens()); // one window per call, as the job's default
             // calibration, on this engine: seconds per short and per long document, and one maximal window
-            direct.embed(text(vocabulary, rnd, 200));
+            direct.embed(BenchSupport.text(vocabulary, rnd, 200));
             List<Doc> probeShort = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 probeShort.add(doc(plan, vocabulary, rnd, "probe-s" + i, false, shortTokens));
@@ -89,7 +89,7 @@ final class BenchLatencyCommand implements Callable<Integer> {
             shortCost = time(direct, probeShort) / probeShort.size();
             longCost = time(direct, List.of(probeLong));
             double[] win = new double[3];
-            String maximal = text(vocabulary, rnd, plan.maxTokens() * 2);
+            String maximal = BenchSupport.text(vocabulary, rnd, plan.maxTokens() * 2);
             String oneWindow = plan.tokenize(maximal).size() > 0 ? cutToOneWindow(plan, maximal) : maximal;
             for (int i = 0; i < win.length; i++) {
                 long t0 = System.nanoTime();
@@ -205,20 +205,13 @@ final class BenchLatencyCommand implements Callable<Integer> {
     /** A document of about a token count drawn from {@code range}, measured with the model's tokenizer. */
     private static Doc doc(WindowPlan plan, String[] vocabulary, SplittableRandom rnd, String id, boolean isLong, List<Integer> range) {
         int want = range.get(0) + rnd.nextInt(Math.max(1, range.get(1) - range.get(0) + 1));
-        String text = text(vocabulary, rnd, want);
+        String text = BenchSupport.text(vocabulary, rnd, want);
         int tokens = plan.tokenize(text).size();
         // words are ~1.3 tokens: scale once to land near the wanted count
-        text = text(vocabulary, rnd, Math.max(1, (int) ((long) want * want / Math.max(1, tokens))));
+        text = BenchSupport.text(vocabulary, rnd, Math.max(1, (int) ((long) want * want / Math.max(1, tokens))));
         return new Doc(id, text, isLong, plan.tokenize(text).size());
     }
 
-    private static String text(String[] vocabulary, SplittableRandom rnd, int words) {
-        StringBuilder sb = new StringBuilder();
-        for (int w = 0; w < words; w++) {
-            sb.append(vocabulary[rnd.nextInt(vocabulary.length)]).append(w % 17 == 16 ? ".\n" : " ");
-        }
-        return sb.toString();
-    }
 
     /** The longest prefix of {@code text} that still fits one window (what one engine call costs at most). */
     private static String cutToOneWindow(WindowPlan plan, String text) {

@@ -70,7 +70,7 @@ final class BenchRolloutCommand implements Callable<Integer> {
             }
             List<String[]> corpus = new ArrayList<>();
             for (int i = 0; i < documents; i++) {
-                corpus.add(new String[] {"doc-" + i, text(vocabulary, rnd, words.get(0) + rnd.nextInt(words.get(1) - words.get(0) + 1))});
+                corpus.add(new String[] {"doc-" + i, BenchSupport.text(vocabulary, rnd, words.get(0) + rnd.nextInt(words.get(1) - words.get(0) + 1))});
             }
             Properties main = config(bootstrap);
             Path data = dir.resolve("data");
@@ -163,7 +163,7 @@ final class BenchRolloutCommand implements Callable<Integer> {
                 }
                 String id = "short-" + tag + "-" + i;
                 sent.put(id, System.nanoTime());
-                producer.send(new ProducerRecord<>("corpus", id, json(text(vocabulary, rnd, 20 + rnd.nextInt(60)))));
+                producer.send(new ProducerRecord<>("corpus", id, json(BenchSupport.text(vocabulary, rnd, 20 + rnd.nextInt(60)))));
                 producer.flush();
             }
         }
@@ -209,11 +209,4 @@ final class BenchRolloutCommand implements Callable<Integer> {
         return new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("text", text).toString();
     }
 
-    private static String text(String[] vocabulary, SplittableRandom rnd, int words) {
-        StringBuilder sb = new StringBuilder();
-        for (int w = 0; w < words; w++) {
-            sb.append(vocabulary[rnd.nextInt(vocabulary.length)]).append(w % 17 == 16 ? ".\n" : " ");
-        }
-        return sb.toString();
-    }
 }

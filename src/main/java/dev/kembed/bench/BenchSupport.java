@@ -96,4 +96,13 @@ final class BenchSupport {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
+
+    /** {@code words} words drawn from {@code vocabulary}, a sentence end every 17. */
+    static String text(String[] vocabulary, java.util.SplittableRandom rnd, int words) {
+        StringBuilder sb = new StringBuilder();
+        for (int w = 0; w < words; w++) {
+            sb.append(vocabulary[rnd.nextInt(vocabulary.length)]).append(w % 17 == 16 ? ".\n" : " ");
+        }
+        return sb.toString();
+    }
 }

@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.Vectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedConfig;
@@ -86,7 +87,7 @@ class ModelChangeRestartIntegrationTest extends BrokerTestBase {
                 float[] want = synchronous(b);
                 float[] got = out.vectors.get("doc");
                 assertThat(got).as("the new settings' dimension").hasSize(want.length);
-                double cos = cosine(got, want);
+                double cos = Vectors.cosine(got, want);
                 System.out.printf("%s: cosine to kembed embed with the new settings %.7f%n", name, cos);
                 assertThat(cos).isGreaterThanOrEqualTo(0.9999);
                 assertThat(child.metric("kembed_documents_recomputed_total")).as("recomputed\n%s", child.logTail()).isGreaterThanOrEqualTo(1);
@@ -106,15 +107,4 @@ class ModelChangeRestartIntegrationTest extends BrokerTestBase {
         }
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 }

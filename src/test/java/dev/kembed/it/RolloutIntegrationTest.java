@@ -1,5 +1,6 @@
 package dev.kembed.it;
 
+import dev.kembed.testing.Vectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -163,15 +164,6 @@ class RolloutIntegrationTest extends BrokerTestBase {
         return file;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
-    }
 
     /** What {@code kembed embed} gives with {@code settings} (the same settings path as {@code kembed run}). */
     static Map<String, float[]> expected(Properties settings, Map<String, String> texts) {
@@ -257,13 +249,13 @@ class RolloutIntegrationTest extends BrokerTestBase {
             Map<String, float[]> currentModel = expected(main, live);
             Map<String, GenericRecord> liveView = compacted(name + "-out");
             assertThat(liveView.keySet()).isEqualTo(live.keySet());
-            liveView.forEach((id, r) -> assertThat(cosine(TestSupport.embedding(r), currentModel.get(id))).as(id).isGreaterThan(0.9999));
+            liveView.forEach((id, r) -> assertThat(Vectors.cosine(TestSupport.embedding(r), currentModel.get(id))).as(id).isGreaterThan(0.9999));
         }
         // the rollout topic: every live document's final text through the next model, deleted ones absent
         Map<String, float[]> nextModel = expected(cutOver(main, name), live);
         Map<String, GenericRecord> next = compacted(name + "-next");
         assertThat(next.keySet()).isEqualTo(live.keySet());
-        next.forEach((id, r) -> assertThat(cosine(TestSupport.embedding(r), nextModel.get(id))).as(id).isGreaterThan(0.9999));
+        next.forEach((id, r) -> assertThat(Vectors.cosine(TestSupport.embedding(r), nextModel.get(id))).as(id).isGreaterThan(0.9999));
         int recordsBefore = count(name + "-next");
 
         // cutover: the rollout settings become the main ones; the live pipeline continues under the rollout's application
@@ -280,7 +272,7 @@ class RolloutIntegrationTest extends BrokerTestBase {
             live.put("doc-4", text(4, 9));
             float[] want = expected(cutOver(main, name), Map.of("doc-4", text(4, 9))).get("doc-4");
             TestSupport.await("the update is served after the cutover", Duration.ofSeconds(60),
-                    () -> cosine(TestSupport.embedding(compacted(name + "-next").get("doc-4")), want), c -> c > 0.9999);
+                    () -> Vectors.cosine(TestSupport.embedding(compacted(name + "-next").get("doc-4")), want), c -> c > 0.9999);
             assertThat(counter(app, "kembed.windows.computed")).isPositive();
             TestSupport.await("the previous live application's state deleted", Duration.ofSeconds(60), () -> app.retiredWaiting().isEmpty());
         }

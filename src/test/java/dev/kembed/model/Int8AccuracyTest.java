@@ -1,5 +1,6 @@
 package dev.kembed.model;
 
+import dev.kembed.testing.Vectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.testing.AccuracyTest;
@@ -85,7 +86,7 @@ class Int8AccuracyTest {
         double min = 1;
         double sum = 0;
         for (int i = 0; i < documents.size(); i++) {
-            double c = LongMiniLmTest.cosine(fp32Vectors.get(i), int8Vectors.get(i));
+            double c = Vectors.cosine(fp32Vectors.get(i), int8Vectors.get(i));
             min = Math.min(min, c);
             sum += c;
         }
@@ -101,8 +102,8 @@ class Int8AccuracyTest {
         double furthestParaphrase = 1;
         for (String[] triple : Sentences.PARAPHRASES) {
             float[] anchor = int8Embedder.embed(triple[0]).vector();
-            furthestParaphrase = Math.min(furthestParaphrase, LongMiniLmTest.cosine(anchor, int8Embedder.embed(triple[1]).vector()));
-            closestUnrelated = Math.max(closestUnrelated, LongMiniLmTest.cosine(anchor, int8Embedder.embed(triple[2]).vector()));
+            furthestParaphrase = Math.min(furthestParaphrase, Vectors.cosine(anchor, int8Embedder.embed(triple[1]).vector()));
+            closestUnrelated = Math.max(closestUnrelated, Vectors.cosine(anchor, int8Embedder.embed(triple[2]).vector()));
         }
         System.out.printf("int8: least similar paraphrase %.3f, most similar unrelated %.3f%n", furthestParaphrase, closestUnrelated);
         assertThat(furthestParaphrase).isGreaterThan(closestUnrelated);
@@ -124,7 +125,7 @@ class Int8AccuracyTest {
         int best = -1;
         double bestCos = -2;
         for (int j = 0; j < vectors.size(); j++) {
-            double c = j == of ? -2 : LongMiniLmTest.cosine(vectors.get(of), vectors.get(j));
+            double c = j == of ? -2 : Vectors.cosine(vectors.get(of), vectors.get(j));
             if (c > bestCos) {
                 bestCos = c;
                 best = j;

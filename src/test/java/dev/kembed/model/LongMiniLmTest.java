@@ -1,5 +1,6 @@
 package dev.kembed.model;
 
+import dev.kembed.testing.Vectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
@@ -50,25 +51,14 @@ class LongMiniLmTest {
         assertThat(tmp.resolve("never-used")).as("refused before any broker or state was created").doesNotExist();
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 
     @Test
     void paraphrasesAreCloserThanUnrelatedSentences() {
         assertThat(model.config().maxTokens()).isEqualTo(4096);
         for (String[] triple : Sentences.PARAPHRASES) {
             float[] anchor = embedder.embed(triple[0]).vector();
-            double para = cosine(anchor, embedder.embed(triple[1]).vector());
-            double unrelated = cosine(anchor, embedder.embed(triple[2]).vector());
+            double para = Vectors.cosine(anchor, embedder.embed(triple[1]).vector());
+            double unrelated = Vectors.cosine(anchor, embedder.embed(triple[2]).vector());
             System.out.printf("cos(paraphrase)=%.3f cos(unrelated)=%.3f  %s%n", para, unrelated, triple[0]);
             assertThat(para).as(triple[0]).isGreaterThan(unrelated + 0.1);
         }
@@ -85,8 +75,8 @@ class LongMiniLmTest {
         DocumentVector longKafka = embedder.embed(kafka.toString());
         assertThat(longKafka.windows()).hasSizeGreaterThan(1);
         float[] query = embedder.embed("How do Kafka consumer groups track their position?").vector();
-        double toKafka = cosine(query, longKafka.vector());
-        double toBaking = cosine(query, embedder.embed(baking.toString()).vector());
+        double toKafka = Vectors.cosine(query, longKafka.vector());
+        double toBaking = Vectors.cosine(query, embedder.embed(baking.toString()).vector());
         System.out.printf("long docs: %d tokens, %d windows; cos(query, kafka)=%.3f cos(query, baking)=%.3f%n",
                 longKafka.tokens(), longKafka.windows().size(), toKafka, toBaking);
         assertThat(toKafka).isGreaterThan(toBaking + 0.1);

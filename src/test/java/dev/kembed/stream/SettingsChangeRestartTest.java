@@ -1,5 +1,6 @@
 package dev.kembed.stream;
 
+import dev.kembed.testing.Vectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kembed.app.KembedModel;
@@ -155,17 +156,6 @@ class SettingsChangeRestartTest {
         return v;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 
     /** Exactly one document record, equal to B's from scratch, with A's version, metadata and source; the recompute counted. */
     void assertRecomputedAsB(Life b) {
@@ -178,7 +168,7 @@ class SettingsChangeRestartTest {
         float[] expected = new DirectEmbedder(b.plan(), b.model().engine(), 16384).embed(TEXT).vector();
         float[] got = vector(d);
         assertThat(got).hasSize(b.model().engine().info().dimension());
-        assertThat(cosine(got, expected)).isGreaterThanOrEqualTo(0.9999);
+        assertThat(Vectors.cosine(got, expected)).isGreaterThanOrEqualTo(0.9999);
         assertThat(dev.kembed.testing.Vectors.maxDiff(got, expected)).isLessThanOrEqualTo(1e-5);
         assertThat(d.getModelFingerprint()).isEqualTo(b.plan().fingerprint());
         assertThat(d.getWindowCount()).isEqualTo(b.plan().cut(TEXT).windows().size());

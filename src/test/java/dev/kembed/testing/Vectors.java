@@ -32,4 +32,18 @@ public final class Vectors {
         }
         return s;
     }
+
+    /** The cosine of two vectors of the same length (asserted), in double precision. */
+    public static double cosine(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (double) a[i] * b[i];
+            aa += (double) a[i] * a[i];
+            bb += (double) b[i] * b[i];
+        }
+        return ab / Math.sqrt(aa * bb);
+    }
 }

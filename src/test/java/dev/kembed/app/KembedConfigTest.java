@@ -168,7 +168,7 @@ class KembedConfigTest {
         for (ConfigDef.ConfigKey k : KembedConfig.DEF.configKeys().values()) {
             assertThat(help).contains("  " + k.name + " = ").contains(k.documentation);
         }
-        assertThat(KembedConfig.DEF.names()).hasSize(90);
+        assertThat(KembedConfig.DEF.names()).hasSize(91);
     }
 
     @Test

@@ -182,6 +182,12 @@ class RolloutIntegrationTest extends BrokerTestBase {
         return c == null ? 0 : c.count();
     }
 
+    static String get(int port, String path) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + port + path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.body();
+    }
+
     static Set<String> groups() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrap()))) {
             return Set.copyOf(admin.listConsumerGroups().all().get().stream().map(ConsumerGroupListing::groupId).toList());
@@ -221,6 +227,8 @@ class RolloutIntegrationTest extends BrokerTestBase {
         }
 
         Properties withRollout = rolloutOf(main, name);
+        int metricsPort = TestSupport.freePort();
+        withRollout.put("kembed.metrics.port", Integer.toString(metricsPort));
         Path configFile = write(withRollout, tmp.resolve(name + ".properties"));
         String rolloutId;
         try (KembedApp app = KembedApp.start(KembedConfig.from(withRollout, Map.of()), data)) {
@@ -245,6 +253,10 @@ class RolloutIntegrationTest extends BrokerTestBase {
                         return KembedCli.execute("rollout", "status", "--config", configFile.toString());
                     }, rc -> rc == 0);
             rolloutId = groups().stream().filter(g -> g.startsWith("kembed-it-" + name + "-rollout-")).findFirst().orElseThrow();
+            String rollout = rolloutId;
+            TestSupport.await("the metrics and /health say ready too", Duration.ofSeconds(30), () -> get(metricsPort, "/metrics") + get(metricsPort,
+                    "/health"), page -> page.contains("kembed_rollout_ready 1.0") && page.contains("kembed_rollout_documents_remaining 0.0")
+                            && page.contains("rollout " + rollout + ": 0 documents remaining, ready: true"));
             // the live topic was served all along, with the current model
             Map<String, float[]> currentModel = expected(main, live);
             Map<String, GenericRecord> liveView = compacted(name + "-out");

@@ -21,6 +21,7 @@ public final class RolloutConfig extends ConfigArea {
     public static final String MODEL_DIR = PREFIX + "model.dir";
     public static final String OUTPUT_TOPIC = PREFIX + "output.topic";
     public static final String CHUNKS_TOPIC = PREFIX + "chunks.topic";
+    public static final String MODEL_THREADS = PREFIX + "model.threads";
 
     /** The main keys a rollout may set for itself, besides its model and topics. */
     static final List<String> EMBEDDING_KEYS = List.of(EngineConfig.PRECISION, EmbeddingConfig.PROMPT, EmbeddingConfig.PROMPT_NAME,
@@ -40,7 +41,10 @@ public final class RolloutConfig extends ConfigArea {
                 .define(OUTPUT_TOPIC, Type.STRING, "", Importance.MEDIUM,
                         "The rollout's output topic (must differ from every other topic). Cut over by making the rollout settings the main ones.")
                 .define(CHUNKS_TOPIC, Type.STRING, "", Importance.LOW,
-                        "The rollout's chunks topic; empty = the rollout writes no chunks (never the main chunks topic).");
+                        "The rollout's chunks topic; empty = the rollout writes no chunks (never the main chunks topic).")
+                .define(MODEL_THREADS, Type.STRING, "", Importance.LOW,
+                        "For the rollout: " + EngineConfig.MODEL_THREADS + "; empty = half the main engine's (at least 1), so that live work "
+                                + "keeps cores of its own while a rollout batch runs.");
         for (String key : EMBEDDING_KEYS) {
             def.define(rolloutKey(key), Type.STRING, "", Importance.LOW, "For the rollout: " + key + "; empty = as " + key + ".");
         }
@@ -72,8 +76,10 @@ public final class RolloutConfig extends ConfigArea {
                     errors.add(rolloutKey(key) + " is set but no rollout is: set " + MODEL_DIR + " and " + OUTPUT_TOPIC + " too, or remove it");
                 }
             }
-            if (!values.getString(CHUNKS_TOPIC).trim().isEmpty()) {
-                errors.add(CHUNKS_TOPIC + " is set but no rollout is: set " + MODEL_DIR + " and " + OUTPUT_TOPIC + " too, or remove it");
+            for (String key : List.of(CHUNKS_TOPIC, MODEL_THREADS)) {
+                if (!values.getString(key).trim().isEmpty()) {
+                    errors.add(key + " is set but no rollout is: set " + MODEL_DIR + " and " + OUTPUT_TOPIC + " too, or remove it");
+                }
             }
             return;
         }
@@ -100,6 +106,12 @@ public final class RolloutConfig extends ConfigArea {
         out.put(EngineConfig.MODEL_DIR, modelDir());
         out.put(TopicsConfig.OUTPUT_TOPIC, outputTopic());
         out.put(ChunksConfig.CHUNKS_TOPIC, values.getString(CHUNKS_TOPIC).trim());
+        String threads = values.getString(MODEL_THREADS).trim();
+        if (threads.isEmpty()) {
+            int mainThreads = values.getInt(EngineConfig.MODEL_THREADS);
+            threads = Integer.toString(Math.max(1, (mainThreads > 0 ? mainThreads : Runtime.getRuntime().availableProcessors()) / 2));
+        }
+        out.put(EngineConfig.MODEL_THREADS, threads);
         out.remove(HttpConfig.HTTP_PORT);
         out.remove(HttpConfig.METRICS_PORT);
         for (String key : EMBEDDING_KEYS) {
@@ -113,7 +125,7 @@ public final class RolloutConfig extends ConfigArea {
 
     /** An error of the overlaid configuration, naming the rollout key the user typed instead of the main one. */
     public static String renamed(String error) {
-        String out = error.replace(EngineConfig.MODEL_DIR, MODEL_DIR).replace(TopicsConfig.OUTPUT_TOPIC, OUTPUT_TOPIC)
+        String out = error.replace(EngineConfig.MODEL_DIR, MODEL_DIR).replace(EngineConfig.MODEL_THREADS, MODEL_THREADS).replace(TopicsConfig.OUTPUT_TOPIC, OUTPUT_TOPIC)
                 .replace(ChunksConfig.CHUNKS_TOPIC, CHUNKS_TOPIC);
         for (String key : EMBEDDING_KEYS) {
             out = out.replaceAll(java.util.regex.Pattern.quote(key) + "(?![.a-z])", java.util.regex.Matcher.quoteReplacement(rolloutKey(key)));

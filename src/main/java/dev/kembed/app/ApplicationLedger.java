@@ -1,6 +1,9 @@
 package dev.kembed.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kembed.app.config.RolloutConfig;
+import dev.kembed.stream.ChunkOutput;
+import dev.kembed.stream.StateFingerprint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.HashMap;
@@ -21,6 +24,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What this application last ran with, kept across restarts in a compacted one-partition topic
@@ -30,6 +35,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * a cutover or an abort; {@code kembed rollout status} reads it from outside the process.
  */
 final class ApplicationLedger {
+    private static final Logger LOG = LoggerFactory.getLogger(ApplicationLedger.class);
     static final String LIVE = "live";
     static final String ROLLOUT = "rollout";
     static final String PROGRESS = "rollout-progress";
@@ -115,6 +121,45 @@ final class ApplicationLedger {
 
     String topic() {
         return topic;
+    }
+
+    /**
+     * Reads what this application last ran with, decides (cutover, abort, a settings change, a
+     * refusal: {@link LedgerPlan}), says so and records what runs now; refuses a rollout on an
+     * input topic that forgets.
+     *
+     * @param next      the rollout's configuration, or null
+     * @param nextStack the rollout's engine stack, or null
+     */
+    LedgerPlan settle(KembedConfig cfg, EngineStack stack, KembedConfig next, EngineStack nextStack, ApplicationState admin, String baseId) {
+        if (!cfg.topicsCreate()) {
+            // refused with every missing topic named at once, the ledger among them
+            List<String> needed = new java.util.ArrayList<>(List.of(cfg.inputTopic(), cfg.outputTopic(), cfg.dlqTopic(), topic));
+            if (cfg.chunkOutput() != null) {
+                needed.add(cfg.chunkOutput().topic());
+            }
+            TopicAdmin.ensure(clientProps, needed, false, 1, (short) 1);
+        }
+        ensure(cfg.topicsCreate(), cfg.topicsReplication());
+        LedgerPlan plan = LedgerPlan.decide(read(), baseId, pipelineOf(cfg, stack), next == null ? null : pipelineOf(next, nextStack),
+                System.currentTimeMillis());
+        if (next != null) {
+            String cannot = admin.holdsEveryDocument(cfg.inputTopic(), RolloutConfig.MODEL_DIR);
+            if (cannot != null) {
+                throw new IllegalStateException(cannot);
+            }
+        }
+        plan.notes().forEach(n -> LOG.info("{}", n));
+        if (!plan.ledgerWrites().isEmpty()) {
+            write(plan.ledgerWrites());
+        }
+        return plan;
+    }
+
+    private static Pipeline pipelineOf(KembedConfig cfg, EngineStack stack) {
+        ChunkOutput chunks = cfg.chunkOutput();
+        return new Pipeline("", StateFingerprint.embedding(stack.plan()), StateFingerprint.chunks(chunks), cfg.outputTopic(),
+                chunks == null ? "" : chunks.topic(), stack.model().name(), 0);
     }
 
     /** Creates the topic if missing (compacted, one partition, the replication of kembed's topics), unless {@code create} is off. */

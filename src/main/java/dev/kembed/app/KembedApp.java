@@ -1,19 +1,16 @@
 package dev.kembed.app;
 
 import dev.kembed.app.config.HttpConfig;
-import dev.kembed.app.config.RolloutConfig;
 import dev.kembed.engine.queue.EngineListener;
 import dev.kembed.engine.queue.EngineWorkers;
 import dev.kembed.http.HttpMetrics;
 import dev.kembed.http.WebServer;
 import dev.kembed.model.arch.ModelConfig;
-import dev.kembed.stream.ChunkOutput;
 import dev.kembed.stream.EmbeddingPipeline;
 import dev.kembed.stream.PollCycle;
 import dev.kembed.stream.PipelineMetrics;
 import dev.kembed.stream.PipelineSettings;
 import dev.kembed.stream.RecordTooLargeHandler;
-import dev.kembed.stream.StateFingerprint;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -26,7 +23,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -144,7 +140,7 @@ public final class KembedApp implements AutoCloseable {
             admin = new ApplicationState(clients);
             String baseId = streamsProps(kafka, dataDir).getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
             ApplicationLedger ledger = new ApplicationLedger(clients, baseId);
-            LedgerPlan ledgerPlan = settleLedger(cfg, stack, next, rolloutStack, ledger, admin, clients, baseId, dataDir);
+            LedgerPlan ledgerPlan = ledger.settle(cfg, stack, next, rolloutStack, admin, baseId);
             retirement = Retirement.start(admin, ledger, ledgerPlan.retired(), dataDir.resolve("state"));
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             PipelineMetrics metrics = new PipelineMetrics(registry);
@@ -227,43 +223,6 @@ public final class KembedApp implements AutoCloseable {
     private static int lateChunkingWindow(KembedConfig cfg) {
         boolean late = cfg.chunkOutput() != null && cfg.chunkOutput().late();
         return late ? ModelConfig.read(cfg.modelDir()).maxTokens() : 0;
-    }
-
-    /**
-     * Reads what this application last ran with, decides (cutover, abort, a settings change, a
-     * refusal: {@link LedgerPlan}), deletes the state that goes and records what runs now.
-     */
-    private static LedgerPlan settleLedger(KembedConfig cfg, EngineStack stack, KembedConfig next, EngineStack nextStack,
-            ApplicationLedger ledger, ApplicationState admin, Properties clients, String baseId, Path dataDir) {
-        if (!cfg.topicsCreate()) {
-            // refused with every missing topic named at once, the ledger among them
-            List<String> needed = new ArrayList<>(List.of(cfg.inputTopic(), cfg.outputTopic(), cfg.dlqTopic(), ledger.topic()));
-            if (cfg.chunkOutput() != null) {
-                needed.add(cfg.chunkOutput().topic());
-            }
-            TopicAdmin.ensure(clients, needed, false, 1, (short) 1);
-        }
-        ledger.ensure(cfg.topicsCreate(), cfg.topicsReplication());
-        ApplicationLedger.State state = ledger.read();
-        long now = System.currentTimeMillis();
-        LedgerPlan plan = LedgerPlan.decide(state, baseId, pipelineOf(cfg, stack), next == null ? null : pipelineOf(next, nextStack), now);
-        if (next != null) {
-            String cannot = admin.holdsEveryDocument(cfg.inputTopic(), RolloutConfig.MODEL_DIR);
-            if (cannot != null) {
-                throw new IllegalStateException(cannot);
-            }
-        }
-        plan.notes().forEach(n -> LOG.info("{}", n));
-        if (!plan.ledgerWrites().isEmpty()) {
-            ledger.write(plan.ledgerWrites());
-        }
-        return plan;
-    }
-
-    private static ApplicationLedger.Pipeline pipelineOf(KembedConfig cfg, EngineStack stack) {
-        ChunkOutput chunks = cfg.chunkOutput();
-        return new ApplicationLedger.Pipeline("", StateFingerprint.embedding(stack.plan()), StateFingerprint.chunks(chunks), cfg.outputTopic(),
-                chunks == null ? "" : chunks.topic(), stack.model().name(), 0);
     }
 
     /** Null when ready; otherwise what is not, one line each. */

@@ -145,6 +145,20 @@ class RolloutIntegrationTest extends BrokerTestBase {
         return view;
     }
 
+    /** The keys of the topic's compacted view (any record type). */
+    static Set<String> liveKeys(String topic) {
+        Set<String> keys = new java.util.TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : records(topic)) {
+            String key = new String(r.key(), StandardCharsets.UTF_8);
+            if (r.value() == null) {
+                keys.remove(key);
+            } else {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
     static int count(String topic) {
         return records(topic).size();
     }
@@ -323,6 +337,57 @@ class RolloutIntegrationTest extends BrokerTestBase {
         assertThat(Files.exists(data.resolve("state").resolve(rolloutId))).isFalse();
         Path file = write(main, tmp.resolve(name + ".properties"));
         assertThat(KembedCli.execute("rollout", "status", "--config", file.toString())).as("no rollout in progress").isEqualTo(2);
+    }
+
+    /** Turning chunks on (or changing their size) goes through a rollout: its chunks topic holds exactly the current chunks of every live document. */
+    @Test
+    void aRolloutReChunksEveryLiveDocument() throws Exception {
+        String name = "chunked";
+        createCompacted(name + "-in");
+        Properties main = config(name);
+        Path data = tmp.resolve("data-" + name);
+        Map<String, String> live = new TreeMap<>();
+        List<ProducerRecord<byte[], byte[]>> docs = new ArrayList<>();
+        for (int d = 0; d < 6; d++) {
+            docs.add(event(name + "-in", "doc-" + d, text(d, 1)));
+            live.put("doc-" + d, text(d, 1));
+        }
+        docs.add(event(name + "-in", "doc-2", null));
+        live.remove("doc-2");
+        kafka.send(name + "-in", docs);
+        Properties withRollout = new Properties();
+        withRollout.putAll(main);
+        withRollout.put("kembed.rollout.model.dir", model.toString()); // a chunks-only rollout: the same model
+        withRollout.put("kembed.rollout.output.topic", name + "-next");
+        withRollout.put("kembed.rollout.chunks.topic", name + "-chunks");
+        withRollout.put("kembed.rollout.chunk.max.tokens", "32");
+        Properties after = new Properties();
+        after.putAll(main);
+        after.put("kembed.output.topic", name + "-next");
+        after.put("kembed.chunks.topic", name + "-chunks");
+        after.put("kembed.chunk.max.tokens", "32");
+        Map<String, Integer> chunks = new TreeMap<>();
+        KembedConfig c = KembedConfig.from(after, Map.of());
+        try (KembedModel m = KembedModel.open(c.modelDir(), c.engineSpec(tmp, dev.kembed.model.arch.ModelConfig.read(c.modelDir()).maxTokens()), "--engine")) {
+            DirectEmbedder direct = new DirectEmbedder(m.plan(c.embeddingSettings(), WindowPlan.SettingNames.CONFIG), m.engine(), 4096);
+            live.forEach((id, t) -> chunks.put(id, direct.embedChunks(t, new dev.kembed.text.Chunker(32)).chunks().size()));
+        }
+        Set<String> expected = new java.util.TreeSet<>();
+        chunks.forEach((id, n) -> {
+            for (int k = 0; k < n; k++) {
+                expected.add(id + "#" + k);
+            }
+        });
+        try (KembedApp app = KembedApp.start(KembedConfig.from(withRollout, Map.of()), data)) {
+            TestSupport.await("the rollout's chunks topic holds every live document's chunks", Duration.ofSeconds(60),
+                    () -> liveKeys(name + "-chunks"), keys -> keys.equals(expected));
+        }
+        // the cutover keeps them: same chunks, nothing recomputed
+        try (KembedApp app = KembedApp.start(KembedConfig.from(after, Map.of()), data)) {
+            Thread.sleep(2000);
+            assertThat(counter(app, "kembed.windows.computed")).isZero();
+        }
+        assertThat(liveKeys(name + "-chunks")).isEqualTo(expected);
     }
 
     @Test

@@ -68,8 +68,37 @@ final class ApplicationState implements AutoCloseable {
                 + " --add-config cleanup.policy=compact";
     }
 
+    /**
+     * Where a rollout stands against the live pipeline on {@code topic}, from the two applications'
+     * committed offsets (a partition with none counts from its first offset still there).
+     *
+     * @param behind       records the live pipeline has consumed and the rollout has not
+     * @param livePosition the live pipeline's offsets, summed: a measure is current while this has not moved
+     * @param live         the live pipeline's next offset per partition
+     */
+    record Standing(long behind, long livePosition, Map<Integer, Long> live) {}
+
+    Standing standing(String liveId, String rolloutId, String topic) {
+        List<TopicPartition> partitions = TopicAdmin.get(admin.describeTopics(List.of(topic)).allTopicNames(), "describe " + topic).get(topic)
+                .partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        Map<TopicPartition, Long> earliest = earliest(partitions);
+        Map<TopicPartition, Long> liveAt = committed(liveId, topic);
+        Map<TopicPartition, Long> rolloutAt = committed(rolloutId, topic);
+        Map<Integer, Long> live = new HashMap<>();
+        long behind = 0;
+        long position = 0;
+        for (TopicPartition tp : partitions) {
+            long start = earliest.getOrDefault(tp, 0L);
+            long l = liveAt.getOrDefault(tp, start);
+            live.put(tp.partition(), l);
+            position += l;
+            behind += Math.max(0, l - Math.max(rolloutAt.getOrDefault(tp, start), start));
+        }
+        return new Standing(behind, position, Map.copyOf(live));
+    }
+
     /** The application's committed offset per partition of {@code topic} (absent: nothing committed there). */
-    Map<TopicPartition, Long> committed(String applicationId, String topic) {
+    private Map<TopicPartition, Long> committed(String applicationId, String topic) {
         Map<TopicPartition, OffsetAndMetadata> all = TopicAdmin.get(admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata(),
                 "read the committed offsets of " + applicationId);
         Map<TopicPartition, Long> out = new HashMap<>();
@@ -82,15 +111,10 @@ final class ApplicationState implements AutoCloseable {
     }
 
     /** The first offset still in each of {@code partitions}. */
-    Map<TopicPartition, Long> earliest(Collection<TopicPartition> partitions) {
+    private Map<TopicPartition, Long> earliest(Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetSpec> spec = partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.earliest()));
         return TopicAdmin.get(admin.listOffsets(spec).all(), "list offsets").entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-    }
-
-    List<TopicPartition> partitions(String topic) {
-        return TopicAdmin.get(admin.describeTopics(List.of(topic)).allTopicNames(), "describe " + topic).get(topic).partitions().stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
     /** Deletes {@code applicationId}'s local state directory under {@code stateDir}: this process no longer runs it. */

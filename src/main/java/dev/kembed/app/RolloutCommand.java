@@ -3,11 +3,9 @@ package dev.kembed.app;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,19 +59,12 @@ public final class RolloutCommand implements Runnable {
             }
             out.printf("rollout: %s (model %s into %s%s) since %s%n", rollout.applicationId(), rollout.model(), rollout.outputTopic(),
                     rollout.chunksTopic().isEmpty() ? "" : " and " + rollout.chunksTopic(), Instant.ofEpochMilli(rollout.since()));
-            long behind = 0;
-            long livePosition = 0;
+            ApplicationState.Standing now;
             try (ApplicationState admin = new ApplicationState(clients)) {
-                Map<TopicPartition, Long> liveAt = admin.committed(live == null ? baseId : live.applicationId(), cfg.inputTopic());
-                Map<TopicPartition, Long> rolloutAt = admin.committed(rollout.applicationId(), cfg.inputTopic());
-                Map<TopicPartition, Long> earliest = admin.earliest(admin.partitions(cfg.inputTopic()));
-                for (Map.Entry<TopicPartition, Long> e : earliest.entrySet()) {
-                    long l = liveAt.getOrDefault(e.getKey(), e.getValue());
-                    livePosition += l;
-                    behind += Math.max(0, l - Math.max(rolloutAt.getOrDefault(e.getKey(), e.getValue()), e.getValue()));
-                }
-                out.printf("input records behind the live pipeline (committed offsets now): %d%n", behind);
+                now = admin.standing(live == null ? baseId : live.applicationId(), rollout.applicationId(), cfg.inputTopic());
             }
+            long behind = now.behind();
+            out.printf("input records behind the live pipeline (committed offsets now): %d%n", behind);
             ApplicationLedger.Progress p = state.progress();
             if (p == null) {
                 out.println("documents_remaining unknown (no report from the running process yet)");
@@ -83,7 +74,7 @@ public final class RolloutCommand implements Runnable {
             }
             long age = Math.max(0, System.currentTimeMillis() - p.at());
             // a report measured against an earlier live position says nothing of the documents the live pipeline took since
-            boolean current = p.livePosition() == livePosition && behind == 0;
+            boolean current = p.livePosition() == now.livePosition() && behind == 0;
             boolean ready = p.ready() && current;
             out.printf("documents_remaining %d%n", current ? p.remaining() : Math.max(behind, p.remaining()));
             out.printf("ready %d%n", ready ? 1 : 0);

@@ -2,13 +2,10 @@ package dev.kembed.app;
 
 import dev.kembed.stream.DocState;
 import dev.kembed.stream.Names;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -95,25 +92,11 @@ final class RolloutProgress implements AutoCloseable {
     }
 
     void measure() {
-        List<TopicPartition> partitions = admin.partitions(inputTopic);
-        Map<TopicPartition, Long> earliest = admin.earliest(partitions);
-        Map<TopicPartition, Long> live = admin.committed(liveId, inputTopic);
-        Map<TopicPartition, Long> next = admin.committed(rolloutId, inputTopic);
-        Map<Integer, Long> livePosition = new HashMap<>();
-        long behind = 0;
-        long position = 0;
-        for (TopicPartition tp : partitions) {
-            long start = earliest.getOrDefault(tp, 0L);
-            long l = live.getOrDefault(tp, start);
-            long r = next.getOrDefault(tp, start);
-            livePosition.put(tp.partition(), l);
-            position += l;
-            behind += Math.max(0, l - Math.max(r, start));
-        }
-        long inFlight = inFlightBelow(livePosition);
+        ApplicationState.Standing standing = admin.standing(liveId, rolloutId, inputTopic);
+        long inFlight = inFlightBelow(standing.live());
         boolean running = rollout.state() == KafkaStreams.State.RUNNING;
-        this.livePosition = position;
-        remaining = behind + Math.max(0, inFlight);
+        this.livePosition = standing.livePosition();
+        remaining = standing.behind() + Math.max(0, inFlight);
         ready = running && inFlight >= 0 && remaining == 0;
     }
 

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * any, and the rollout's last reported progress. Start-up reads it to tell a settings change from
  * a cutover or an abort; {@code kembed rollout status} reads it from outside the process.
  */
-final class ApplicationLedger {
+final class ApplicationLedger implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplicationLedger.class);
     static final String LIVE = "live";
     static final String ROLLOUT = "rollout";
@@ -109,6 +109,8 @@ final class ApplicationLedger {
 
     private final Properties clientProps;
     private final String topic;
+    /** Null until the first write. */
+    private KafkaProducer<String, String> producer;
 
     ApplicationLedger(Properties clientProps, String baseApplicationId) {
         this.clientProps = clientProps;
@@ -174,17 +176,16 @@ final class ApplicationLedger {
 
     /** Everything in the ledger, read to its end; an absent topic is an empty ledger. */
     State read() {
-        try (TopicAdmin admin = new TopicAdmin(clientProps)) {
-            if (!admin.existing().contains(topic)) {
-                return new State(null, null, null, List.of());
-            }
-        }
         Properties p = new Properties();
         p.putAll(clientProps);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // never a ledger of the broker's defaults (not compacted)
         Map<String, String> latest = new HashMap<>();
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            if (c.partitionsFor(topic, Duration.ofSeconds(30)).isEmpty()) {
+                return new State(null, null, null, List.of()); // no ledger yet
+            }
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
@@ -217,20 +218,36 @@ final class ApplicationLedger {
     }
 
     /** Writes each entry (a null value deletes its key), acknowledged by every in-sync replica before it returns. */
-    void write(Map<String, String> entries) {
-        Properties p = new Properties();
-        p.putAll(clientProps);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+    synchronized void write(Map<String, String> entries) {
+        try {
             for (Map.Entry<String, String> e : entries.entrySet()) {
-                producer.send(new ProducerRecord<>(topic, 0, e.getKey(), e.getValue())).get(60, TimeUnit.SECONDS);
+                producer().send(new ProducerRecord<>(topic, 0, e.getKey(), e.getValue())).get(60, TimeUnit.SECONDS);
             }
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot write the ledger topic " + topic + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while writing the ledger topic " + topic, e);
+        }
+    }
+
+    /** One producer for this process's writes (start-up, rollout progress, retirement), made at the first. */
+    private KafkaProducer<String, String> producer() {
+        if (producer == null) {
+            Properties p = new Properties();
+            p.putAll(clientProps);
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+            producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        }
+        return producer;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(10));
+            producer = null;
         }
     }
 }

@@ -49,6 +49,7 @@ public final class KembedApp implements AutoCloseable {
     /** Null without a rollout. */
     private final Rollout rollout;
     private final ApplicationState admin;
+    private final ApplicationLedger ledger;
     /** Null when nothing is retired. */
     private final Retirement retirement;
     private final WebServer webServer;
@@ -59,13 +60,14 @@ public final class KembedApp implements AutoCloseable {
     private final RegistryWatch registryWatch;
 
     private KembedApp(EmbeddedKafkaBroker broker, EngineStack stack, PipelineRun run, Rollout rollout, ApplicationState admin,
-            Retirement retirement, WebServer webServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
+            ApplicationLedger ledger, Retirement retirement, WebServer webServer, String bootstrap, CountDownLatch stopped, KafkaStreamsMetrics kafkaMetrics, AutoCloseable jvmMetrics,
             RegistryWatch registryWatch) {
         this.broker = broker;
         this.stack = stack;
         this.run = run;
         this.rollout = rollout;
         this.admin = admin;
+        this.ledger = ledger;
         this.retirement = retirement;
         this.webServer = webServer;
         this.bootstrap = bootstrap;
@@ -125,6 +127,7 @@ public final class KembedApp implements AutoCloseable {
         Rollout rollout = null;
         ApplicationState admin = null;
         Retirement retirement = null;
+        ApplicationLedger ledger = null;
         try {
             stack = EngineStack.open(cfg, cfg.engineSpec(dataDir, lateChunkingWindow(cfg)));
             KembedConfig next = cfg.rollout();
@@ -139,7 +142,7 @@ public final class KembedApp implements AutoCloseable {
             Properties clients = clientProps(kafka);
             admin = new ApplicationState(clients);
             String baseId = streamsProps(kafka, dataDir).getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
-            ApplicationLedger ledger = new ApplicationLedger(clients, baseId);
+            ledger = new ApplicationLedger(clients, baseId);
             LedgerPlan ledgerPlan = ledger.settle(cfg, stack, next, rolloutStack, admin, baseId);
             retirement = Retirement.start(admin, ledger, ledgerPlan.retired(), dataDir.resolve("state"));
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -199,7 +202,7 @@ public final class KembedApp implements AutoCloseable {
                     settings.dlqTopic(), cfg.topicsPartitions(), run.applicationId(),
                     rollout == null ? "" : "; rolling out " + next.modelDir() + " into " + next.outputTopic() + " as " + rollout.applicationId(),
                     httpMetrics == null ? "" : "; query API on port " + cfg.httpPort());
-            return new KembedApp(broker, stack, run, rollout, admin, retirement, webServer, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
+            return new KembedApp(broker, stack, run, rollout, admin, ledger, retirement, webServer, kafka.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG),
                     stopped, kafkaMetrics, jvmMetrics, registryWatch);
         } catch (RuntimeException e) {
             closeQuietly(retirement);
@@ -211,6 +214,7 @@ public final class KembedApp implements AutoCloseable {
             closeQuietly(jvmMetrics);
             closeQuietly(rolloutStack);
             closeQuietly(stack);
+            closeQuietly(ledger);
             closeQuietly(admin);
             if (broker != null) {
                 broker.close();
@@ -372,6 +376,7 @@ public final class KembedApp implements AutoCloseable {
         closeQuietly(registryWatch);
         closeQuietly(webServer);
         closeQuietly(stack);
+        closeQuietly(ledger); // after the rollout and the retirement, its writers
         closeQuietly(admin);
         if (broker != null) {
             broker.close();

@@ -45,7 +45,10 @@ public final class RolloutCommand implements Runnable {
             String baseId = KembedApp.streamsProps(kafka, Path.of(".")).getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
             Properties clients = KembedApp.clientProps(kafka);
             PrintWriter out = spec.commandLine().getOut();
-            ApplicationLedger.State state = new ApplicationLedger(clients, baseId).read();
+            ApplicationLedger.State state;
+            try (ApplicationLedger ledger = new ApplicationLedger(clients, baseId)) {
+                state = ledger.read();
+            }
             ApplicationLedger.Pipeline live = state.live();
             if (live != null) {
                 out.printf("live: %s (model %s into %s) since %s%n", live.applicationId(), live.model(), live.outputTopic(),

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -140,28 +141,27 @@ final class DocumentStores {
 
     /** Deletes the kept results of one version (its windows are planned again: the same keys will mean other windows). */
     void deleteVersionResults(String id, long generation) {
-        List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(generationPrefix(id, generation), new StringSerializer())) {
-            while (it.hasNext()) {
-                keys.add(it.next().key);
-            }
-        }
-        keys.forEach(results::delete);
+        deleteByPrefix(results, generationPrefix(id, generation), k -> false);
     }
 
     /** Deletes the document's kept results, all of them or (keep >= 0) all but generation {@code keep}'s. */
     void deleteResults(String id, long keep) {
-        List<String> keys = new ArrayList<>();
         String current = keep < 0 ? null : generationPrefix(id, keep);
-        try (KeyValueIterator<String, StoredResult> it = results.prefixScan(id + SEP, new StringSerializer())) {
+        deleteByPrefix(results, id + SEP, k -> current != null && k.startsWith(current));
+    }
+
+    /** Deletes the entries of {@code store} whose key starts with {@code prefix}, except those {@code kept} says stay. */
+    private static <V> void deleteByPrefix(KeyValueStore<String, V> store, String prefix, Predicate<String> kept) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, V> it = store.prefixScan(prefix, new StringSerializer())) {
             while (it.hasNext()) {
                 String k = it.next().key;
-                if (current == null || !k.startsWith(current)) {
+                if (!kept.test(k)) {
                     keys.add(k);
                 }
             }
         }
-        keys.forEach(results::delete);
+        keys.forEach(store::delete);
     }
 
     /** The chunks of one version in flight with their store keys, in index order (the keys end in the zero-padded index). */
@@ -177,21 +177,9 @@ final class DocumentStores {
 
     /** Deletes every pending window and chunk in flight of a document, whatever its generation. */
     void deletePending(String id) {
-        List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, PendingWindow> it = pending.prefixScan(id + SEP, new StringSerializer())) {
-            while (it.hasNext()) {
-                keys.add(it.next().key);
-            }
-        }
-        keys.forEach(pending::delete);
+        deleteByPrefix(pending, id + SEP, k -> false);
         if (pendingChunks != null) {
-            List<String> chunkKeys = new ArrayList<>();
-            try (KeyValueIterator<String, Chunk> it = pendingChunks.prefixScan(id + SEP, new StringSerializer())) {
-                while (it.hasNext()) {
-                    chunkKeys.add(it.next().key);
-                }
-            }
-            chunkKeys.forEach(pendingChunks::delete);
+            deleteByPrefix(pendingChunks, id + SEP, k -> false);
         }
     }
 
